@@ -1,0 +1,62 @@
+# Helpers that keep every module's CMakeLists.txt short and uniform.
+
+# Flags for project code only (third-party headers are included as SYSTEM).
+function(wavs_project_flags target)
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic)
+  if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU" AND CMAKE_CXX_COMPILER_VERSION VERSION_LESS 13)
+    # GCC 12 reports std::string concatenation as overlapping memcpy (GCC bug 105651).
+    target_compile_options(${target} PRIVATE -Wno-restrict)
+  endif()
+  if(WAVS_WERROR)
+    target_compile_options(${target} PRIVATE -Werror)
+  endif()
+endfunction()
+
+if(WAVS_SANITIZE)
+  add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+  add_link_options(-fsanitize=address,undefined)
+endif()
+
+# wavs_add_library(<module> SOURCES ... [DEPS ...] [PRIVATE_DEPS ...])
+# Creates target wavs_<module> (alias wavs::<module>); headers are included as
+# "<module>/header.hpp" from src/.
+function(wavs_add_library module)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS;PRIVATE_DEPS" ${ARGN})
+  add_library(wavs_${module} STATIC ${ARG_SOURCES})
+  add_library(wavs::${module} ALIAS wavs_${module})
+  target_include_directories(wavs_${module} PUBLIC ${PROJECT_SOURCE_DIR}/src)
+  target_link_libraries(wavs_${module} PUBLIC ${ARG_DEPS} PRIVATE ${ARG_PRIVATE_DEPS})
+  wavs_project_flags(wavs_${module})
+endfunction()
+
+# wavs_add_test(<name> SOURCES ... [DEPS ...] [LABELS ...] [TIMEOUT s])
+# One GoogleTest binary = one ctest entry, labelled so subsets can run (ctest -L unit).
+function(wavs_add_test name)
+  if(NOT WAVS_BUILD_TESTS)
+    return()
+  endif()
+  cmake_parse_arguments(ARG "" "TIMEOUT" "SOURCES;DEPS;LABELS" ${ARGN})
+  add_executable(${name} ${ARG_SOURCES})
+  target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gtest_main GTest::gmock)
+  wavs_project_flags(${name})
+  add_test(NAME ${name} COMMAND ${name} --gtest_brief=1)
+  if(NOT ARG_LABELS)
+    set(ARG_LABELS unit)
+  endif()
+  if(NOT ARG_TIMEOUT)
+    set(ARG_TIMEOUT 300)
+  endif()
+  set_tests_properties(${name} PROPERTIES LABELS "${ARG_LABELS}" TIMEOUT ${ARG_TIMEOUT}
+    ENVIRONMENT "WAVS_SOURCE_DIR=${PROJECT_SOURCE_DIR};WAVS_BINARY_DIR=${PROJECT_BINARY_DIR}")
+endfunction()
+
+# wavs_add_bench(<name> SOURCES ... [DEPS ...]) — Google Benchmark binaries, never run by ctest.
+function(wavs_add_bench name)
+  if(NOT WAVS_BUILD_BENCH)
+    return()
+  endif()
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
+  add_executable(${name} ${ARG_SOURCES})
+  target_link_libraries(${name} PRIVATE ${ARG_DEPS} benchmark::benchmark)
+  wavs_project_flags(${name})
+endfunction()

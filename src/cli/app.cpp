@@ -1,0 +1,167 @@
+#include "cli/app.hpp"
+
+#include <algorithm>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <ostream>
+
+#include <CLI/CLI.hpp>
+
+#include "cli/roles.hpp"
+#include "common/config.hpp"
+#include "common/log.hpp"
+
+#ifndef WAVS_VERSION
+#define WAVS_VERSION "0.0.0"
+#endif
+
+namespace wavs::cli {
+namespace {
+
+struct GlobalOptions {
+  std::string config_file;  // empty: ./wavs.toml when it exists
+  std::string log_level;    // empty: from configuration
+  std::string log_format;
+};
+
+// Options for every key of a role's schema (--port, --log-level…), secrets excepted:
+// flags show up in `ps`, so secrets come from the file or the environment only.
+struct RoleFlags {
+  std::map<std::string, std::string> values;
+  void attach(CLI::App& cmd, const ConfigSchema& schema) {
+    for (const auto& key : schema.keys()) {
+      if (key.secret) continue;
+      std::string flag = key.name;
+      std::replace(flag.begin(), flag.end(), '_', '-');
+      cmd.add_option("--" + flag, values[key.name], key.help);
+    }
+  }
+  std::vector<std::pair<std::string, std::string>> given(const CLI::App& cmd) const {
+    std::vector<std::pair<std::string, std::string>> out;
+    for (const auto& [name, value] : values) {
+      std::string flag = name;
+      std::replace(flag.begin(), flag.end(), '_', '-');
+      if (cmd.count("--" + flag) > 0) out.emplace_back(name, value);
+    }
+    return out;
+  }
+};
+
+Result<Config> load_role(Role role, const GlobalOptions& global,
+                         std::vector<std::pair<std::string, std::string>> flags) {
+  ConfigInputs in;
+  in.section = std::string(section_name(role));
+  in.env_prefix = std::string(env_prefix(role));
+  in.env = process_environment();
+  in.flags = std::move(flags);
+  if (!global.config_file.empty()) {
+    in.file = global.config_file;
+    in.file_required = true;
+  } else {
+    in.file = "wavs.toml";
+  }
+  return load_config(schema_for(role), in);
+}
+
+int apply_logging(const GlobalOptions& global, const Config& config, std::ostream& err) {
+  auto level = parse_log_level(global.log_level.empty() ? config.get_string("log_level", "info")
+                                                        : global.log_level);
+  auto format = parse_log_format(global.log_format.empty() ? config.get_string("log_format", "text")
+                                                           : global.log_format);
+  if (!level || !format) {
+    err << "wavs: " << (!level ? level.error() : format.error()).message() << "\n";
+    return kExitUsage;
+  }
+  init_logging({*level, *format});
+  return kExitOk;
+}
+
+struct Planned {
+  const char* name;
+  const char* description;
+};
+
+// Subcommands whose modules are not part of this build yet. They are listed in --help
+// so the command surface is visible, and they say plainly that they are not available.
+constexpr Planned kPlanned[] = {
+    {"node", "run an operator node: triggers, component runs, signing, HTTP API"},
+    {"aggregator", "run an aggregator: collect signed results, submit once quorum is reached"},
+    {"exec", "run a service component locally on a trigger input"},
+    {"run", "run any WASI preview 1 command module in the sandbox"},
+    {"service", "build and validate service manifests"},
+    {"deploy", "deploy the WAVS contracts and set a service URI"},
+    {"keys", "derive operator and per-service signing keys"},
+    {"devnet", "start a local network: anvil, contracts, operators, aggregator"},
+};
+
+}  // namespace
+
+int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  CLI::App app{"wavs: verifiable off-chain services. Contract events, block intervals and cron\n"
+               "schedules trigger sandboxed WebAssembly components; operators sign the results\n"
+               "and an aggregator lands them on chain in one transaction.",
+               "wavs"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("wavs ") + WAVS_VERSION);
+  GlobalOptions global;
+  app.add_option("--config", global.config_file, "configuration file (default: ./wavs.toml if present)");
+  app.add_option("--log-level", global.log_level, "override log_level");
+  app.add_option("--log-format", global.log_format, "override log_format (text or json)");
+
+  auto* config_cmd = app.add_subcommand("config", "print the effective configuration of a role and where each value came from");
+  std::string role_name = "wavs";
+  config_cmd->add_option("--role", role_name, "wavs (node), aggregator or cli")
+      ->check(CLI::IsMember({"wavs", "aggregator", "cli"}));
+  std::vector<std::string> sets;
+  config_cmd->add_option("--set", sets, "override a key as a flag would: key=value (repeatable)");
+
+  std::vector<std::pair<CLI::App*, const Planned*>> planned;
+  for (const auto& p : kPlanned) {
+    auto* cmd = app.add_subcommand(p.name, std::string(p.description) + " [not in this build yet]");
+    cmd->allow_extras();
+    planned.emplace_back(cmd, &p);
+  }
+
+  std::vector<const char*> argv;
+  for (const auto& a : args) argv.push_back(a.c_str());
+  try {
+    app.parse(static_cast<int>(argv.size()), argv.data());
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e, out, err);
+    return code == 0 ? kExitOk : kExitUsage;
+  }
+
+  if (config_cmd->parsed()) {
+    Role role = role_name == "aggregator" ? Role::kAggregator : role_name == "cli" ? Role::kCli : Role::kNode;
+    std::vector<std::pair<std::string, std::string>> flags;
+    for (const auto& s : sets) {
+      auto eq = s.find('=');
+      if (eq == std::string::npos) {
+        err << "wavs config: --set expects key=value, got '" << s << "'\n";
+        return kExitUsage;
+      }
+      flags.emplace_back(s.substr(0, eq), s.substr(eq + 1));
+    }
+    auto config = load_role(role, global, std::move(flags));
+    if (!config) {
+      err << "wavs: " << config.error().message() << "\n";
+      return kExitUsage;
+    }
+    if (int rc = apply_logging(global, *config, err); rc != kExitOk) return rc;
+    out << "# role: " << section_name(role) << " (env prefix " << env_prefix(role) << ")\n"
+        << config->dump(schema_for(role));
+    return kExitOk;
+  }
+
+  for (const auto& [cmd, p] : planned) {
+    if (cmd->parsed()) {
+      err << "wavs " << p->name << ": not available in this build yet (" << p->description << ")\n";
+      return kExitNotImplemented;
+    }
+  }
+  return kExitUsage;
+}
+
+}  // namespace wavs::cli
