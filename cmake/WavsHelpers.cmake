@@ -12,7 +12,10 @@ function(wavs_project_flags target)
   endif()
 endfunction()
 
-if(WAVS_SANITIZE)
+if(WAVS_FUZZ)
+  add_compile_options(-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -g)
+  add_link_options(-fsanitize=address,undefined)
+elseif(WAVS_SANITIZE)
   add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
   add_link_options(-fsanitize=address,undefined)
 endif()
@@ -59,4 +62,19 @@ function(wavs_add_bench name)
   add_executable(${name} ${ARG_SOURCES})
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} benchmark::benchmark)
   wavs_project_flags(${name})
+endfunction()
+
+# wavs_add_fuzzer(<name> SOURCES ... [DEPS ...]) — a libFuzzer target (defines
+# LLVMFuzzerTestOneInput). Built only in the clang "fuzz" preset (WAVS_FUZZ=ON), where
+# every library is instrumented; scripts/fuzz runs each for a bounded time, starting
+# from the seed corpus in fuzz/corpus/<name>/ when there is one.
+function(wavs_add_fuzzer name)
+  if(NOT WAVS_FUZZ)
+    return()
+  endif()
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
+  add_executable(${name} ${ARG_SOURCES})
+  target_link_libraries(${name} PRIVATE ${ARG_DEPS})
+  target_link_options(${name} PRIVATE -fsanitize=fuzzer)
+  set_target_properties(${name} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/fuzzers)
 endfunction()
