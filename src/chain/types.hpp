@@ -11,10 +11,12 @@
 #include <vector>
 
 #include "common/bytes.hpp"
+#include "crypto/keys.hpp"
 
 namespace wavs::chain {
 
-using Address = FixedBytes<20>;
+// The project-wide address type, so values pass between chain, eth and crypto unchanged.
+using Address = crypto::Address;
 
 // A block selector for calls that take one: a number or a named tag.
 class BlockRef {
