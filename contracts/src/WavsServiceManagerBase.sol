@@ -34,6 +34,8 @@ abstract contract WavsServiceManagerBase is IWavsServiceManager, Ownable2Step {
     mapping(address signingKey => Checkpoints.Trace208) private _signingKeyOperator;
     /// @dev The signing key an operator is bound to now (zero when none).
     mapping(address operator => address) private _operatorSigningKey;
+    /// @dev How many blocks back a reference block may lie (zero: no limit).
+    uint32 private _maxReferenceBlockAge;
 
     /// @notice The account is not a registered operator.
     /// @param account The account.
@@ -53,6 +55,10 @@ abstract contract WavsServiceManagerBase is IWavsServiceManager, Ownable2Step {
     /// @param oldSigningKey The key bound before (zero when none).
     event SigningKeyUpdated(address indexed operator, address indexed newSigningKey, address indexed oldSigningKey);
 
+    /// @notice The limit on the age of reference blocks changed.
+    /// @param maxAge How many blocks back a reference block may lie (zero: no limit).
+    event MaxReferenceBlockAgeUpdated(uint256 maxAge);
+
     /// @param initialOwner The account that administers the service.
     /// @param quorumNumerator Numerator of the share of total weight that must sign.
     /// @param quorumDenominator Denominator of that share.
@@ -65,8 +71,9 @@ abstract contract WavsServiceManagerBase is IWavsServiceManager, Ownable2Step {
     // ---------------------------------------------------------------------------------------
 
     /// @inheritdoc IWavsServiceManager
-    /// @dev Checks, in order: lengths, reference block, signer order, each signature, weight.
-    ///      Signed weight = sum of the weights, at the reference block, of the operators the
+    /// @dev Checks, in order: lengths, reference block (in the past, and no older than
+    ///      `getMaxReferenceBlockAge()` blocks when that is set), signer order, each signature,
+    ///      weight. Signed weight = sum of the weights, at the reference block, of the operators the
     ///      signers were bound to at the reference block. It must reach
     ///      `ceil(totalWeight * numerator / denominator)`.
     function validate(
@@ -83,6 +90,8 @@ abstract contract WavsServiceManagerBase is IWavsServiceManager, Ownable2Step {
 
         uint48 referenceBlock = signatureData.referenceBlock;
         if (referenceBlock >= block.number) revert InvalidSignatureBlock();
+        uint256 maxAge = _maxReferenceBlockAge;
+        if (maxAge != 0 && block.number - referenceBlock > maxAge) revert InvalidSignatureBlock();
 
         for (uint256 i = 1; i < count; ++i) {
             if (signers[i - 1] >= signers[i]) revert InvalidSignatureOrder();
@@ -161,6 +170,21 @@ abstract contract WavsServiceManagerBase is IWavsServiceManager, Ownable2Step {
     function getThresholdWeight() external view returns (uint256) {
         (uint256 numerator, uint256 denominator) = _unpackQuorum(_quorum.latest());
         return Math.mulDiv(_totalWeightAt(Time.blockNumber()), numerator, denominator, Math.Rounding.Ceil);
+    }
+
+    /// @notice Limits how far back a reference block may lie, so that operators removed (or
+    ///         keys rotated) more than `maxAge` blocks ago can no longer sign with an old
+    ///         reference block. Zero (the default, as upstream) means no limit. Only the owner.
+    /// @param maxAge The largest allowed `block.number - referenceBlock`, or zero.
+    function setMaxReferenceBlockAge(uint32 maxAge) external onlyOwner {
+        _maxReferenceBlockAge = maxAge;
+        emit MaxReferenceBlockAgeUpdated(maxAge);
+    }
+
+    /// @notice How far back a reference block may lie (zero: no limit).
+    /// @return The largest allowed `block.number - referenceBlock`, or zero.
+    function getMaxReferenceBlockAge() external view returns (uint256) {
+        return _maxReferenceBlockAge;
     }
 
     // ---------------------------------------------------------------------------------------

@@ -504,6 +504,31 @@ contract WavsServiceManagerTest is WavsTestBase {
         manager.validate(env, _signatureData(_pks3(), env, type(uint32).max));
     }
 
+    function test_validate_revertsOnTooOldReferenceBlock() public {
+        vm.expectEmit(false, false, false, true);
+        emit WavsServiceManagerBase.MaxReferenceBlockAgeUpdated(10);
+        vm.prank(owner);
+        manager.setMaxReferenceBlockAge(10);
+        assertEq(manager.getMaxReferenceBlockAge(), 10);
+        vm.roll(110);
+        // block.number - referenceBlock == 10: still fine.
+        manager.validate(env, _signatureData(_pks3(), env, 100));
+        vm.roll(111);
+        vm.expectRevert(IWavsServiceManager.InvalidSignatureBlock.selector);
+        manager.validate(env, _signatureData(_pks3(), env, 100));
+        manager.validate(env, _signatureData(_pks3(), env, 110));
+        // Zero lifts the limit.
+        vm.prank(owner);
+        manager.setMaxReferenceBlockAge(0);
+        manager.validate(env, _signatureData(_pks3(), env, 100));
+    }
+
+    function test_setMaxReferenceBlockAge_revertsForNonOwner() public {
+        vm.expectRevert(abi.encodeWithSelector(Ownable.OwnableUnauthorizedAccount.selector, stranger));
+        vm.prank(stranger);
+        manager.setMaxReferenceBlockAge(1);
+    }
+
     function test_validate_revertsOnUnsortedSigners() public {
         IWavsServiceHandler.SignatureData memory data = _signatureData(_pks3(), env, 100);
         (data.signers[0], data.signers[1]) = (data.signers[1], data.signers[0]);
