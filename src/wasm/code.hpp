@@ -1,0 +1,87 @@
+#pragma once
+// The internal threaded form that validated function bodies are translated into.
+//
+// A function's code is an array of 32-bit words. Each instruction starts with its
+// handler word (with computed goto: the handler's address as an offset from a base
+// label; otherwise the IOp number) followed by operand words. Operands are slot
+// indices into the function's frame (a window of 8-byte slots: parameters, then other
+// locals, then the value stack), immediates, and branch offsets in words relative to
+// the instruction's start. Nothing is decoded at run time.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "wasm/module.hpp"
+#include "wasm/opcodes.hpp"
+
+// Expands its arguments only for the "simple" opcodes of the table (P0 is a type).
+#define WAVS_IF_SIMPLE_X_(...)
+#define WAVS_IF_SIMPLE_I32(...) __VA_ARGS__
+#define WAVS_IF_SIMPLE_I64(...) __VA_ARGS__
+#define WAVS_IF_SIMPLE_F32(...) __VA_ARGS__
+#define WAVS_IF_SIMPLE_F64(...) __VA_ARGS__
+
+// Instructions that exist only in the internal form (control flow with resolved
+// targets, calls, fused pairs). The simple opcodes of the table come first in IOp.
+// clang-format off
+#define WAVS_WASM_INTERNAL_OPS(Y) \
+  Y(Copy) Y(Const32) Y(Const64) \
+  Y(Br) Y(BrIf) Y(BrUnless) Y(BrTable) \
+  Y(BrIfI32Eq) Y(BrIfI32Ne) Y(BrIfI32LtS) Y(BrIfI32LtU) Y(BrIfI32GtS) Y(BrIfI32GtU) \
+  Y(BrIfI32LeS) Y(BrIfI32LeU) Y(BrIfI32GeS) Y(BrIfI32GeU) \
+  Y(BrIfI32EqImm) Y(BrIfI32NeImm) Y(BrIfI32LtSImm) Y(BrIfI32LtUImm) Y(BrIfI32GtSImm) Y(BrIfI32GtUImm) \
+  Y(BrIfI32LeSImm) Y(BrIfI32LeUImm) Y(BrIfI32GeSImm) Y(BrIfI32GeUImm) \
+  Y(I32AddImm) Y(I32MulImm) Y(I32AndImm) Y(I32OrImm) Y(I32XorImm) Y(I32ShlImm) Y(I32ShrSImm) Y(I32ShrUImm) \
+  Y(I32EqImm) Y(I32NeImm) Y(I32LtSImm) Y(I32LtUImm) Y(I32GtSImm) Y(I32GtUImm) \
+  Y(I32LeSImm) Y(I32LeUImm) Y(I32GeSImm) Y(I32GeUImm) \
+  Y(I64AddImm) Y(I64AndImm) Y(I64OrImm) Y(I64XorImm) Y(I64ShlImm) Y(I64ShrSImm) Y(I64ShrUImm) \
+  Y(Trap) Y(Ret) Y(Ret1) Y(Call) Y(CallImport) Y(CallIndirect) Y(Select) \
+  Y(GlobalGet) Y(GlobalSet) \
+  Y(TableGet) Y(TableSet) Y(TableSize) Y(TableGrow) Y(TableFill) Y(TableCopy) Y(TableInit) Y(ElemDrop) \
+  Y(MemorySize) Y(MemoryGrow) Y(MemoryFill) Y(MemoryCopy) Y(MemoryInit) Y(DataDrop) \
+  Y(RefFunc) Y(RefIsNull)
+// clang-format on
+
+namespace wavs::wasm {
+
+enum class IOp : std::uint16_t {
+#define WAVS_X(name, code, text, imm, p0, p1, r, feat) WAVS_IF_SIMPLE_##p0(name, )
+  WAVS_WASM_OPCODES(WAVS_X)
+#undef WAVS_X
+#define WAVS_Y(name) name,
+  WAVS_WASM_INTERNAL_OPS(WAVS_Y)
+#undef WAVS_Y
+  kCount
+};
+
+// The IOp of a simple opcode (its numeric handler).
+[[nodiscard]] IOp simple_iop(Opcode op);
+
+struct CompiledFunc {
+  std::vector<std::uint32_t> code;
+  std::uint32_t type_index = 0;
+  std::uint32_t num_params = 0;
+  std::uint32_t num_locals = 0;   // parameters included
+  std::uint32_t frame_slots = 0;  // locals + the deepest value stack
+  std::uint32_t num_results = 0;
+};
+
+// A module after validation and translation: immutable, shared by every instance.
+struct CompiledModule {
+  ModuleData data;
+  std::vector<CompiledFunc> funcs;    // the module's own functions (not imports)
+  std::vector<std::uint32_t> type_ids;  // canonical id of every type in data.types
+  std::unordered_map<std::string, std::uint32_t> export_index;  // name → index in data.exports
+};
+
+// Canonical id of a function type: equal types get equal ids, process-wide, so an
+// indirect call's signature check is one integer compare.
+[[nodiscard]] std::uint32_t intern_func_type(const FuncType& t);
+
+// The interpreter's handler word for each IOp (label offsets with computed goto).
+[[nodiscard]] const std::uint32_t* handler_table();
+
+}  // namespace wavs::wasm

@@ -1,0 +1,19 @@
+#pragma once
+// Validation and translation: checks a decoded module against WebAssembly 2.0's type
+// system and translates each function body, in the same single pass, into the internal
+// threaded form (wasm/code.hpp).
+
+#include <memory>
+
+#include "wasm/code.hpp"
+#include "wasm/module.hpp"
+
+namespace wavs::wasm {
+
+struct CompileOptions {
+  bool fuse = true;  // peephole fusion of common instruction pairs
+};
+
+[[nodiscard]] Result<std::shared_ptr<CompiledModule>> compile_module(ModuleData data, CompileOptions options = {});
+
+}  // namespace wavs::wasm
