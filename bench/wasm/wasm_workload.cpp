@@ -1,0 +1,44 @@
+// Runs one benchmark workload (a freestanding module exporting `run`) in-process and
+// prints "<result> <milliseconds of run> <milliseconds of compile+instantiate>", the
+// same format as the native build of the workload prints.
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iterator>
+
+#include "wasm/wasm.hpp"
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::fprintf(stderr, "usage: %s module.wasm\n", argv[0]);
+    return 2;
+  }
+  std::ifstream in(argv[1], std::ios::binary);
+  wavs::Bytes bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  using Clock = std::chrono::steady_clock;
+  auto t0 = Clock::now();
+  wavs::wasm::Engine engine;
+  auto module = engine.compile(bytes);
+  if (!module) {
+    std::fprintf(stderr, "%s\n", module.error().message().c_str());
+    return 1;
+  }
+  wavs::wasm::Linker linker;
+  auto instance = linker.instantiate(**module);
+  if (!instance) {
+    std::fprintf(stderr, "%s\n", instance.error().message().c_str());
+    return 1;
+  }
+  auto t1 = Clock::now();
+  auto r = (*instance)->call("run", {});
+  auto t2 = Clock::now();
+  if (!r) {
+    std::fprintf(stderr, "trap: %s\n", r.error().message.c_str());
+    return 1;
+  }
+  std::printf("%llu %.3f %.3f\n", static_cast<unsigned long long>((*r)[0].i64()),
+              std::chrono::duration<double, std::milli>(t2 - t1).count(),
+              std::chrono::duration<double, std::milli>(t1 - t0).count());
+  return 0;
+}
