@@ -3,6 +3,7 @@
 #include <charconv>
 
 WAVS_ERROR_TABLE(wavs::chain, ChainErrc, "chain",
+                 "no error",
                  "endpoint unreachable or connection broken",
                  "timed out",
                  "unexpected HTTP status",

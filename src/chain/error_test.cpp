@@ -40,6 +40,14 @@ TEST(ChainError, OtherErrorsHaveNoRpcInfo) {
   EXPECT_FALSE(rpc_error_info(Error(ChainErrc::kRpc, "no code here")));
 }
 
+// Regression: kTransport was enumerator 0, and a zero error_code reads as "no error",
+// so its messages came out as the generic "error: …".
+TEST(ChainError, FirstRealCodeIsNotZero) {
+  Error e(ChainErrc::kTransport, "x");
+  EXPECT_TRUE(static_cast<bool>(e.code()));
+  EXPECT_EQ(e.message(), "endpoint unreachable or connection broken: x");
+}
+
 TEST(ChainError, MessagesComeFromTheTable) {
   EXPECT_EQ(Error(ChainErrc::kTimeout).message(), "timed out");
   EXPECT_EQ(Error(ChainErrc::kReorg, "block 5").message(), "chain reorganization: block 5");

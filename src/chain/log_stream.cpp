@@ -13,6 +13,7 @@ namespace wavs::chain {
 LogSyncer::LogSyncer(ChainSource& source, LogStreamConfig config)
     : source_(source), config_(std::move(config)), merged_(merge_filters(config_.filters)) {
   if (config_.max_range == 0) config_.max_range = 1;
+  range_ = config_.max_range;
   cursor_ = config_.resume_from;
   // A cursor handed in from storage may come from a chain that changed meanwhile.
   check_cursor_ = cursor_.has_value();
@@ -120,7 +121,7 @@ Result<std::optional<LogBatch>> LogSyncer::step() {
     return std::optional<LogBatch>();
   }
   const std::uint64_t from = cursor_->block_number + 1;
-  const std::uint64_t to = std::min(target, cursor_->block_number + config_.max_range);
+  const std::uint64_t to = std::min(target, cursor_->block_number + range_);
   auto first = source_.header(from);
   if (!first) return first.error();
   if (!*first) return std::optional<LogBatch>();  // the endpoint has not seen it yet
@@ -138,7 +139,11 @@ Result<std::optional<LogBatch>> LogSyncer::step() {
     last = **l;
   }
   auto logs = source_.logs(merged_, from, to);
-  if (!logs) return logs.error();
+  if (!logs) {
+    range_ = std::max<std::uint64_t>(1, range_ / 2);
+    return logs.error();
+  }
+  range_ = std::min(config_.max_range, range_ * 2);
 
   std::vector<Log> out;
   out.reserve(logs->size());

@@ -56,7 +56,10 @@ struct LogBatch {
 struct LogStreamConfig {
   std::vector<LogFilter> filters;  // a log matching any of them is delivered (once)
   std::uint64_t confirmations = 0;  // deliver a block once the head is this many blocks past it
-  std::uint64_t max_range = 500;    // blocks per eth_getLogs
+  // Blocks per eth_getLogs. A failed query halves the range for the next try and
+  // successes double it again, so a provider's result cap or a flaky link that cannot
+  // carry a large answer slows the back-fill down instead of stalling it.
+  std::uint64_t max_range = 500;
   std::optional<Cursor> resume_from;
   // Without a cursor: the first block to deliver. Default: the first block that becomes
   // deliverable after start. Block 0 (genesis) has no logs, so 0 behaves like 1.
@@ -105,6 +108,7 @@ class LogSyncer {
   LogFilter merged_;
   std::optional<Cursor> cursor_;
   bool check_cursor_ = false;
+  std::uint64_t range_ = 1;  // current blocks per query, 1..max_range
   std::deque<Remembered> recent_;  // ascending block numbers, at most reorg_window back
 };
 

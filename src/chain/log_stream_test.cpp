@@ -62,6 +62,7 @@ class FakeChain final : public ChainSource {
   Result<std::vector<Log>> logs(const LogFilter& f, std::uint64_t from, std::uint64_t to) override {
     ++log_queries_;
     if (fail_logs_ > 0 && fail_logs_-- > 0) return Error(ChainErrc::kTimeout, "injected");
+    if (to - from + 1 > max_span_) return Error(ChainErrc::kRpc, "range too large");
     if (on_logs_) on_logs_();
     std::vector<Log> out;
     for (std::uint64_t n = from; n <= to && n < blocks_.size(); ++n) {
@@ -75,6 +76,7 @@ class FakeChain final : public ChainSource {
   int fail_next_ = 0;
   int fail_logs_ = 0;
   int log_queries_ = 0;
+  std::uint64_t max_span_ = UINT64_MAX;
   std::function<void()> on_logs_;
 
  private:
@@ -144,6 +146,26 @@ TEST(LogSyncer, DeliversEverythingOnceInOrderInBoundedRanges) {
   auto more = drain(s);
   ASSERT_EQ(more.logs.size(), 2u);
   EXPECT_EQ(serial_of(more.logs[0]), 150);
+}
+
+// Regression: a back-fill whose range could never be answered (provider result cap, or
+// a link that cuts every large answer) retried the same range forever.
+TEST(LogSyncer, RangeShrinksWhenQueriesFailAndGrowsBack) {
+  FakeChain chain;
+  chain.mine_many(100, 1);
+  chain.max_span_ = 6;
+  auto cfg = from_block(1);
+  cfg.max_range = 64;
+  LogSyncer s(chain, cfg);
+  auto c = drain(s);
+  ASSERT_EQ(c.logs.size(), 100u);
+  for (std::size_t i = 0; i < c.logs.size(); ++i) EXPECT_EQ(serial_of(c.logs[i]), static_cast<int>(i));
+  chain.max_span_ = UINT64_MAX;
+  chain.mine_many(100, 1);
+  int before = chain.log_queries_;
+  c = drain(s);
+  EXPECT_EQ(c.logs.size(), 100u);
+  EXPECT_LE(chain.log_queries_ - before, 8);  // back to large ranges
 }
 
 TEST(LogSyncer, DefaultStartIsTheNextBlock) {

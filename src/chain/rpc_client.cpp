@@ -107,7 +107,9 @@ Result<Json> RpcClient::request(std::string_view method, Json params) {
     }
     ++ep.failures;
     ep.retry_at = Clock::now() + impl_->backoff(config_, ep.failures);
-    last = result.error().with_context(ep.shown);
+    // Transport errors already name the endpoint; others get it here.
+    const bool named = result.error().detail().find(ep.shown) != std::string::npos;
+    last = named ? result.error() : result.error().with_context(ep.shown);
     spdlog::debug("rpc {} via {} failed (attempt {}): {}", method, ep.shown, attempt + 1, last->message());
   }
   if (!last) {
