@@ -263,11 +263,7 @@ abstract contract WavsServiceManagerBase is IWavsServiceManager, Ownable2Step {
     /// @param signingKeyAddress The signing key.
     /// @param blockNumber The block.
     /// @return The operator, or address(0).
-    function getOperatorForSigningKeyAt(address signingKeyAddress, uint32 blockNumber)
-        external
-        view
-        returns (address)
-    {
+    function getOperatorForSigningKeyAt(address signingKeyAddress, uint32 blockNumber) external view returns (address) {
         return _operatorForSigningKeyAt(signingKeyAddress, blockNumber);
     }
 
@@ -292,12 +288,7 @@ abstract contract WavsServiceManagerBase is IWavsServiceManager, Ownable2Step {
     function _totalWeightAt(uint48 blockNumber) internal view virtual returns (uint256);
 
     /// @dev The operator `signingKey` was bound to at the end of `blockNumber`.
-    function _operatorForSigningKeyAt(address signingKey, uint48 blockNumber)
-        internal
-        view
-        virtual
-        returns (address)
-    {
+    function _operatorForSigningKeyAt(address signingKey, uint48 blockNumber) internal view virtual returns (address) {
         return address(uint160(_signingKeyOperator[signingKey].upperLookupRecent(blockNumber)));
     }
 

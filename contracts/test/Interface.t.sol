@@ -43,9 +43,7 @@ contract InterfaceTest is Test {
         assertEq(IWavsServiceManager.InvalidSignatureOrder.selector, _sel("InvalidSignatureOrder()"));
         assertEq(IWavsServiceManager.InvalidSignature.selector, _sel("InvalidSignature()"));
         assertEq(IWavsServiceManager.InsufficientQuorumZero.selector, _sel("InsufficientQuorumZero()"));
-        assertEq(
-            IWavsServiceManager.InsufficientQuorum.selector, _sel("InsufficientQuorum(uint256,uint256,uint256)")
-        );
+        assertEq(IWavsServiceManager.InsufficientQuorum.selector, _sel("InsufficientQuorum(uint256,uint256,uint256)"));
         assertEq(IWavsServiceManager.InvalidQuorumParameters.selector, _sel("InvalidQuorumParameters()"));
     }
 

@@ -37,9 +37,7 @@ contract SimpleSubmitTest is WavsTestBase {
 
     function test_handleSignedEnvelope_storesAndEmits() public {
         IWavsServiceHandler.Envelope memory env = IWavsServiceHandler.Envelope({
-            eventId: bytes20(keccak256("event-1")),
-            ordering: bytes12(bytes8(uint64(7))),
-            payload: hex"c0ffee"
+            eventId: bytes20(keccak256("event-1")), ordering: bytes12(bytes8(uint64(7))), payload: hex"c0ffee"
         });
         IWavsServiceHandler.SignatureData memory data = _signatureData(_one(alice.signingPk), env, 10);
         vm.expectEmit(true, false, false, true, address(submit));

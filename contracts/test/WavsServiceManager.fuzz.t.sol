@@ -25,9 +25,7 @@ contract WavsServiceManagerFuzzTest is WavsTestBase {
 
     function setUp() public {
         env = IWavsServiceHandler.Envelope({
-            eventId: bytes20(keccak256("fuzz-event")),
-            ordering: bytes12(0),
-            payload: "fuzzed payload"
+            eventId: bytes20(keccak256("fuzz-event")), ordering: bytes12(0), payload: "fuzzed payload"
         });
     }
 
@@ -123,8 +121,16 @@ contract WavsServiceManagerFuzzTest is WavsTestBase {
     ///      thresholds fall on and between achievable sums: accepted exactly at the threshold.
     function test_validate_thresholdBoundaryExhaustive() public {
         uint256[5] memory weights = [uint256(1), 2, 3, 5, 8];
-        uint256[2][8] memory quorums =
-            [[uint256(1), 19], [uint256(1), 3], [uint256(1), 2], [uint256(10), 19], [uint256(2), 3], [uint256(3), 4], [uint256(18), 19], [uint256(1), 1]];
+        uint256[2][8] memory quorums = [
+            [uint256(1), 19],
+            [uint256(1), 3],
+            [uint256(1), 2],
+            [uint256(10), 19],
+            [uint256(2), 3],
+            [uint256(3), 4],
+            [uint256(18), 19],
+            [uint256(1), 1]
+        ];
         for (uint256 q = 0; q < quorums.length; ++q) {
             vm.roll(START_BLOCK);
             manager = new WavsServiceManager(owner, quorums[q][0], quorums[q][1]);

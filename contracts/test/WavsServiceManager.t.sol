@@ -138,7 +138,11 @@ contract WavsServiceManagerTest is WavsTestBase {
     }
 
     function test_registerOperator_revertsWhenTotalOverflows() public {
-        vm.expectRevert(abi.encodeWithSelector(SafeCast.SafeCastOverflowedUintDowncast.selector, 208, type(uint208).max + uint256(600)));
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                SafeCast.SafeCastOverflowedUintDowncast.selector, 208, type(uint208).max + uint256(600)
+            )
+        );
         vm.prank(owner);
         manager.registerOperator(stranger, type(uint208).max);
     }
@@ -445,8 +449,9 @@ contract WavsServiceManagerTest is WavsTestBase {
     function test_envelopeDigest_fixedVector() public view {
         // Envelope {eventId: 0x11..11, ordering: 0, payload: "hello"} encoded as one tuple:
         // offset 0x20, eventId, ordering, offset of payload 0x60, length 5, "hello".
-        IWavsServiceHandler.Envelope memory e =
-            IWavsServiceHandler.Envelope({eventId: bytes20(hex"1111111111111111111111111111111111111111"), ordering: bytes12(0), payload: "hello"});
+        IWavsServiceHandler.Envelope memory e = IWavsServiceHandler.Envelope({
+            eventId: bytes20(hex"1111111111111111111111111111111111111111"), ordering: bytes12(0), payload: "hello"
+        });
         bytes memory expected = abi.encodePacked(
             uint256(0x20),
             bytes32(hex"1111111111111111111111111111111111111111"),

@@ -41,10 +41,7 @@ contract SimpleSubmit is IWavsServiceHandler {
     /// @inheritdoc IWavsServiceHandler
     /// @dev Reverts with `EventAlreadyHandled` on a replay, or with the manager's error when
     ///      the signatures do not validate.
-    function handleSignedEnvelope(Envelope calldata envelope, SignatureData calldata signatureData)
-        external
-        override
-    {
+    function handleSignedEnvelope(Envelope calldata envelope, SignatureData calldata signatureData) external override {
         bytes20 eventId = envelope.eventId;
         if (_handled[eventId]) revert EventAlreadyHandled(eventId);
         _serviceManager.validate(envelope, signatureData);

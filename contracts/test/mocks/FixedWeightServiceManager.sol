@@ -32,12 +32,7 @@ contract FixedWeightServiceManager is WavsServiceManagerBase {
     }
 
     /// @dev Operators with weight sign with their own key; others go through the bindings.
-    function _operatorForSigningKeyAt(address signingKey, uint48 blockNumber)
-        internal
-        view
-        override
-        returns (address)
-    {
+    function _operatorForSigningKeyAt(address signingKey, uint48 blockNumber) internal view override returns (address) {
         if (weights[signingKey] != 0) return signingKey;
         return super._operatorForSigningKeyAt(signingKey, blockNumber);
     }
