@@ -305,6 +305,19 @@ contract WavsServiceManagerTest is WavsTestBase {
         manager.setServiceURI("x");
     }
 
+    function test_renounceOwnership() public {
+        vm.expectRevert(abi.encodeWithSelector(Ownable.OwnableUnauthorizedAccount.selector, stranger));
+        vm.prank(stranger);
+        manager.renounceOwnership();
+        vm.prank(owner);
+        manager.renounceOwnership();
+        assertEq(manager.owner(), address(0));
+        // Nobody administers the service any more.
+        vm.expectRevert(abi.encodeWithSelector(Ownable.OwnableUnauthorizedAccount.selector, owner));
+        vm.prank(owner);
+        manager.registerOperator(stranger, 1);
+    }
+
     function test_transferOwnership_revertsForNonOwner() public {
         vm.expectRevert(abi.encodeWithSelector(Ownable.OwnableUnauthorizedAccount.selector, stranger));
         vm.prank(stranger);
