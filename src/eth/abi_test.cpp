@@ -205,6 +205,43 @@ TEST(AbiDecode, ZeroSizeElementsAreBounded) {
   EXPECT_EQ(r->get_if<AbiValue::List>()->size(), 64u);
 }
 
+// Regression (found by abi_decode_fuzz): an array of zero-size elements may have more
+// elements than the data has bytes; its re-encoding must decode again.
+TEST(AbiDecode, RegressionZeroSizeElementCountAboveDataSize) {
+  Bytes data = word(0x20);
+  Bytes len = word(67);
+  data.insert(data.end(), len.begin(), len.end());
+  auto v = abi_decode(type("()[]"), data);
+  ASSERT_TRUE(v) << v.error().message();
+  EXPECT_EQ(v->get_if<AbiValue::List>()->size(), 67u);
+  auto enc = abi_encode(type("()[]"), *v);
+  ASSERT_TRUE(enc);
+  EXPECT_EQ(*abi_decode(type("()[]"), *enc), *v);
+  // Past the budget it is refused, not allocated.
+  Bytes huge = word(0x20);
+  Bytes huge_len = word(1ull << 40);
+  huge.insert(huge.end(), huge_len.begin(), huge_len.end());
+  EXPECT_FALSE(abi_decode(type("()[]"), huge));
+}
+
+// Regression (found by abi_decode_fuzz): whether zero-size elements fit must not
+// depend on trailing bytes, or a value decodes while its re-encoding does not.
+TEST(AbiDecode, RegressionZeroSizeElementsIndependentOfTrailingBytes) {
+  Bytes data = word(0x20);
+  Bytes len = word(1189);
+  data.insert(data.end(), len.begin(), len.end());
+  Bytes padded = data;
+  padded.resize(padded.size() + 21, 0xf6);
+  auto v = abi_decode(type("()[]"), padded);
+  ASSERT_TRUE(v) << v.error().message();
+  EXPECT_TRUE(abi_decode(type("()[]"), data));
+  EXPECT_EQ(*abi_encode(type("()[]"), *v), data);
+  // Nested fixed arrays of zero-size elements cannot multiply past the allowance.
+  auto nested = AbiType::parse("()[65536][65536]");
+  ASSERT_TRUE(nested);
+  EXPECT_FALSE(abi_decode(*nested, Bytes{}));
+}
+
 TEST(AbiDecode, StrictValueChecks) {
   Bytes big = word(256);
   EXPECT_NE(abi_decode(type("uint8"), big).error().message().find("does not fit"), std::string::npos);
