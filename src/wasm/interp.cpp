@@ -129,6 +129,34 @@ inline std::uint64_t load_u64(const std::uint32_t* p) { return p[0] | (static_ca
 
 enum class RunStatus { kOk, kTrap };
 
+// Calls a host function with arguments (and room for results) at `slots`. Kept out of
+// the interpreter loop: its locals have destructors, which computed goto must not skip.
+[[gnu::noinline]] bool call_host(ExecStack* st, const FuncInst& f, std::uint64_t* slots, InstanceData* inst) {
+  const FuncType& ft = f.type;
+  Value args_buf[8], results_buf[8];
+  std::vector<Value> args_vec, results_vec;
+  std::span<Value> args(args_buf, std::min<std::size_t>(ft.params.size(), 8));
+  std::span<Value> results(results_buf, std::min<std::size_t>(ft.results.size(), 8));
+  if (ft.params.size() > 8) {
+    args_vec.resize(ft.params.size());
+    args = args_vec;
+  }
+  if (ft.results.size() > 8) {
+    results_vec.resize(ft.results.size());
+    results = results_vec;
+  }
+  for (std::size_t i = 0; i < ft.params.size(); ++i) args[i] = Value::from_bits(ft.params[i], slots[i]);
+  for (std::size_t i = 0; i < ft.results.size(); ++i) results[i] = Value::zero(ft.results[i]);
+  Caller caller(inst);
+  std::optional<Trap> t = f.host(caller, args, results);
+  if (t) {
+    st->pending = std::move(*t);
+    return false;
+  }
+  for (std::size_t i = 0; i < ft.results.size(); ++i) slots[i] = results[i].bits();
+  return true;
+}
+
 }  // namespace
 
 // The interpreter loop. With state == nullptr it only returns its handler table.
@@ -165,7 +193,7 @@ static RunStatus run(ExecStack* st, const CompiledFunc* func, InstanceData* inst
   const std::uint32_t entry_depth = st->depth;
   const std::uint32_t max_depth = std::min(inst->limits.max_call_depth, st->frame_capacity);
   std::uint64_t* const stack_end = st->slots.get() + std::min<std::size_t>(st->capacity, inst->limits.max_stack_slots);
-  const std::atomic<bool>* interrupt = &inst->interrupt;
+  const std::atomic<bool>* interrupt = inst->limits.interrupt ? inst->limits.interrupt : &inst->interrupt;
 
   // Per-instance caches, reloaded when control moves to another instance.
   FuncInst* const* funcs = nullptr;
@@ -788,36 +816,15 @@ L_base:
 call_target:
   // Calls through a FuncInst: imports and call_indirect. `target`, `nfp`, `next_pc` set.
   if (!target->code) {
-    const FuncType& ft = target->type;
-    Value args_buf[8], results_buf[8];
-    std::vector<Value> args_vec, results_vec;
-    std::span<Value> args(args_buf, ft.params.size()), results(results_buf, ft.results.size());
-    if (ft.params.size() > 8) {
-      args_vec.resize(ft.params.size());
-      args = args_vec;
-    }
-    if (ft.results.size() > 8) {
-      results_vec.resize(ft.results.size());
-      results = results_vec;
-    }
-    for (std::size_t i = 0; i < ft.params.size(); ++i) args[i] = Value::from_bits(ft.params[i], nfp[i]);
-    for (std::size_t i = 0; i < ft.results.size(); ++i) results[i] = Value::zero(ft.results[i]);
     if (st->depth >= max_depth) TRAP(kCallStackExhausted);
     std::uint64_t* saved_top = st->top;
-    st->top = fp + func->frame_slots;
-    if (st->top < nfp + std::max(ft.params.size(), ft.results.size())) st->top = nfp + std::max(ft.params.size(), ft.results.size());
+    std::size_t n = std::max(target->type.params.size(), target->type.results.size());
+    st->top = std::max(fp + func->frame_slots, nfp + n);
     st->frames[st->depth++] = Frame{next_pc, fp, func, inst};
-    Caller caller(inst);
-    std::optional<Trap> t = target->host(caller, args, results);
+    bool ok = call_host(st, *target, nfp, inst);
     --st->depth;
     st->top = saved_top;
-    if (t) {
-      st->pending = std::move(*t);
-      TRAP(kHost);
-    }
-    for (std::size_t i = 0; i < ft.results.size(); ++i) {
-      nfp[i] = results[i].bits();
-    }
+    if (!ok) TRAP(kHost);
     RELOAD_MEM();
     pc = next_pc;
     NEXT();

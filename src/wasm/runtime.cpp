@@ -96,7 +96,11 @@ std::int32_t Table::grow(std::uint32_t delta, std::uint64_t init_bits) {
 
 std::vector<ImportDesc> Module::imports() const {
   std::vector<ImportDesc> out;
-  for (const auto& im : impl_->data.imports) out.push_back({im.module, im.name, im.kind});
+  for (const auto& im : impl_->data.imports) {
+    ImportDesc d{im.module, im.name, im.kind, {}, im.table, im.memory, im.global};
+    if (im.kind == ExternKind::kFunc) d.func = impl_->data.types[im.func_type];
+    out.push_back(std::move(d));
+  }
   return out;
 }
 

@@ -2,6 +2,7 @@
 // The WebAssembly type vocabulary shared by the decoder, validator, translator and
 // runtime, and the engine's error enum.
 
+#include <atomic>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -82,6 +83,10 @@ struct InstanceLimits {
   std::uint32_t max_table_elements = 10'000'000;
   std::uint32_t max_call_depth = 20'000;
   std::uint32_t max_stack_slots = 1u << 20;  // 8 MiB of 8-byte value slots
+  // A flag shared by many instances (a node-wide deadline, a fuzzer's watchdog); when
+  // null, each instance uses its own (Instance::interrupt). Checked at loop back-edges
+  // and function entries; a set flag traps with TrapKind::kInterrupted.
+  const std::atomic<bool>* interrupt = nullptr;
 };
 
 }  // namespace wavs::wasm

@@ -177,6 +177,10 @@ class Global {
 struct ImportDesc {
   std::string module, name;
   ExternKind kind;
+  FuncType func;      // for kFunc
+  TableType table;    // for kTable
+  MemoryType memory;  // for kMemory
+  GlobalType global;  // for kGlobal
 };
 struct ExportDesc {
   std::string name;
