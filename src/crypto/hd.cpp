@@ -142,6 +142,9 @@ Result<Mnemonic> Mnemonic::parse(std::string_view phrase) {
       return Error(CryptoErrc::kInvalidMnemonic,
                    "word " + std::to_string(indices.size() + 1) + " is not in the BIP-39 English list");
     }
+    if (indices.size() == 24) {
+      return Error(CryptoErrc::kInvalidMnemonic, "more than 24 words; a mnemonic has 12, 15, 18, 21 or 24");
+    }
     if (!normalized.empty()) normalized.push_back(' ');
     normalized += kWords[idx];
     indices.push_back(idx);

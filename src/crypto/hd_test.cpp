@@ -108,6 +108,11 @@ TEST(Bip39, BadChecksumAndWrongCount) {
   ASSERT_FALSE(c);
   EXPECT_TRUE(c.error().is(CryptoErrc::kInvalidMnemonic));
   EXPECT_TRUE(Mnemonic::parse("").error().is(CryptoErrc::kInvalidMnemonic));
+  std::string many;
+  for (int i = 0; i < 100000; ++i) many += "test ";
+  auto too_many = Mnemonic::parse(many);
+  ASSERT_FALSE(too_many);
+  EXPECT_NE(too_many.error().message().find("more than 24"), std::string::npos);
   auto long_word = Mnemonic::parse(std::string(1000, 'a'));
   EXPECT_TRUE(long_word.error().is(CryptoErrc::kInvalidMnemonic));
 }

@@ -689,6 +689,146 @@ std::string AbiValue::to_string() const {
   return std::visit(Visitor{}, v_);
 }
 
+// ---- values from text ----------------------------------------------------------------
+
+namespace {
+
+class ValueParser {
+ public:
+  explicit ValueParser(std::string_view text) : text_(text) {}
+
+  Result<AbiValue> top(const AbiType& type) {
+    if (type.kind() == AbiType::Kind::kString) return AbiValue::string(std::string(text_));
+    auto v = value(type, 0);
+    if (!v) return v;
+    skip_space();
+    if (pos_ != text_.size()) return fail("unexpected text after the value");
+    return v;
+  }
+
+ private:
+  Error fail(const std::string& why) const {
+    return Error(EthErrc::kAbiValue, "'" + std::string(text_.substr(0, 200)) + "' at offset " + std::to_string(pos_) +
+                                         ": " + why);
+  }
+  void skip_space() {
+    while (pos_ < text_.size() && is_space(text_[pos_])) ++pos_;
+  }
+  // An unquoted scalar: up to the next delimiter, trimmed.
+  std::string_view token() {
+    skip_space();
+    std::size_t start = pos_;
+    while (pos_ < text_.size() && text_[pos_] != ',' && text_[pos_] != ']' && text_[pos_] != ')') ++pos_;
+    std::size_t end = pos_;
+    while (end > start && is_space(text_[end - 1])) --end;
+    return text_.substr(start, end - start);
+  }
+
+  Result<AbiValue> value(const AbiType& type, int depth) {
+    using Kind = AbiType::Kind;
+    if (depth > 2 * kMaxTypeDepth) return fail("nested too deeply");
+    skip_space();
+    switch (type.kind()) {
+      case Kind::kUint: {
+        auto v = parse_u256(token());
+        if (!v) return fail(v.error().detail());
+        if (type.size() < 256 && (*v >> type.size()) != 0) return fail("does not fit in " + type.to_string());
+        return AbiValue::uint(*v);
+      }
+      case Kind::kInt: {
+        auto v = parse_i256(token());
+        if (!v) return fail(v.error().detail());
+        I256 limit = I256(1) << (type.size() - 1);
+        if (*v >= limit || *v < -limit) return fail("does not fit in " + type.to_string());
+        return AbiValue::int_(*v);
+      }
+      case Kind::kAddress: {
+        auto a = Address::from_hex(token());
+        if (!a) return fail(a.error().message());
+        return AbiValue::address(*a);
+      }
+      case Kind::kBool: {
+        auto t = token();
+        if (t == "true") return AbiValue::boolean(true);
+        if (t == "false") return AbiValue::boolean(false);
+        return fail("expected true or false");
+      }
+      case Kind::kFixedBytes:
+      case Kind::kBytes: {
+        auto b = from_hex(token());
+        if (!b) return fail(b.error().message());
+        if (type.kind() == Kind::kFixedBytes && b->size() != type.size()) {
+          return fail("expected " + std::to_string(type.size()) + " bytes, got " + std::to_string(b->size()));
+        }
+        return AbiValue::bytes(std::move(*b));
+      }
+      case Kind::kString:
+        return string();
+      case Kind::kArray:
+      case Kind::kFixedArray:
+      case Kind::kTuple:
+        return list(type, depth);
+    }
+    return fail("unsupported type");
+  }
+
+  Result<AbiValue> string() {
+    if (pos_ >= text_.size() || text_[pos_] != '"') return AbiValue::string(std::string(token()));
+    ++pos_;
+    std::string out;
+    while (pos_ < text_.size() && text_[pos_] != '"') {
+      if (text_[pos_] == '\\' && pos_ + 1 < text_.size()) ++pos_;
+      out.push_back(text_[pos_++]);
+    }
+    if (pos_ >= text_.size()) return fail("unterminated string");
+    ++pos_;
+    return AbiValue::string(std::move(out));
+  }
+
+  Result<AbiValue> list(const AbiType& type, int depth) {
+    bool is_tuple = type.kind() == AbiType::Kind::kTuple;
+    char open = is_tuple ? '(' : '[';
+    char close = is_tuple ? ')' : ']';
+    if (pos_ >= text_.size() || text_[pos_] != open) return fail(std::string("expected '") + open + "'");
+    ++pos_;
+    AbiValue::List items;
+    skip_space();
+    if (pos_ < text_.size() && text_[pos_] == close) {
+      ++pos_;
+    } else {
+      while (true) {
+        std::size_t i = items.size();
+        if (is_tuple && i >= type.components().size()) return fail("too many tuple components");
+        auto v = value(is_tuple ? type.components()[i] : type.element(), depth + 1);
+        if (!v) return v;
+        items.push_back(std::move(*v));
+        skip_space();
+        if (pos_ < text_.size() && text_[pos_] == ',') {
+          ++pos_;
+          continue;
+        }
+        if (pos_ < text_.size() && text_[pos_] == close) {
+          ++pos_;
+          break;
+        }
+        return fail(std::string("expected ',' or '") + close + "'");
+      }
+    }
+    std::size_t want = is_tuple ? type.components().size() : type.kind() == AbiType::Kind::kFixedArray ? type.size() : items.size();
+    if (items.size() != want) {
+      return fail("expected " + std::to_string(want) + " elements, got " + std::to_string(items.size()));
+    }
+    return AbiValue::list(std::move(items));
+  }
+
+  std::string_view text_;
+  std::size_t pos_ = 0;
+};
+
+}  // namespace
+
+Result<AbiValue> parse_abi_value(const AbiType& type, std::string_view text) { return ValueParser(text).top(type); }
+
 // ---- encode / decode -----------------------------------------------------------------
 
 Result<Bytes> abi_encode(std::span<const AbiType> types, std::span<const AbiValue> values) {

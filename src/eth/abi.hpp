@@ -116,6 +116,13 @@ class AbiValue {
   Storage v_;
 };
 
+// A value from text in cast's argument syntax, for command lines and configs:
+// numbers in decimal or 0x-hex (int<M> may be negative), addresses as hex (mixed case
+// must be EIP-55), true/false, bytes as 0x-hex, arrays as [a,b], tuples as (a,b).
+// A top-level string is the text itself; inside brackets a string is either quoted
+// ("a,b" with \" and \\ escapes) or runs to the next ',', ']' or ')'.
+[[nodiscard]] Result<AbiValue> parse_abi_value(const AbiType& type, std::string_view text);
+
 // abi.encode(values...) for a parameter list; the values must match the types.
 [[nodiscard]] Result<Bytes> abi_encode(std::span<const AbiType> types, std::span<const AbiValue> values);
 // abi.encode(value) of one value (a dynamic value starts with its 0x20 offset word).

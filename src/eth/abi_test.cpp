@@ -393,6 +393,37 @@ TEST(Revert, MessageIsEscapedAndBounded) {
   EXPECT_LT(s.size(), 1200u);
 }
 
+TEST(ParseAbiValue, CastSyntax) {
+  auto v = parse_abi_value(type("(uint8,int16,address,bool,bytes2,bytes,string[],uint256[2])"),
+                           " ( 0xff , -300, 0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266, true, 0x0102, 0x,"
+                           " [a b, \"c,\\\"d\"], [1,2] ) ");
+  ASSERT_TRUE(v) << v.error().message();
+  auto items = *v->as_list();
+  EXPECT_EQ(*items[0].as_uint(), 255);
+  EXPECT_EQ(*items[1].as_int(), -300);
+  EXPECT_EQ(items[2].to_string(), "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266");
+  EXPECT_EQ(*items[3].as_bool(), true);
+  EXPECT_EQ(*items[4].as_bytes(), hex("0x0102"));
+  EXPECT_TRUE(items[5].as_bytes()->empty());
+  auto strings = *items[6].as_list();
+  EXPECT_EQ(*strings[0].as_string(), "a b");
+  EXPECT_EQ(*strings[1].as_string(), "c,\"d");
+  EXPECT_EQ(*parse_abi_value(type("string"), "hello, [world]")->as_string(), "hello, [world]");
+}
+
+TEST(ParseAbiValue, Errors) {
+  for (auto [t, text] : std::vector<std::pair<std::string, std::string>>{
+           {"uint8", "256"}, {"int8", "-129"}, {"uint8", "-1"}, {"bool", "yes"}, {"bytes2", "0x01"},
+           {"address", "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD"}, {"uint8[2]", "[1]"}, {"uint8[]", "[1,"},
+           {"(uint8,bool)", "(1)"}, {"(uint8)", "(1,2)"}, {"uint8[]", "1"}, {"uint8", "1 2"}, {"string[]", "[\"a]"}}) {
+    auto r = parse_abi_value(type(t), text);
+    EXPECT_FALSE(r) << t << " " << text;
+    if (!r) {
+      EXPECT_TRUE(r.error().is(EthErrc::kAbiValue));
+    }
+  }
+}
+
 TEST(AbiValue, AccessorsAndToString) {
   AbiValue v = AbiValue::list({AbiValue::uint(1), AbiValue::string("a\"b"), AbiValue::boolean(false)});
   EXPECT_EQ(v.to_string(), "[1, \"a\\\"b\", false]");

@@ -238,6 +238,10 @@ TEST_F(CastDiff, AbiEncode) {
     for (std::size_t k = 0, n = 1 + r.below(4); k < n; ++k) {
       types.push_back(random_type(r, 0));
       auto [v, s] = random_value(r, types.back());
+      // Our own reader of cast's argument syntax must give back the same value.
+      auto parsed = parse_abi_value(types.back(), s);
+      ASSERT_TRUE(parsed) << s << ": " << parsed.error().message();
+      EXPECT_EQ(*parsed, v) << s;
       values.push_back(std::move(v));
       if (k) sig += ",";
       sig += types.back().to_string();

@@ -53,8 +53,7 @@ TEST(Envelope, OrderingFromU64) {
 TEST(Envelope, DecodeRejectsGarbage) {
   EXPECT_FALSE(Envelope::abi_decode({}));
   Bytes enc = sample().abi_encode();
-  enc.resize(enc.size() - 40);
-  EXPECT_FALSE(Envelope::abi_decode(enc));
+  EXPECT_FALSE(Envelope::abi_decode(ByteView(enc).first(enc.size() / 2)));
 }
 
 TEST(SignatureData, SortsSignersAndVerifies) {
