@@ -11,7 +11,9 @@ namespace {
 template <class Algo, std::size_t N>
 FixedBytes<N> digest(ByteView data) {
   static_assert(Algo::DIGESTSIZE == N);
-  Algo algo;
+  // One object per thread: constructing Crypto++ hash objects costs about as much as
+  // hashing 32 bytes, and Final() leaves the object reset for the next call.
+  thread_local Algo algo;
   algo.Update(data.data(), data.size());
   FixedBytes<N> out;
   algo.Final(out.data.data());
