@@ -4,7 +4,9 @@
 
 #include <bit>
 #include <cmath>
+#include <algorithm>
 #include <cstring>
+#include <mutex>
 
 #include "wasm/compiler.hpp"
 #include "wasm/decoder.hpp"
@@ -221,6 +223,17 @@ std::uint64_t eval_const(const ConstExpr& e, const InstanceData& inst) {
 
 }  // namespace
 
+struct Linker::Store {
+  std::mutex mu;
+  std::vector<std::shared_ptr<InstanceData>> instances;
+  void keep(const std::shared_ptr<InstanceData>& inst) {
+    std::lock_guard lock(mu);
+    if (std::find(instances.begin(), instances.end(), inst) == instances.end()) instances.push_back(inst);
+  }
+};
+
+Linker::Linker() : store_(std::make_shared<Store>()) {}
+
 void Linker::define_func(std::string module, std::string name, FuncType type, HostFn fn) {
   Extern e;
   e.kind = ExternKind::kFunc;
@@ -239,7 +252,7 @@ void Linker::define(std::string module, std::string name, Extern ext) {
 
 void Linker::define_instance(std::string module, const Instance& instance) {
   for (auto& [name, ext] : instance.exports()) define(module, name, ext);
-  instances_.push_back(instance.data());
+  store_->keep(instance.data());
 }
 
 Result<std::shared_ptr<Instance>> Linker::instantiate(const Module& module, InstanceLimits limits) const {
@@ -342,7 +355,7 @@ Result<std::shared_ptr<Instance>> Linker::instantiate(const Module& module, Inst
                           "element segment " + std::to_string(i));
       }
       std::copy(items.begin(), items.end(), t->elems_.begin() + offset);
-      if (seg.table < m.num_imported_tables && !items.empty()) t->keepalive_.push_back(inst);
+      if (seg.table < m.num_imported_tables && !items.empty()) store_->keep(inst);
     }
     if (seg.mode != SegmentMode::kPassive) inst->elems[i].clear();
   }

@@ -156,9 +156,6 @@ class Table {
   std::uint32_t min_ = 0;
   std::optional<std::uint64_t> max_;
   std::uint32_t cap_;
-  // Instances whose functions were written into this table while instantiating
-  // (their FuncInsts must outlive the table's references to them).
-  std::vector<std::shared_ptr<InstanceData>> keepalive_;
 };
 
 class Global {
@@ -268,6 +265,7 @@ struct Extern {
 // Collects definitions by (module, name) and instantiates modules against them.
 class Linker {
  public:
+  Linker();
   void define_func(std::string module, std::string name, FuncType type, HostFn fn);
   void define_func(std::string module, std::string name, FuncType type, HostFnPtr fn, void* user);
   void define(std::string module, std::string name, Extern ext);
@@ -282,7 +280,11 @@ class Linker {
 
  private:
   std::map<std::pair<std::string, std::string>, Extern, std::less<>> defs_;
-  std::vector<std::shared_ptr<InstanceData>> instances_;
+  // Instances this linker must keep alive: registered ones, and any whose functions
+  // were written into an imported table (the spec keeps such writes even when
+  // instantiation then fails). Nothing here points back to the linker: no cycles.
+  struct Store;
+  std::shared_ptr<Store> store_;
 };
 
 // ---- instances ---------------------------------------------------------------------
