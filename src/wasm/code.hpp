@@ -42,7 +42,9 @@
   Y(GlobalGet) Y(GlobalSet) \
   Y(TableGet) Y(TableSet) Y(TableSize) Y(TableGrow) Y(TableFill) Y(TableCopy) Y(TableInit) Y(ElemDrop) \
   Y(MemorySize) Y(MemoryGrow) Y(MemoryFill) Y(MemoryCopy) Y(MemoryInit) Y(DataDrop) \
-  Y(RefFunc) Y(RefIsNull)
+  Y(RefFunc) Y(RefIsNull) \
+  Y(I32LoadAI) Y(I64LoadAI) Y(F32LoadAI) Y(F64LoadAI) Y(I32Load8UAI) Y(I32Load8SAI) Y(I32Load16UAI) \
+  Y(I32StoreAI) Y(I64StoreAI) Y(F32StoreAI) Y(F64StoreAI) Y(I32Store8AI)
 // clang-format on
 
 namespace wavs::wasm {
@@ -56,6 +58,10 @@ enum class IOp : std::uint16_t {
 #undef WAVS_Y
   kCount
 };
+
+// "AI" forms fuse `i32.add (x, imm)` into the following load or store: the address is
+// the 32-bit wrapped sum, then the memarg offset is added without wrapping, exactly as
+// the two instructions would compute it.
 
 // The IOp of a simple opcode (its numeric handler).
 [[nodiscard]] IOp simple_iop(Opcode op);

@@ -371,6 +371,12 @@ class FuncCompiler {
     return {p, p + 2};
   }
 
+  // True when `o` is the result of the I32AddImm just emitted (which may be dropped).
+  bool produced_by_add_imm(const Operand& o) const {
+    return fuse_ && o.e.kind == kStack && o.pos != kNone && prod_pos_ != kNone &&
+           code_[prod_pos_] == handlers_[static_cast<int>(IOp::I32AddImm)] && code_[prod_dst_word_] == slot_of(o.pos);
+  }
+
   // ---- reading immediates
   Result<std::uint32_t> read_u32() {
     auto v = r_.u32();
@@ -565,6 +571,25 @@ Status FuncCompiler::op_simple(Opcode op, const OpcodeInfo& info) {
   return {};
 }
 
+// The add-immediate form of a load or store, if there is one.
+IOp add_imm_form(IOp op) {
+  switch (op) {
+    case IOp::I32Load: return IOp::I32LoadAI;
+    case IOp::I64Load: return IOp::I64LoadAI;
+    case IOp::F32Load: return IOp::F32LoadAI;
+    case IOp::F64Load: return IOp::F64LoadAI;
+    case IOp::I32Load8U: return IOp::I32Load8UAI;
+    case IOp::I32Load8S: return IOp::I32Load8SAI;
+    case IOp::I32Load16U: return IOp::I32Load16UAI;
+    case IOp::I32Store: return IOp::I32StoreAI;
+    case IOp::I64Store: return IOp::I64StoreAI;
+    case IOp::F32Store: return IOp::F32StoreAI;
+    case IOp::F64Store: return IOp::F64StoreAI;
+    case IOp::I32Store8: return IOp::I32Store8AI;
+    default: return IOp::kCount;
+  }
+}
+
 Status FuncCompiler::op_memarg(Opcode op, const OpcodeInfo& info) {
   auto align = read_u32();
   if (!align) return align.error();
@@ -579,11 +604,25 @@ Status FuncCompiler::op_memarg(Opcode op, const OpcodeInfo& info) {
     auto a = pop(info.p0);
     if (!a) return a.error();
     if (live()) {
-      std::uint32_t sa = src(*a), sv = src(*v);
-      begin(iop);
-      word(sa);
-      word(sv);
-      word(*offset);
+      IOp ai = add_imm_form(iop);
+      // The value must not be the add's own result slot we are about to drop: it is
+      // computed after the address, so the add is the last instruction only when the
+      // value is a local or constant.
+      if (ai != IOp::kCount && v->e.kind == kLocal && produced_by_add_imm(*a)) {
+        std::uint32_t base = code_[prod_pos_ + 2], imm = code_[prod_pos_ + 3];
+        code_.resize(prod_pos_);
+        begin(ai);
+        word(base);
+        word(v->e.local);
+        word(imm);
+        word(*offset);
+      } else {
+        std::uint32_t sa = src(*a), sv = src(*v);
+        begin(iop);
+        word(sa);
+        word(sv);
+        word(*offset);
+      }
     }
     return {};
   }
@@ -591,12 +630,24 @@ Status FuncCompiler::op_memarg(Opcode op, const OpcodeInfo& info) {
   if (!a) return a.error();
   if (live()) {
     std::uint32_t dst = slot_of(a->pos);
-    std::uint32_t sa = src(*a);
-    auto p = begin(iop);
-    word(dst);
-    word(sa);
-    word(*offset);
-    producer(p, p + 1);
+    IOp ai = add_imm_form(iop);
+    if (ai != IOp::kCount && produced_by_add_imm(*a)) {
+      std::uint32_t base = code_[prod_pos_ + 2], imm = code_[prod_pos_ + 3];
+      code_.resize(prod_pos_);
+      auto p = begin(ai);
+      word(dst);
+      word(base);
+      word(imm);
+      word(*offset);
+      producer(p, p + 1);
+    } else {
+      std::uint32_t sa = src(*a);
+      auto p = begin(iop);
+      word(dst);
+      word(sa);
+      word(*offset);
+      producer(p, p + 1);
+    }
   }
   push(info.r);
   return {};

@@ -587,6 +587,37 @@ L_base:
   }
 
   // ---- memory
+#define LOAD_AI(name, T, N, PUT, conv)                                                      \
+  OP(name) {                                                                                \
+    std::uint64_t ea = static_cast<std::uint64_t>(static_cast<std::uint32_t>(U32(2) + pc[3])) + pc[4]; \
+    if (ea + N > mem_size) TRAP(kMemoryOutOfBounds);                                        \
+    T v;                                                                                    \
+    std::memcpy(&v, mem_base + ea, N);                                                      \
+    PUT(1, conv(v));                                                                        \
+    pc += 5;                                                                                \
+    NEXT();                                                                                 \
+  }
+#define STORE_AI(name, T, N, GET)                                                           \
+  OP(name) {                                                                                \
+    std::uint64_t ea = static_cast<std::uint64_t>(static_cast<std::uint32_t>(U32(1) + pc[3])) + pc[4]; \
+    if (ea + N > mem_size) TRAP(kMemoryOutOfBounds);                                        \
+    T v = static_cast<T>(GET(2));                                                           \
+    std::memcpy(mem_base + ea, &v, N);                                                      \
+    pc += 5;                                                                                \
+    NEXT();                                                                                 \
+  }
+  LOAD_AI(I32LoadAI, std::uint32_t, 4, PUT_U32, ID)
+  LOAD_AI(I64LoadAI, std::uint64_t, 8, PUT_U64, ID)
+  LOAD_AI(F32LoadAI, std::uint32_t, 4, PUT_U32, ID)
+  LOAD_AI(F64LoadAI, std::uint64_t, 8, PUT_U64, ID)
+  LOAD_AI(I32Load8UAI, std::uint8_t, 1, PUT_U32, ID)
+  LOAD_AI(I32Load8SAI, std::int8_t, 1, PUT_U32, static_cast<std::int32_t>)
+  LOAD_AI(I32Load16UAI, std::uint16_t, 2, PUT_U32, ID)
+  STORE_AI(I32StoreAI, std::uint32_t, 4, U32)
+  STORE_AI(I64StoreAI, std::uint64_t, 8, U64)
+  STORE_AI(F32StoreAI, std::uint32_t, 4, U32)
+  STORE_AI(F64StoreAI, std::uint64_t, 8, U64)
+  STORE_AI(I32Store8AI, std::uint8_t, 1, U32)
   LOAD(I32Load, std::uint32_t, 4, PUT_U32, ID)
   LOAD(I64Load, std::uint64_t, 8, PUT_U64, ID)
   LOAD(F32Load, std::uint32_t, 4, PUT_U32, ID)
