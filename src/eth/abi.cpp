@@ -417,6 +417,19 @@ class Decoder {
   Result<AbiValue::List> sequence(const AbiType& parent, const std::vector<const AbiType*>& types, const AbiType* element,
                             std::size_t n, std::size_t base) {
     if (++depth_ > 2 * kMaxTypeDepth + 2) return fail(base, "nested too deeply");
+    // All heads must lie inside the data; checking up front gives a clear message
+    // instead of a budget failure for large static types. Cannot overflow: array
+    // lengths were checked against the data and static types are at most 16 MiB.
+    std::size_t heads = 0;
+    if (element) {
+      heads = n * element->head_size();
+    } else {
+      for (const auto* t : types) heads += t->head_size();
+    }
+    if (base > data_.size() || heads > data_.size() - base) {
+      return fail(base, "truncated: " + std::to_string(heads) + " bytes of heads, " +
+                            std::to_string(base > data_.size() ? 0 : data_.size() - base) + " left");
+    }
     // Zero-size elements ("()", "()[3]") occupy no input at all, so their count is
     // capped by a fixed allowance rather than by the input size; that keeps decoding
     // independent of trailing bytes (a value decodes iff its re-encoding does).

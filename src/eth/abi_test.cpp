@@ -126,6 +126,12 @@ TEST(AbiDecode, RejectsTruncatedData) {
   EXPECT_TRUE(abi_decode(type("(uint256,string)"), ByteView(enc).first(content_end)));
 }
 
+TEST(AbiDecode, LargeStaticTypeOnShortDataSaysTruncated) {
+  auto r = abi_decode(type("uint256[65536]"), Bytes(100));
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message().find("truncated"), std::string::npos) << r.error().message();
+}
+
 TEST(AbiDecode, OffsetOutsideBuffer) {
   Bytes data = word(0x1000);  // offset of a string far past the end
   auto r = abi_decode(type("string"), data);
