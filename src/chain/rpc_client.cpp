@@ -90,6 +90,11 @@ Result<Json> RpcClient::request(std::string_view method, Json params) {
     auto response = impl_->http.post_json(url, body, budget, config_.connect_timeout);
     Result<Json> result = [&]() -> Result<Json> {
       if (!response) return response.error();
+      // Rate limits and overload are worth another try (elsewhere, or after the
+      // back-off) whatever the body says.
+      if (response->status == 429 || response->status == 503) {
+        return Error(ChainErrc::kHttpStatus, std::string(method) + ": HTTP " + std::to_string(response->status));
+      }
       auto parsed = parse_response(response->body, method);
       // A JSON-RPC answer counts even on a non-200 status (some gateways use 4xx/5xx).
       if (parsed || !parsed.error().is(ChainErrc::kBadResponse)) return parsed;

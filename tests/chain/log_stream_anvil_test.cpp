@@ -207,6 +207,29 @@ TEST_F(StreamAnvil, SubscriberReconnectsAfterDrop) {
   EXPECT_GE(sub.connections(), 4);
 }
 
+TEST_F(StreamAnvil, SubscriberDetectsASilentConnection) {
+  DroppingProxy proxy(anvil_->port());
+  std::atomic<int> timeouts{0};
+  SubscriberHandlers h;
+  h.on_disconnected = [&](const Error& e) {
+    if (e.is(ChainErrc::kTimeout)) ++timeouts;
+  };
+  auto config = ws_config(proxy.ws_url());
+  config.idle_timeout = milliseconds(600);
+  Subscriber sub(config, h, true, std::nullopt);
+  sub.start();
+  for (int i = 0; i < 500 && !sub.connected(); ++i) std::this_thread::sleep_for(milliseconds(10));
+  ASSERT_TRUE(sub.connected());
+  proxy.stall_all();
+  // Pings go unanswered: the idle timeout ends the connection and a new one is made.
+  for (int i = 0; i < 300 && (timeouts.load() == 0 || sub.connections() < 2 || !sub.connected()); ++i) {
+    std::this_thread::sleep_for(milliseconds(10));
+  }
+  sub.stop();
+  EXPECT_GE(timeouts.load(), 1);
+  EXPECT_GE(sub.connections(), 2);
+}
+
 TEST_F(StreamAnvil, ThousandEventsExactlyOnceInOrderAcrossDrops) {
   DroppingProxy proxy(anvil_->port(), /*seed=*/7);
   Sink sink;

@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstring>
 #include <memory>
 
@@ -156,6 +157,7 @@ struct DroppingProxy::Conn {
   int client = -1;
   int server = -1;
   std::atomic<bool> cut{false};
+  std::atomic<bool> stalled{false};
   std::size_t budget = 0;  // server-to-client bytes before a random cut; 0 = none
   std::thread thread;
 };
@@ -224,11 +226,20 @@ void DroppingProxy::drop_all() {
   for (auto& c : conns_) c->cut = true;
 }
 
+void DroppingProxy::stall_all() {
+  std::lock_guard lock(mu_);
+  for (auto& c : conns_) c->stalled = true;
+}
+
 void DroppingProxy::pump(Conn* c) {
   std::size_t forwarded = 0;
   char buf[16384];
   bool dropped = false;
   while (!c->cut.load() && !stop_.load()) {
+    if (c->stalled.load()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      continue;
+    }
     pollfd p[2] = {{c->client, POLLIN, 0}, {c->server, POLLIN, 0}};
     if (::poll(p, 2, 20) <= 0) continue;
     if (p[0].revents & (POLLIN | POLLHUP | POLLERR)) {

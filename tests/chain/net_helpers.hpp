@@ -62,6 +62,9 @@ class DroppingProxy {
   void set_random_drops(std::size_t min_bytes, std::size_t max_bytes);
   void disable_random_drops();
   void drop_all();
+  // Existing connections stay open but carry nothing more (a silent network); new
+  // connections work normally.
+  void stall_all();
   [[nodiscard]] int drops() const { return drops_.load(); }
   [[nodiscard]] int connections() const { return connections_.load(); }
 

@@ -162,9 +162,23 @@ TEST(RpcClient, Non200WithoutJsonRpcIsRetriedAsHttpStatus) {
   EXPECT_EQ(server.requests(), 3);
 }
 
+TEST(RpcClient, RateLimitIsRetried) {
+  int n = 0;
+  ScriptedServer server([&n](const std::string&) {
+    if (++n < 3) {
+      return Reply::status_code(429, R"({"jsonrpc":"2.0","id":1,"error":{"code":-32005,"message":"limit"}})");
+    }
+    return Reply::json(ok_result("\"0x8\""));
+  });
+  RpcClient rpc(fast_config({server.url()}));
+  auto r = rpc.block_number();
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_EQ(*r, 8u);
+}
+
 TEST(RpcClient, JsonRpcErrorOnNon200IsStillAnAnswer) {
   ScriptedServer server([](const std::string&) {
-    return Reply::status_code(429, R"({"jsonrpc":"2.0","id":1,"error":{"code":-32005,"message":"limit"}})");
+    return Reply::status_code(400, R"({"jsonrpc":"2.0","id":1,"error":{"code":-32602,"message":"bad"}})");
   });
   RpcClient rpc(fast_config({server.url()}));
   auto r = rpc.block_number();
