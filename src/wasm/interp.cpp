@@ -447,7 +447,7 @@ L_base:
   OP(CallIndirect) {
     Table* t = inst->tables[pc[1]];
     std::uint32_t i = U32(3);
-    if (i >= t->elems_.size()) TRAP(kTableOutOfBounds);
+    if (i >= t->elems_.size()) TRAP(kUndefinedElement);
     target = reinterpret_cast<const FuncInst*>(t->elems_[i]);
     if (!target) TRAP(kUninitializedElement);
     if (target->type_id != pc[2]) TRAP(kIndirectCallTypeMismatch);
@@ -916,6 +916,7 @@ const char* to_string(TrapKind k) {
     case TrapKind::kMemoryOutOfBounds: return "out of bounds memory access";
     case TrapKind::kTableOutOfBounds: return "out of bounds table access";
     case TrapKind::kUninitializedElement: return "uninitialized element";
+    case TrapKind::kUndefinedElement: return "undefined element";
     case TrapKind::kIndirectCallTypeMismatch: return "indirect call type mismatch";
     case TrapKind::kNullReference: return "null reference";
     case TrapKind::kCallStackExhausted: return "call stack exhausted";

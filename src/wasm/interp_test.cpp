@@ -141,7 +141,7 @@ TEST(WasmInterp, EveryTrap) {
   Runner tab(build(t));
   expect_trap(tab({Value::i32(0)}), TrapKind::kIndirectCallTypeMismatch);
   expect_trap(tab({Value::i32(1)}), TrapKind::kUninitializedElement);
-  expect_trap(tab({Value::i32(2)}), TrapKind::kTableOutOfBounds);
+  expect_trap(tab({Value::i32(2)}), TrapKind::kUndefinedElement);
   // table.get out of bounds.
   ModuleSpec tg;
   tg.funcs.push_back({{I32}, {}, {}, cat({local_get(0), Bytes{0x25, 0x00}, op(0x1a)}), "f"});

@@ -87,6 +87,7 @@ enum class TrapKind : std::uint8_t {
   kMemoryOutOfBounds,
   kTableOutOfBounds,
   kUninitializedElement,
+  kUndefinedElement,  // call_indirect past the end of the table
   kIndirectCallTypeMismatch,
   kNullReference,
   kCallStackExhausted,

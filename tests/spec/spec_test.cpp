@@ -217,8 +217,12 @@ void SpecFile::run(const json& script, Totals& totals) {
     } else if (type == "assert_trap" || type == "assert_exhaustion") {
       if (cmd.contains("action")) {
         auto r = perform(cmd.at("action"));
-        if (r) failure = "expected trap \"" + cmd.value("text", "") + "\", got a result";
+        std::string want = cmd.value("text", "");
+        if (r) failure = "expected trap \"" + want + "\", got a result";
         else if (r.error().kind == TrapKind::kBadCall) failure = "bad call: " + r.error().message;
+        else if (r.error().message.rfind(want, 0) != 0 && want.rfind(r.error().message, 0) != 0) {
+          failure = "trapped with \"" + r.error().message + "\", expected \"" + want + "\"";
+        }
       } else {
         auto inst = load(cmd.at("filename"));
         if (inst) failure = "expected instantiation to trap";
