@@ -8,6 +8,7 @@
 
 #include "anvil.hpp"
 #include "chain/tx_sender.hpp"
+#include "eth/tx.hpp"
 #include "evm.hpp"
 
 namespace wavs::chain {
@@ -187,6 +188,53 @@ TEST_F(TxAnvil, StuckTransactionIsReplacedWithHigherFees) {
   EXPECT_TRUE(r->receipt.status);
   // Only one version can be mined, and it is the one whose receipt we hold.
   EXPECT_EQ(nonce_of(sender.address()), r->nonce + 1);
+}
+
+TEST_F(TxAnvil, TransactionReplacedByAnotherIsSentAgainWithANewNonce) {
+  start({"--no-mining"});
+  TxSenderConfig config = fast();
+  config.bump_after = milliseconds(300);
+  TxSender sender(*rpc_, account1(), config);
+  auto fees = sender.estimate_fees();
+  ASSERT_TRUE(fees);
+  std::optional<Result<TxOutcome>> result;
+  std::thread t([&] {
+    TxRequest req;
+    req.to = Address{};
+    result = sender.send(req);
+  });
+  auto pending = [&] {
+    auto pool = rpc_->request("txpool_status", Json::array());
+    return pool ? *parse_quantity((*pool)["pending"]) : 0u;
+  };
+  for (int i = 0; i < 200 && pending() == 0; ++i) std::this_thread::sleep_for(milliseconds(10));
+  ASSERT_EQ(pending(), 1u);
+  // Someone else with the same key replaces nonce 0 with a much better paid transaction.
+  eth::Eip1559Tx other;
+  other.chain_id = 31337;
+  other.nonce = 0;
+  other.max_priority_fee_per_gas = fees->max_priority_fee_per_gas * 10;
+  other.max_fee_per_gas = fees->max_fee_per_gas * 10;
+  other.gas_limit = 21000;
+  Address elsewhere;
+  elsewhere[0] = 0x42;
+  other.to = elsewhere;
+  auto replaced = rpc_->send_raw_transaction(other.sign(account1()).raw);
+  ASSERT_TRUE(replaced) << replaced.error().message();
+  std::atomic<bool> done{false};
+  std::thread miner([&] {
+    while (!done) {
+      (void)rpc_->request("evm_mine", Json::array());
+      std::this_thread::sleep_for(milliseconds(150));
+    }
+  });
+  t.join();
+  done = true;
+  miner.join();
+  ASSERT_TRUE(result && *result) << (result ? result->error().message() : "no result");
+  EXPECT_EQ((*result)->nonce, 1u);
+  EXPECT_TRUE((*result)->receipt.status);
+  EXPECT_EQ(nonce_of(sender.address()), 2u);
 }
 
 TEST_F(TxAnvil, FeeCapBelowBaseFeeIsRefusedWithoutSpendingANonce) {
