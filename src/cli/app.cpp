@@ -10,6 +10,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/roles.hpp"
+#include "cli/run_command.hpp"
 #include "common/config.hpp"
 #include "common/log.hpp"
 
@@ -89,7 +90,6 @@ constexpr Planned kPlanned[] = {
     {"node", "run an operator node: triggers, component runs, signing, HTTP API"},
     {"aggregator", "run an aggregator: collect signed results, submit once quorum is reached"},
     {"exec", "run a service component locally on a trigger input"},
-    {"run", "run any WASI preview 1 command module in the sandbox"},
     {"service", "build and validate service manifests"},
     {"deploy", "deploy the WAVS contracts and set a service URI"},
     {"keys", "derive operator and per-service signing keys"},
@@ -116,6 +116,10 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
       ->check(CLI::IsMember({"wavs", "aggregator", "cli"}));
   std::vector<std::string> sets;
   config_cmd->add_option("--set", sets, "override a key as a flag would: key=value (repeatable)");
+
+  auto* run_cmd = app.add_subcommand("run", "run any WASI preview 1 command module in the sandbox");
+  RunCommand run_options;
+  add_run_options(*run_cmd, run_options);
 
   std::vector<std::pair<CLI::App*, const Planned*>> planned;
   for (const auto& p : kPlanned) {
@@ -153,6 +157,11 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
     out << "# role: " << section_name(role) << " (env prefix " << env_prefix(role) << ")\n"
         << config->dump(schema_for(role));
     return kExitOk;
+  }
+
+  if (run_cmd->parsed()) {
+    run_options.argv = run_cmd->remaining();
+    return run_wasm(run_options, out, err);
   }
 
   for (const auto& [cmd, p] : planned) {

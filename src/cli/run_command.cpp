@@ -1,0 +1,135 @@
+#include "cli/run_command.hpp"
+
+#include <unistd.h>
+
+#include <cmath>
+#include <fstream>
+#include <iterator>
+#include <ostream>
+#include <sstream>
+
+#include <CLI/CLI.hpp>
+
+#include "wasi/error.hpp"
+#include "wasi/run.hpp"
+#include "wasm/wasm.hpp"
+
+namespace wavs::cli {
+namespace {
+
+std::string json_string(std::string_view s) {
+  std::string o = "\"";
+  for (char c : s) {
+    switch (c) {
+      case '"': o += "\\\""; break;
+      case '\\': o += "\\\\"; break;
+      case '\n': o += "\\n"; break;
+      case '\t': o += "\\t"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", c);
+          o += buf;
+        } else {
+          o += c;
+        }
+    }
+  }
+  return o + "\"";
+}
+
+void print_stats(std::ostream& err, int exit_code, const std::string& trap, const wasi::RunResult* r) {
+  err << "{\"exit_code\":" << exit_code << ",\"trap\":" << (trap.empty() ? std::string("null") : json_string(trap))
+      << ",\"fuel_consumed\":" << (r ? r->fuel_consumed : 0) << ",\"elapsed_us\":" << (r ? r->elapsed.count() : 0)
+      << ",\"peak_memory_bytes\":" << (r ? r->peak_memory_bytes : 0) << "}\n";
+}
+
+}  // namespace
+
+void add_run_options(CLI::App& cmd, RunCommand& o) {
+  cmd.add_option("--time-limit", o.time_limit_s, "wall-clock limit in seconds (fractions allowed)")
+      ->check(CLI::PositiveNumber);
+  cmd.add_option("--fuel-limit", o.fuel_limit, "fuel limit in units of docs/sandbox.md's cost model");
+  cmd.add_option("--max-memory", o.max_memory_bytes, "linear memory cap in bytes (whole 64 KiB pages)");
+  cmd.add_option("--dir", o.dirs, "grant a host directory: HOST[::GUEST] (repeatable)")
+      ->allow_extra_args(false);
+  cmd.add_option("--env", o.env, "set a guest environment variable: K=V (repeatable)")
+      ->allow_extra_args(false);
+  cmd.add_flag("--stats", o.stats, "print one JSON line of run statistics to stderr at the end");
+  // Everything from the module's path on belongs to the guest, dashes included.
+  cmd.prefix_command();
+  cmd.footer(
+      "Arguments: file.wasm [ARGS...] (everything from the module on goes to the guest).\n"
+      "Exit code: the guest's own; 121 load error, 122 memory limit, 123 fuel exhausted,\n"
+      "124 time limit, 134 trap (see docs/operations.md).\n");
+}
+
+int run_wasm(const RunCommand& o, std::ostream& out, std::ostream& err) {
+  if (o.argv.empty()) {
+    err << "wavs run: expected a module: wavs run [options] file.wasm [args...]\n";
+    return 2;
+  }
+  const std::string& path = o.argv.front();
+  std::ifstream file(path, std::ios::binary);
+  if (!file) {
+    err << "wavs run: cannot read " << path << "\n";
+    return kExitRunLoad;
+  }
+  Bytes bytes((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+
+  wasi::RunOptions opts;
+  opts.args = o.argv;
+  for (const auto& kv : o.env) {
+    auto eq = kv.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      err << "wavs run: --env expects K=V, got '" << kv << "'\n";
+      return 2;
+    }
+    opts.env.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
+  }
+  for (const auto& d : o.dirs) {
+    auto sep = d.find("::");
+    wasi::Preopen p;
+    p.host_path = sep == std::string::npos ? d : d.substr(0, sep);
+    p.guest_path = sep == std::string::npos ? d : d.substr(sep + 2);
+    opts.preopens.push_back(std::move(p));
+  }
+  if (o.time_limit_s) {
+    opts.limits.time = std::chrono::microseconds(static_cast<std::int64_t>(std::llround(*o.time_limit_s * 1e6)));
+  }
+  opts.limits.fuel = o.fuel_limit;
+  if (o.max_memory_bytes) opts.limits.max_memory_bytes = *o.max_memory_bytes;
+  opts.limits.max_stdout_bytes = std::size_t{1} << 30;
+  opts.limits.max_stderr_bytes = std::size_t{1} << 30;
+  opts.stdin_host_fd = STDIN_FILENO;
+  opts.stdout_passthrough = [&out](std::string_view s) { out.write(s.data(), static_cast<std::streamsize>(s.size())).flush(); };
+  opts.stderr_passthrough = [&err](std::string_view s) { err.write(s.data(), static_cast<std::streamsize>(s.size())).flush(); };
+
+  wasm::Engine engine;
+  auto program = wasi::prepare(engine, bytes);
+  if (!program) {
+    err << "wavs run: " << path << ": " << program.error().message() << "\n";
+    if (o.stats) print_stats(err, kExitRunLoad, "load error", nullptr);
+    return kExitRunLoad;
+  }
+  auto result = wasi::run(*program, opts);
+  if (!result) {
+    int code = result.error().is(wasi::WasiErrc::kMemoryLimit) ? kExitRunMemoryLimit : kExitRunLoad;
+    err << "wavs run: " << path << ": " << result.error().message() << "\n";
+    if (o.stats) print_stats(err, code, code == kExitRunMemoryLimit ? "memory limit" : "load error", nullptr);
+    return code;
+  }
+  int code = result->exit_code;
+  std::string trap;
+  switch (result->stop) {
+    case wasi::StopReason::kExited: break;
+    case wasi::StopReason::kTrap: code = kExitRunTrap; trap = result->trap->message; break;
+    case wasi::StopReason::kFuelExhausted: code = kExitRunFuel; trap = "fuel exhausted"; break;
+    case wasi::StopReason::kTimeLimit: code = kExitRunTime; trap = "time limit"; break;
+  }
+  if (result->stop != wasi::StopReason::kExited) err << "wavs run: " << result->summary() << "\n";
+  if (o.stats) print_stats(err, code, trap, &*result);
+  return code;
+}
+
+}  // namespace wavs::cli

@@ -1,0 +1,43 @@
+#pragma once
+// `wavs run`: runs any WASI preview 1 command module in the sandbox, the way
+// `wasmtime run` does: stdin, stdout and stderr pass through (still capped), the
+// guest's exit code becomes the process's, and traps and limits get their own codes.
+
+#include <cstdint>
+#include <iosfwd>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace CLI {
+class App;
+}
+
+namespace wavs::cli {
+
+// Exit codes of `wavs run` beyond the guest's own (documented in docs/operations.md).
+enum RunExitCode : int {
+  kExitRunLoad = 121,         // unreadable, malformed or invalid module; unknown import; bad segment
+  kExitRunMemoryLimit = 122,  // the module needs more memory than --max-memory allows
+  kExitRunFuel = 123,         // --fuel-limit ran out
+  kExitRunTime = 124,         // --time-limit passed (as coreutils `timeout`)
+  kExitRunTrap = 134,         // the guest trapped (128 + SIGABRT, as wasmtime)
+};
+
+struct RunCommand {
+  std::optional<double> time_limit_s;
+  std::optional<std::uint64_t> fuel_limit;
+  std::optional<std::uint64_t> max_memory_bytes;
+  std::vector<std::string> dirs;  // HOST[::GUEST]
+  std::vector<std::string> env;   // K=V
+  bool stats = false;
+  std::vector<std::string> argv;  // file.wasm, then the guest's arguments
+};
+
+// Adds the `run` subcommand's options to `cmd`.
+void add_run_options(CLI::App& cmd, RunCommand& options);
+
+// Runs it. Guest stdin is the process's stdin; guest output goes to `out` and `err`.
+int run_wasm(const RunCommand& options, std::ostream& out, std::ostream& err);
+
+}  // namespace wavs::cli

@@ -1,0 +1,114 @@
+#include "cli/run_command.hpp"
+
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+#include "cli/app.hpp"
+#include "wasi/test_support.hpp"
+
+namespace wavs::cli {
+namespace {
+
+struct Outcome {
+  int code;
+  std::string out;
+  std::string err;
+};
+
+class RunCommandTest : public ::testing::Test {
+ protected:
+  std::string module(const std::string& name, std::string_view wat_text) {
+    Bytes b = wasi::test::wat(wat_text);
+    EXPECT_FALSE(b.empty());
+    return dir_.write(name, std::string(b.begin(), b.end())).string();
+  }
+  Outcome invoke(std::vector<std::string> args) {
+    args.insert(args.begin(), {"wavs", "run"});
+    std::ostringstream out, err;
+    int code = run(args, out, err);
+    return {code, out.str(), err.str()};
+  }
+  wasi::test::TempDir dir_;
+};
+
+constexpr const char* kEcho = R"((module
+  (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "args_sizes_get" (func $sizes (param i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 16) "out\n")
+  (func (export "_start")
+    (i32.store (i32.const 0) (i32.const 16))
+    (i32.store (i32.const 4) (i32.const 4))
+    (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))
+    (drop (call $sizes (i32.const 100) (i32.const 104)))
+    (call $exit (i32.load (i32.const 100)))))
+)";
+
+TEST_F(RunCommandTest, GuestExitCodeAndOutputPassThrough) {
+  auto path = module("echo.wasm", kEcho);
+  auto r = invoke({path, "a", "--not-ours", "c"});
+  EXPECT_EQ(r.code, 4) << r.err;  // argc, program name included
+  EXPECT_EQ(r.out, "out\n");
+  EXPECT_TRUE(r.err.empty()) << r.err;
+}
+
+TEST_F(RunCommandTest, StatsLineIsJson) {
+  auto path = module("echo.wasm", kEcho);
+  auto r = invoke({"--stats", path});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("{\"exit_code\":1,\"trap\":null,\"fuel_consumed\":"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("\"peak_memory_bytes\":65536}"), std::string::npos) << r.err;
+}
+
+TEST_F(RunCommandTest, TrapAndLimitsHaveTheirOwnCodes) {
+  auto trap = module("trap.wasm", R"((module (memory (export "memory") 1)
+    (func (export "_start") (drop (i32.div_s (i32.const 1) (i32.const 0))))))");
+  auto r = invoke({trap});
+  EXPECT_EQ(r.code, kExitRunTrap);
+  EXPECT_EQ(r.err, "wavs run: trap: integer divide by zero\n");
+
+  auto spin = module("spin.wasm", R"((module (memory (export "memory") 1) (func (export "_start") (loop br 0))))");
+  r = invoke({"--fuel-limit", "1000", spin});
+  EXPECT_EQ(r.code, kExitRunFuel);
+  EXPECT_NE(r.err.find("fuel exhausted"), std::string::npos);
+  r = invoke({"--time-limit", "0.05", "--stats", spin});
+  EXPECT_EQ(r.code, kExitRunTime);
+  EXPECT_NE(r.err.find("\"trap\":\"time limit\""), std::string::npos) << r.err;
+
+  auto big = module("big.wasm", R"((module (memory (export "memory") 64) (func (export "_start"))))");
+  r = invoke({"--max-memory", "65536", big});
+  EXPECT_EQ(r.code, kExitRunMemoryLimit) << r.err;
+
+  r = invoke({dir_.path().string() + "/missing.wasm"});
+  EXPECT_EQ(r.code, kExitRunLoad);
+  auto bad = dir_.write("bad.wasm", "not wasm").string();
+  r = invoke({bad});
+  EXPECT_EQ(r.code, kExitRunLoad);
+  EXPECT_NE(r.err.find("bad.wasm"), std::string::npos);
+}
+
+TEST_F(RunCommandTest, DirAndEnvAreGranted) {
+  // Exits with fd_prestat_get(3)'s errno plus 10 * environ count.
+  auto path = module("grant.wasm", R"((module
+    (import "wasi_snapshot_preview1" "fd_prestat_get" (func $pre (param i32 i32) (result i32)))
+    (import "wasi_snapshot_preview1" "environ_sizes_get" (func $env (param i32 i32) (result i32)))
+    (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+    (memory (export "memory") 1)
+    (func (export "_start")
+      (drop (call $env (i32.const 0) (i32.const 4)))
+      (call $exit (i32.add (call $pre (i32.const 3) (i32.const 8))
+                           (i32.mul (i32.load (i32.const 0)) (i32.const 10)))))))");
+  auto r = invoke({path});
+  EXPECT_EQ(r.code, 8);  // EBADF, no env
+  r = invoke({"--dir", dir_.path().string() + "::/data", "--env", "A=1", "--env", "B=2", path});
+  EXPECT_EQ(r.code, 20) << r.err;
+  r = invoke({"--env", "novalue", path});
+  EXPECT_EQ(r.code, kExitUsage);
+}
+
+TEST_F(RunCommandTest, NoModuleIsUsage) { EXPECT_EQ(invoke({}).code, kExitUsage); }
+
+}  // namespace
+}  // namespace wavs::cli

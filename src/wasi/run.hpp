@@ -1,0 +1,97 @@
+#pragma once
+// Running a WASI command module under limits: the API the rest of the system uses
+// (`wavs run`, the component runner, benchmarks, tests).
+//
+//   wasm::Engine engine;
+//   auto program = wasi::prepare(engine, wasm_bytes);          // fuel pass + compile, once
+//   wasi::RunOptions opts;
+//   opts.stdin_bytes = input;
+//   opts.limits.fuel = 10'000'000;
+//   opts.limits.time = std::chrono::seconds(1);
+//   auto result = wasi::run(*program, opts);
+//   // result->exit_code, result->stop, result->stdout_data, result->fuel_consumed …
+//
+// Failures before the guest runs (malformed, missing import, memory cap below what
+// the module declares, a data segment out of bounds) are Errors. Everything that
+// happens while it runs (exit, trap, a limit) is in RunResult.
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/bytes.hpp"
+#include "common/error.hpp"
+#include "wasi/fuel_pass.hpp"
+#include "wasi/wasi.hpp"
+#include "wasm/wasm.hpp"
+
+namespace wavs::wasi {
+
+struct RunLimits {
+  std::optional<std::uint64_t> fuel;               // units of docs/sandbox.md; none: unmetered
+  std::optional<std::chrono::microseconds> time;   // wall clock, from instantiation on
+  std::uint64_t max_memory_bytes = 4ull << 30;     // rounded down to whole 64 KiB pages
+  std::uint32_t max_table_elements = 1'000'000;
+  std::uint32_t max_call_depth = 10'000;
+  std::size_t max_stdout_bytes = 1 << 20;
+  std::size_t max_stderr_bytes = 1 << 20;
+
+  // Each limit the tighter of this and `cap`: a node-wide cap on top of a workflow's own.
+  [[nodiscard]] RunLimits within(const RunLimits& cap) const;
+};
+
+// A module ready to run many times: fuel-instrumented (unless disabled) and compiled.
+struct Program {
+  std::shared_ptr<const wasm::Module> module;
+  bool metered = false;
+  FuelPassStats fuel_stats;
+};
+
+// Errors: the engine's WasmErrc (malformed, invalid) or WasiErrc::kInstrument.
+[[nodiscard]] Result<Program> prepare(const wasm::Engine& engine, ByteView wasm, bool meter_fuel = true);
+
+struct RunOptions {
+  std::vector<std::string> args;                         // argv, program name first
+  std::vector<std::pair<std::string, std::string>> env;  // exactly what the guest may see
+  Bytes stdin_bytes;
+  int stdin_host_fd = -1;                                // >= 0: pass this host fd through instead
+  std::vector<Preopen> preopens;
+  RunLimits limits;
+  OutputSink::Passthrough stdout_passthrough;            // set: stream instead of capture
+  OutputSink::Passthrough stderr_passthrough;
+  // Defines more host imports (e.g. the `wavs` module) next to WASI's.
+  std::function<void(wasm::Linker&)> link_imports;
+  std::string entry = "_start";
+};
+
+enum class StopReason : std::uint8_t {
+  kExited,         // _start returned (exit code 0) or proc_exit was called
+  kTrap,           // the guest trapped (see trap)
+  kFuelExhausted,  // the fuel limit ran out
+  kTimeLimit,      // the wall-clock limit passed
+};
+[[nodiscard]] const char* to_string(StopReason r);
+
+struct RunResult {
+  StopReason stop = StopReason::kExited;
+  std::int32_t exit_code = 0;                  // meaningful when stop == kExited
+  std::optional<wasm::Trap> trap;              // for kTrap (and the raw trap of the limits)
+  std::string stdout_data, stderr_data;        // empty when passed through
+  bool stdout_truncated = false, stderr_truncated = false;
+  std::uint64_t fuel_consumed = 0;             // 0 when unmetered
+  std::chrono::microseconds elapsed{0};        // instantiation + run
+  std::uint64_t peak_memory_bytes = 0;
+
+  // One line for logs and `wavs run`: "exit 3", "trap: integer divide by zero",
+  // "fuel exhausted after 1000 units", "time limit of 1000000 us exceeded".
+  [[nodiscard]] std::string summary() const;
+};
+
+[[nodiscard]] Result<RunResult> run(const Program& program, const RunOptions& options);
+
+}  // namespace wavs::wasi

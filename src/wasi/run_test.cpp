@@ -1,0 +1,266 @@
+#include "wasi/run.hpp"
+
+#include <gtest/gtest.h>
+
+#include "wasi/error.hpp"
+#include "wasi/test_support.hpp"
+
+namespace wavs::wasi {
+namespace {
+
+using namespace std::chrono_literals;
+
+const char* kHello = R"((module
+  (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 16) "hello\n")
+  (func (export "_start")
+    (i32.store (i32.const 0) (i32.const 16))
+    (i32.store (i32.const 4) (i32.const 6))
+    (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))))
+)";
+
+Program load(std::string_view text, bool meter = true) {
+  Bytes bytes = test::wat(text);
+  EXPECT_FALSE(bytes.empty()) << text;
+  auto p = prepare(wasm::Engine(), bytes, meter);
+  EXPECT_TRUE(p) << p.error().message();
+  return p ? std::move(*p) : Program{};
+}
+
+// After each hostile guest: the host can still run an ordinary one.
+void expect_host_healthy() {
+  static const Program kProgram = load(kHello);
+  auto r = run(kProgram, RunOptions{});
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_EQ(r->stop, StopReason::kExited);
+  EXPECT_EQ(r->stdout_data, "hello\n");
+}
+
+TEST(Run, HelloCapturesOutputAndReportsStats) {
+  Program p = load(kHello);
+  auto r = run(p, RunOptions{});
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_EQ(r->stop, StopReason::kExited);
+  EXPECT_EQ(r->exit_code, 0);
+  EXPECT_EQ(r->stdout_data, "hello\n");
+  EXPECT_GT(r->fuel_consumed, 0u);
+  EXPECT_EQ(r->peak_memory_bytes, 65536u);
+  EXPECT_EQ(r->summary(), "exit 0");
+}
+
+TEST(Run, ProcExitCodeIsTheExitCode) {
+  Program p = load(R"((module
+    (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+    (memory (export "memory") 1)
+    (func (export "_start") (call $exit (i32.const 42)) unreachable)))");
+  auto r = run(p, RunOptions{});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->stop, StopReason::kExited);
+  EXPECT_EQ(r->exit_code, 42);
+}
+
+TEST(Hostile, InfiniteLoopStoppedByTimeLimit) {
+  Program p = load(R"((module (memory (export "memory") 1) (func (export "_start") (loop br 0))))", false);
+  RunOptions o;
+  o.limits.time = 1s;
+  auto t0 = std::chrono::steady_clock::now();
+  auto r = run(p, o);
+  auto took = std::chrono::steady_clock::now() - t0;
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->stop, StopReason::kTimeLimit);
+  EXPECT_GE(took, 1s);
+  EXPECT_LT(took, 1500ms);
+  expect_host_healthy();
+}
+
+TEST(Hostile, SleepingGuestStoppedByTimeLimit) {
+  Program p = load(R"((module
+    (import "wasi_snapshot_preview1" "poll_oneoff" (func $poll (param i32 i32 i32 i32) (result i32)))
+    (memory (export "memory") 1)
+    (func (export "_start")
+      (i32.store8 (i32.const 8) (i32.const 0))
+      (i32.store (i32.const 16) (i32.const 1))
+      (i64.store (i32.const 24) (i64.const 3600000000000))
+      (drop (call $poll (i32.const 0) (i32.const 100) (i32.const 1) (i32.const 200))))))");
+  RunOptions o;
+  o.limits.time = 200ms;
+  auto t0 = std::chrono::steady_clock::now();
+  auto r = run(p, o);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->stop, StopReason::kTimeLimit);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 1s);
+}
+
+TEST(Hostile, FuelExhaustionIsDeterministic) {
+  Program p = load(R"((module (memory (export "memory") 1)
+    (func $f (param i32) (result i32) (i32.add (local.get 0) (i32.const 1)))
+    (func (export "_start") (local i32)
+      (loop (local.set 0 (call $f (local.get 0))) (br 0)))))");
+  RunOptions o;
+  o.limits.fuel = 100'000;
+  auto first = run(p, o);
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->stop, StopReason::kFuelExhausted);
+  EXPECT_GE(first->fuel_consumed, 100'000u);
+  for (int i = 0; i < 100; ++i) {
+    auto r = run(p, o);
+    ASSERT_TRUE(r);
+    ASSERT_EQ(r->stop, StopReason::kFuelExhausted);
+    ASSERT_EQ(r->fuel_consumed, first->fuel_consumed) << "run " << i;
+  }
+  expect_host_healthy();
+}
+
+TEST(Hostile, GuestUnreachableIsATrapNotFuel) {
+  Program p = load(R"((module (memory (export "memory") 1) (func (export "_start") unreachable)))");
+  RunOptions o;
+  o.limits.fuel = 1000;
+  auto r = run(p, o);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->stop, StopReason::kTrap);
+  EXPECT_EQ(r->trap->kind, wasm::TrapKind::kUnreachable);
+}
+
+TEST(Hostile, MemoryGrowPastTheCapFails) {
+  Program p = load(R"((module
+    (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+    (memory (export "memory") 1)
+    (func (export "_start")
+      (call $exit (i32.add (i32.const 100) (memory.grow (i32.const 16)))))))");
+  RunOptions o;
+  o.limits.max_memory_bytes = 8 * 65536;
+  auto r = run(p, o);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->exit_code, 99) << "memory.grow must return -1";
+  EXPECT_EQ(r->peak_memory_bytes, 65536u);
+  o.limits.max_memory_bytes = 17 * 65536;
+  r = run(p, o);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->exit_code, 101);
+  EXPECT_EQ(r->peak_memory_bytes, 17u * 65536u);
+  expect_host_healthy();
+}
+
+TEST(Hostile, MemoryDeclaredPastTheCapFailsInstantiation) {
+  Program p = load(R"((module (memory (export "memory") 32)
+    (data (i32.const 2000000) "x") (func (export "_start"))))");
+  RunOptions o;
+  o.limits.max_memory_bytes = 16 * 65536;
+  auto r = run(p, o);
+  ASSERT_FALSE(r);
+  EXPECT_TRUE(r.error().is(WasiErrc::kMemoryLimit)) << r.error().message();
+  expect_host_healthy();
+}
+
+TEST(Hostile, DataSegmentPastMemoryFailsInstantiation) {
+  Program p = load(R"((module (memory (export "memory") 1)
+    (data (i32.const 65535) "xy") (func (export "_start"))))");
+  auto r = run(p, RunOptions{});
+  ASSERT_FALSE(r);
+  EXPECT_TRUE(r.error().is(wasm::WasmErrc::kUninstantiable)) << r.error().message();
+}
+
+TEST(Hostile, UnboundedRecursionTraps) {
+  Program p = load(R"((module (memory (export "memory") 1)
+    (func $r (param i32) (result i32) (call $r (i32.add (local.get 0) (i32.const 1))))
+    (func (export "_start") (drop (call $r (i32.const 0))))))");
+  auto r = run(p, RunOptions{});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->stop, StopReason::kTrap);
+  EXPECT_EQ(r->trap->message, "call stack exhausted");
+  expect_host_healthy();
+}
+
+TEST(Hostile, HundredMegabytesOfStdoutAreCut) {
+  // 100 MiB as 1,600 writes of one 64 KiB page.
+  Program p = load(R"((module
+    (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+    (memory (export "memory") 2)
+    (func (export "_start") (local i32)
+      (memory.fill (i32.const 65536) (i32.const 65) (i32.const 65536))
+      (i32.store (i32.const 0) (i32.const 65536))
+      (i32.store (i32.const 4) (i32.const 65536))
+      (loop
+        (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))
+        (local.set 0 (i32.add (local.get 0) (i32.const 1)))
+        (br_if 0 (i32.lt_u (local.get 0) (i32.const 1600)))))))");
+  RunOptions o;
+  o.limits.max_stdout_bytes = 1 << 20;
+  auto r = run(p, o);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->stop, StopReason::kExited);
+  EXPECT_TRUE(r->stdout_truncated);
+  EXPECT_EQ(r->stdout_data.size(), (1u << 20) + OutputSink::marker(1 << 20).size());
+  expect_host_healthy();
+}
+
+TEST(Hostile, UnknownImportFailsToLinkNamingIt) {
+  Program p = load(R"((module (import "env" "launch_missiles" (func (param i32)))
+    (memory (export "memory") 1) (func (export "_start"))))");
+  auto r = run(p, RunOptions{});
+  ASSERT_FALSE(r);
+  EXPECT_TRUE(r.error().is(wasm::WasmErrc::kUnlinkable));
+  EXPECT_NE(r.error().message().find("launch_missiles"), std::string::npos) << r.error().message();
+}
+
+TEST(Hostile, DeepTableIsCapped) {
+  Program p = load(R"((module (memory (export "memory") 1) (table 2000000 funcref) (func (export "_start"))))");
+  RunOptions o;
+  o.limits.max_table_elements = 1000;
+  auto r = run(p, o);
+  EXPECT_FALSE(r);
+}
+
+TEST(Run, ExtraHostImportsAreLinked) {
+  Program p = load(R"((module (import "wavs" "answer" (func $a (result i32)))
+    (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+    (memory (export "memory") 1) (func (export "_start") (call $exit (call $a)))))");
+  RunOptions o;
+  o.link_imports = [](wasm::Linker& l) {
+    l.define_func("wavs", "answer", {{}, {wasm::ValType::kI32}},
+                  [](wasm::Caller&, std::span<const wasm::Value>, std::span<wasm::Value> out) -> std::optional<wasm::Trap> {
+                    out[0] = wasm::Value::i32(42);
+                    return std::nullopt;
+                  });
+  };
+  auto r = run(p, o);
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_EQ(r->exit_code, 42);
+}
+
+TEST(Run, MissingStartIsNoEntry) {
+  Program p = load(R"((module (memory (export "memory") 1)))");
+  auto r = run(p, RunOptions{});
+  ASSERT_FALSE(r);
+  EXPECT_TRUE(r.error().is(WasiErrc::kNoEntry));
+}
+
+TEST(Run, StartSectionRunsMeteredBeforeEntry) {
+  Program p = load(R"((module
+    (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+    (memory (export "memory") 1) (global $g (mut i32) (i32.const 0))
+    (func $init (global.set $g (i32.const 5)))
+    (start $init)
+    (func (export "_start") (call $exit (global.get $g)))))");
+  auto r = run(p, RunOptions{});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->exit_code, 5);
+}
+
+TEST(RunLimits, WithinTakesTheTighterOfEach) {
+  RunLimits workflow;
+  workflow.fuel = 1000;
+  workflow.max_memory_bytes = 1 << 20;
+  RunLimits node;
+  node.fuel = 500;
+  node.time = std::chrono::seconds(2);
+  node.max_memory_bytes = 1 << 30;
+  RunLimits r = workflow.within(node);
+  EXPECT_EQ(r.fuel, 500u);
+  EXPECT_EQ(r.time, std::chrono::microseconds(2'000'000));
+  EXPECT_EQ(r.max_memory_bytes, 1u << 20);
+}
+
+}  // namespace
+}  // namespace wavs::wasi

@@ -1,0 +1,140 @@
+#pragma once
+// Helpers for the wasi module's tests: WAT → wasm through wabt's wat2wasm, and a
+// harness that calls any WASI function directly with chosen arguments.
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "common/bytes.hpp"
+#include "wasi/wasi.hpp"
+#include "wasm/wasm.hpp"
+
+namespace wavs::wasi::test {
+
+// A fresh directory under the system temp dir, removed on destruction.
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "wavs-wasi-XXXXXX").string();
+    path_ = mkdtemp(tmpl.data());
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  [[nodiscard]] const std::filesystem::path& path() const { return path_; }
+  std::filesystem::path write(const std::string& rel, std::string_view content) const {
+    auto p = path_ / rel;
+    std::filesystem::create_directories(p.parent_path());
+    std::ofstream(p, std::ios::binary) << content;
+    return p;
+  }
+
+ private:
+  std::filesystem::path path_;
+};
+
+inline Bytes read_file(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return Bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+// Assembles WebAssembly text with wat2wasm; empty on failure.
+inline Bytes wat(std::string_view text) {
+  TempDir dir;
+  auto src = dir.write("m.wat", text);
+  auto out = dir.path() / "m.wasm";
+  std::string cmd = "wat2wasm '" + src.string() + "' -o '" + out.string() + "'";
+  if (std::system(cmd.c_str()) != 0) return {};
+  return read_file(out);
+}
+
+// A module that imports every WASI function and exports a wasm wrapper of each under
+// the same name, so a test can call one with any arguments through a real Caller.
+inline std::string all_functions_wat(std::uint32_t pages = 2) {
+  std::string imports, wrappers;
+  for (const auto& f : preview1_functions()) {
+    std::string params, gets;
+    for (std::size_t i = 0; i < f.type.params.size(); ++i) {
+      params += f.type.params[i] == wasm::ValType::kI64 ? " i64" : " i32";
+      gets += " local.get " + std::to_string(i);
+    }
+    std::string result = f.type.results.empty() ? "" : " (result i32)";
+    std::string name(f.name);
+    imports += "(import \"wasi_snapshot_preview1\" \"" + name + "\" (func $" + name + " (param" + params + ")" +
+               result + "))\n";
+    wrappers += "(func (export \"" + name + "\") (param" + params + ")" + result + gets + " call $" + name + ")\n";
+  }
+  return "(module\n" + imports + "(memory (export \"memory\") " + std::to_string(pages) + ")\n" + wrappers + ")\n";
+}
+
+class Harness {
+ public:
+  explicit Harness(WasiConfig config) {
+    auto ctx = WasiContext::create(std::move(config));
+    if (!ctx) {
+      error = ctx.error().message();
+      return;
+    }
+    ctx_ = std::move(*ctx);
+    static const Bytes kWasm = wat(all_functions_wat());
+    static const auto kModule = *wasm::Engine().compile(kWasm);
+    ctx_->link(linker_);
+    auto inst = linker_.instantiate(*kModule);
+    if (!inst) {
+      error = inst.error().message();
+      return;
+    }
+    instance_ = std::move(*inst);
+  }
+  [[nodiscard]] bool ok() const { return instance_ != nullptr; }
+  WasiContext& ctx() { return *ctx_; }
+  wasm::Instance& instance() { return *instance_; }
+  std::uint8_t* mem() { return instance_->memory()->data(); }
+  std::uint64_t mem_size() { return instance_->memory()->size(); }
+
+  // Calls a WASI function; returns its errno, or -1 when it trapped (see last_trap).
+  int call(std::string_view name, std::initializer_list<wasm::Value> args) {
+    auto r = instance_->call(name, args);
+    if (!r) {
+      last_trap = r.error();
+      return -1;
+    }
+    return r->empty() ? 0 : (*r)[0].i32();
+  }
+  void put_u32(std::uint32_t at, std::uint32_t v) { std::memcpy(mem() + at, &v, 4); }
+  std::uint32_t get_u32(std::uint32_t at) {
+    std::uint32_t v;
+    std::memcpy(&v, mem() + at, 4);
+    return v;
+  }
+  std::uint64_t get_u64(std::uint32_t at) {
+    std::uint64_t v;
+    std::memcpy(&v, mem() + at, 8);
+    return v;
+  }
+  void put_str(std::uint32_t at, std::string_view s) { std::memcpy(mem() + at, s.data(), s.size()); }
+  std::string get_str(std::uint32_t at, std::size_t n) { return std::string(reinterpret_cast<char*>(mem() + at), n); }
+
+  std::string error;
+  wasm::Trap last_trap;
+
+ private:
+  std::unique_ptr<WasiContext> ctx_;
+  wasm::Linker linker_;
+  std::shared_ptr<wasm::Instance> instance_;
+};
+
+inline wasm::Value i32(std::int64_t v) { return wasm::Value::i32(static_cast<std::int32_t>(v)); }
+inline wasm::Value i64(std::int64_t v) { return wasm::Value::i64(v); }
+
+}  // namespace wavs::wasi::test
