@@ -2,6 +2,7 @@
 
 #include <charconv>
 
+// clang-format off
 WAVS_ERROR_TABLE(wavs::chain, ChainErrc, "chain",
                  "no error",
                  "endpoint unreachable or connection broken",
@@ -17,6 +18,7 @@ WAVS_ERROR_TABLE(wavs::chain, ChainErrc, "chain",
                  "transaction underpriced",
                  "transaction not mined in time",
                  "chain reorganization")
+// clang-format on
 
 namespace wavs::chain {
 

@@ -101,11 +101,12 @@ Result<HttpResponse> HttpClient::post_json(const std::string& url, const std::st
     curl_easy_cleanup(h);
     std::string where = redact_url(url);
     if (rc == CURLE_OPERATION_TIMEDOUT) {
-      return Error(ChainErrc::kTimeout, where + ": no answer within " + std::to_string(timeout.count()) + " ms");
+      return Error(ChainErrc::kTimeout,
+                   where + ": no answer within " + std::to_string(timeout.count()) + " ms");
     }
     if (sink.overflow) {
-      return Error(ChainErrc::kBadResponse, where + ": response larger than " +
-                                                std::to_string(kMaxResponseBytes) + " bytes");
+      return Error(ChainErrc::kBadResponse,
+                   where + ": response larger than " + std::to_string(kMaxResponseBytes) + " bytes");
     }
     return Error(ChainErrc::kTransport, where + ": " + curl_easy_strerror(rc));
   }

@@ -39,9 +39,9 @@ Status read_optional(const Json& obj, const char* name, std::optional<T>& out, F
   return {};
 }
 
-#define WAVS_TRY(expr)            \
-  do {                            \
-    auto wavs_status_ = (expr);   \
+#define WAVS_TRY(expr)                              \
+  do {                                              \
+    auto wavs_status_ = (expr);                     \
     if (!wavs_status_) return wavs_status_.error(); \
   } while (0)
 
@@ -256,8 +256,10 @@ Result<Json> response_result(const Json& response, std::string_view method) {
   if (auto err = response.find("error"); err != response.end() && !err->is_null()) {
     if (!err->is_object()) return bad(method, "error member is not an object");
     RpcErrorInfo info;
-    if (auto c = err->find("code"); c != err->end() && c->is_number_integer()) info.code = c->get<std::int64_t>();
-    if (auto m = err->find("message"); m != err->end() && m->is_string()) info.message = m->get<std::string>();
+    if (auto c = err->find("code"); c != err->end() && c->is_number_integer())
+      info.code = c->get<std::int64_t>();
+    if (auto m = err->find("message"); m != err->end() && m->is_string())
+      info.message = m->get<std::string>();
     if (auto d = err->find("data"); d != err->end()) {
       // Nodes put revert data either directly in "data" or in {"data": "0x…"}.
       const Json* hex = &*d;

@@ -178,8 +178,8 @@ TEST(Response, ResultErrorAndGarbage) {
   ASSERT_TRUE(null_result);
   EXPECT_TRUE(null_result->is_null());
 
-  auto err = parse_response(R"({"jsonrpc":"2.0","id":1,"error":{"code":-32601,"message":"Method not found"}})",
-                            "eth_foo");
+  auto err = parse_response(
+      R"({"jsonrpc":"2.0","id":1,"error":{"code":-32601,"message":"Method not found"}})", "eth_foo");
   ASSERT_FALSE(err);
   EXPECT_TRUE(err.error().is(ChainErrc::kRpc));
   EXPECT_EQ(err.error().detail(), "eth_foo: code -32601: Method not found");
@@ -196,7 +196,8 @@ TEST(Response, ResultErrorAndGarbage) {
 
 TEST(Response, RevertDataInBothShapes) {
   auto direct = parse_response(
-      R"({"jsonrpc":"2.0","id":1,"error":{"code":3,"message":"execution reverted","data":"0xcafe"}})", "eth_call");
+      R"({"jsonrpc":"2.0","id":1,"error":{"code":3,"message":"execution reverted","data":"0xcafe"}})",
+      "eth_call");
   ASSERT_FALSE(direct);
   EXPECT_TRUE(direct.error().is(ChainErrc::kReverted));
   EXPECT_EQ(*rpc_error_info(direct.error())->data, (Bytes{0xca, 0xfe}));

@@ -75,7 +75,8 @@ Result<LogBatch> LogSyncer::unwind() {
     }
   }
   if (!ancestor) {
-    std::uint64_t n = cursor_->block_number > config_.reorg_window ? cursor_->block_number - config_.reorg_window : 0;
+    std::uint64_t n =
+        cursor_->block_number > config_.reorg_window ? cursor_->block_number - config_.reorg_window : 0;
     auto h = source_.header(n);
     if (!h) return h.error();
     if (!*h) return Error(ChainErrc::kReorg, "block " + std::to_string(n) + " missing while rewinding");
@@ -157,12 +158,11 @@ Result<std::optional<LogBatch>> LogSyncer::step() {
     // chain moved between the calls and the range is read again.
     if ((log.block_number == from && log.block_hash != first_header.hash) ||
         (log.block_number == to && log.block_hash != last->hash) || log.removed) {
-      return Error(ChainErrc::kReorg, "chain changed while reading blocks " + std::to_string(from) + ".." +
-                                          std::to_string(to));
+      return Error(ChainErrc::kReorg,
+                   "chain changed while reading blocks " + std::to_string(from) + ".." + std::to_string(to));
     }
-    if (config_.filters.size() > 1 &&
-        std::none_of(config_.filters.begin(), config_.filters.end(),
-                     [&](const LogFilter& f) { return f.matches(log); })) {
+    if (config_.filters.size() > 1 && std::none_of(config_.filters.begin(), config_.filters.end(),
+                                                   [&](const LogFilter& f) { return f.matches(log); })) {
       continue;
     }
     out.push_back(std::move(log));
@@ -179,8 +179,8 @@ Result<std::optional<LogBatch>> LogSyncer::step() {
   for (std::size_t i = 0; i < out.size();) {
     std::size_t j = i;
     while (j < out.size() && out[j].block_number == out[i].block_number) ++j;
-    remember(out[i].block_number, out[i].block_hash, {out.begin() + static_cast<std::ptrdiff_t>(i),
-                                                      out.begin() + static_cast<std::ptrdiff_t>(j)});
+    remember(out[i].block_number, out[i].block_hash,
+             {out.begin() + static_cast<std::ptrdiff_t>(i), out.begin() + static_cast<std::ptrdiff_t>(j)});
     i = j;
   }
   remember(to, last->hash, {});
@@ -210,7 +210,11 @@ class RpcSource final : public ChainSource {
 
 struct LogStream::Impl {
   Impl(RpcConfig rpc_config, std::optional<SubscriberConfig> ws_config, LogStreamConfig c, Handler h)
-      : rpc(std::move(rpc_config)), source(rpc), syncer(source, c), config(std::move(c)), handler(std::move(h)) {
+      : rpc(std::move(rpc_config)),
+        source(rpc),
+        syncer(source, c),
+        config(std::move(c)),
+        handler(std::move(h)) {
     if (ws_config && !ws_config->ws_endpoints.empty()) {
       SubscriberHandlers handlers;
       handlers.on_connected = [this] { wake(); };
@@ -284,12 +288,14 @@ struct LogStream::Impl {
       }
       bool live = subscriber && subscriber->connected();
       std::unique_lock lock(mu);
-      cv.wait_for(lock, live ? config.safety_poll : config.poll_interval, [&] { return stopping || signalled; });
+      cv.wait_for(lock, live ? config.safety_poll : config.poll_interval,
+                  [&] { return stopping || signalled; });
     }
   }
 };
 
-LogStream::LogStream(RpcConfig rpc, std::optional<SubscriberConfig> ws, LogStreamConfig config, Handler handler)
+LogStream::LogStream(RpcConfig rpc, std::optional<SubscriberConfig> ws, LogStreamConfig config,
+                     Handler handler)
     : impl_(std::make_unique<Impl>(std::move(rpc), std::move(ws), std::move(config), std::move(handler))) {
   impl_->last_cursor = impl_->config.resume_from;
 }

@@ -54,7 +54,7 @@ struct LogBatch {
 };
 
 struct LogStreamConfig {
-  std::vector<LogFilter> filters;  // a log matching any of them is delivered (once)
+  std::vector<LogFilter> filters;   // a log matching any of them is delivered (once)
   std::uint64_t confirmations = 0;  // deliver a block once the head is this many blocks past it
   // Blocks per eth_getLogs. A failed query halves the range for the next try and
   // successes double it again, so a provider's result cap or a flaky link that cannot
@@ -64,11 +64,11 @@ struct LogStreamConfig {
   // Without a cursor: the first block to deliver. Default: the first block that becomes
   // deliverable after start. Block 0 (genesis) has no logs, so 0 behaves like 1.
   std::optional<std::uint64_t> start_block;
-  std::uint64_t reorg_window = 128;  // blocks remembered for retractions
-  std::chrono::milliseconds poll_interval{1'000};    // without a live WebSocket
-  std::chrono::milliseconds safety_poll{15'000};     // with one, in case a notification is lost
-  std::chrono::milliseconds retry_initial{200};      // after a failed step, doubling…
-  std::chrono::milliseconds retry_max{5'000};        // …up to this
+  std::uint64_t reorg_window = 128;                // blocks remembered for retractions
+  std::chrono::milliseconds poll_interval{1'000};  // without a live WebSocket
+  std::chrono::milliseconds safety_poll{15'000};   // with one, in case a notification is lost
+  std::chrono::milliseconds retry_initial{200};    // after a failed step, doubling…
+  std::chrono::milliseconds retry_max{5'000};      // …up to this
 };
 
 // What the stream needs from a node; RpcClient provides it. A seam for tests.
@@ -108,7 +108,7 @@ class LogSyncer {
   LogFilter merged_;
   std::optional<Cursor> cursor_;
   bool check_cursor_ = false;
-  std::uint64_t range_ = 1;  // current blocks per query, 1..max_range
+  std::uint64_t range_ = 1;        // current blocks per query, 1..max_range
   std::deque<Remembered> recent_;  // ascending block numbers, at most reorg_window back
 };
 

@@ -114,8 +114,10 @@ Collected drain(LogSyncer& s, int max_steps = 1000) {
       // initialise() returns nullopt once; keep going until a second nullopt.
       auto again = s.step();
       if (again && !*again) break;
-      if (again && *again) r = std::move(again);
-      else continue;
+      if (again && *again)
+        r = std::move(again);
+      else
+        continue;
     }
     ++c.batches;
     c.rewound = c.rewound || (*r)->rewound;

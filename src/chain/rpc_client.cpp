@@ -93,13 +93,15 @@ Result<Json> RpcClient::request(std::string_view method, Json params) {
       // Rate limits and overload are worth another try (elsewhere, or after the
       // back-off) whatever the body says.
       if (response->status == 429 || response->status == 503) {
-        return Error(ChainErrc::kHttpStatus, std::string(method) + ": HTTP " + std::to_string(response->status));
+        return Error(ChainErrc::kHttpStatus,
+                     std::string(method) + ": HTTP " + std::to_string(response->status));
       }
       auto parsed = parse_response(response->body, method);
       // A JSON-RPC answer counts even on a non-200 status (some gateways use 4xx/5xx).
       if (parsed || !parsed.error().is(ChainErrc::kBadResponse)) return parsed;
       if (response->status != 200) {
-        return Error(ChainErrc::kHttpStatus, std::string(method) + ": HTTP " + std::to_string(response->status));
+        return Error(ChainErrc::kHttpStatus,
+                     std::string(method) + ": HTTP " + std::to_string(response->status));
       }
       return parsed;
     }();
@@ -185,7 +187,8 @@ Result<std::vector<Log>> RpcClient::get_logs_at(const LogFilter& filter, const H
   return parse_logs(*r, "eth_getLogs");
 }
 
-Result<Bytes> RpcClient::call(const CallRequest& req, const BlockRef& block, const StateOverrides* overrides) {
+Result<Bytes> RpcClient::call(const CallRequest& req, const BlockRef& block,
+                              const StateOverrides* overrides) {
   Json params = Json::array({to_json(req), block.rpc()});
   if (overrides != nullptr && !overrides->empty()) params.push_back(to_json(*overrides));
   return map<Bytes>(request("eth_call", std::move(params)), parse_data);

@@ -24,7 +24,7 @@
 namespace wavs::chain {
 
 struct RpcConfig {
-  std::vector<std::string> http_endpoints;  // in order of preference
+  std::vector<std::string> http_endpoints;            // in order of preference
   std::chrono::milliseconds request_timeout{10'000};  // one HTTP exchange
   std::chrono::milliseconds connect_timeout{3'000};
   std::chrono::milliseconds call_deadline{30'000};  // all attempts of one call together

@@ -5,6 +5,7 @@
 #include <map>
 #include <thread>
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -12,7 +13,6 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket.hpp>
-#include <spdlog/spdlog.h>
 
 #include "chain/http.hpp"
 #include "chain/json.hpp"
@@ -121,19 +121,22 @@ struct Subscriber::Impl {
     deadline.expires_after(config.connect_timeout + config.request_timeout);
     deadline.async_wait([this, conn](beast::error_code ec) {
       if (ec || !is_current(conn) || conn->confirmed) return;
-      fail(conn, Error(ChainErrc::kTimeout, conn->shown + ": not connected and subscribed within " +
-                                                std::to_string((config.connect_timeout + config.request_timeout).count()) +
-                                                " ms"));
+      fail(conn,
+           Error(ChainErrc::kTimeout,
+                 conn->shown + ": not connected and subscribed within " +
+                     std::to_string((config.connect_timeout + config.request_timeout).count()) + " ms"));
     });
     conn->resolver.async_resolve(
-        url->host, url->port, [this, conn, u = *url](beast::error_code ec, tcp::resolver::results_type results) {
+        url->host, url->port,
+        [this, conn, u = *url](beast::error_code ec, tcp::resolver::results_type results) {
           if (!is_current(conn)) return;
           if (ec) return fail(conn, Error(ChainErrc::kTransport, conn->shown + ": resolve: " + ec.message()));
           auto& tcp_layer = beast::get_lowest_layer(conn->ws);
           tcp_layer.expires_after(config.connect_timeout);
           tcp_layer.async_connect(results, [this, conn, u](beast::error_code ec2, const tcp::endpoint&) {
             if (!is_current(conn)) return;
-            if (ec2) return fail(conn, Error(ChainErrc::kTransport, conn->shown + ": connect: " + ec2.message()));
+            if (ec2)
+              return fail(conn, Error(ChainErrc::kTransport, conn->shown + ": connect: " + ec2.message()));
             // From here the WebSocket layer's own timeouts govern the stream.
             beast::get_lowest_layer(conn->ws).expires_never();
             websocket::stream_base::timeout opt{};
@@ -144,7 +147,9 @@ struct Subscriber::Impl {
             conn->ws.read_message_max(kMaxMessageBytes);
             conn->ws.async_handshake(u.host + ":" + u.port, u.target, [this, conn](beast::error_code ec3) {
               if (!is_current(conn)) return;
-              if (ec3) return fail(conn, Error(ChainErrc::kTransport, conn->shown + ": handshake: " + ec3.message()));
+              if (ec3)
+                return fail(conn,
+                            Error(ChainErrc::kTransport, conn->shown + ": handshake: " + ec3.message()));
               subscribe(conn);
               read(conn);
             });
@@ -220,7 +225,8 @@ struct Subscriber::Impl {
       auto result = response_result(msg, "eth_subscribe");
       if (!result) return fail(conn, result.error().with_context(conn->shown));
       if (!result->is_string()) {
-        return fail(conn, Error(ChainErrc::kBadResponse, conn->shown + ": eth_subscribe: id is not a string"));
+        return fail(conn,
+                    Error(ChainErrc::kBadResponse, conn->shown + ": eth_subscribe: id is not a string"));
       }
       conn->subs[result->get<std::string>()] = kind;
       if (conn->pending.empty()) confirm(conn);

@@ -29,7 +29,7 @@
 namespace wavs::chain {
 
 struct SubscriberConfig {
-  std::vector<std::string> ws_endpoints;  // ws://host:port/path; rotated on reconnect
+  std::vector<std::string> ws_endpoints;             // ws://host:port/path; rotated on reconnect
   std::chrono::milliseconds connect_timeout{5'000};  // TCP connect + WebSocket handshake
   std::chrono::milliseconds request_timeout{5'000};  // until every subscription is confirmed
   std::chrono::milliseconds idle_timeout{20'000};

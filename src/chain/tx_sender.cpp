@@ -33,8 +33,8 @@ U256 bump(const U256& v, unsigned percent) {
 Error revert_error(std::string_view what, std::int64_t code, const Bytes& data,
                    std::span<const eth::AbiError> known) {
   eth::RevertReason reason = eth::decode_revert(data, known);
-  std::string detail = std::string(what) + ": code " + std::to_string(code) + ": execution reverted: " +
-                       reason.to_string() + "; data " + to_hex(data);
+  std::string detail = std::string(what) + ": code " + std::to_string(code) +
+                       ": execution reverted: " + reason.to_string() + "; data " + to_hex(data);
   return Error(ChainErrc::kReverted, std::move(detail));
 }
 }  // namespace
@@ -47,7 +47,8 @@ SendFailure classify_send_error(const Error& error) {
   auto info = rpc_error_info(error);
   if (!info) return SendFailure::kOther;
   std::string m = lower(info->message);
-  if (contains(m, "nonce too low") || contains(m, "nonce has already been used") || contains(m, "old nonce")) {
+  if (contains(m, "nonce too low") || contains(m, "nonce has already been used") ||
+      contains(m, "old nonce")) {
     return SendFailure::kNonceTooLow;
   }
   if (contains(m, "already known") || contains(m, "known transaction") || contains(m, "already imported") ||
@@ -62,7 +63,8 @@ SendFailure classify_send_error(const Error& error) {
   return SendFailure::kOther;
 }
 
-std::optional<eth::RevertReason> revert_reason(const Error& error, std::span<const eth::AbiError> known_errors) {
+std::optional<eth::RevertReason> revert_reason(const Error& error,
+                                               std::span<const eth::AbiError> known_errors) {
   if (!error.is(ChainErrc::kReverted)) return std::nullopt;
   auto info = rpc_error_info(error);
   Bytes data = info && info->data ? *info->data : Bytes{};
@@ -71,7 +73,9 @@ std::optional<eth::RevertReason> revert_reason(const Error& error, std::span<con
 
 struct TxSender::Impl {
   Impl(RpcClient& r, crypto::PrivateKey k, TxSenderConfig c)
-      : rpc(r), key(std::move(k)), config(std::move(c)),
+      : rpc(r),
+        key(std::move(k)),
+        config(std::move(c)),
         nonces([this]() { return rpc.transaction_count(key.address(), BlockRef::pending()); }) {}
 
   RpcClient& rpc;
@@ -131,7 +135,8 @@ struct TxSender::Impl {
     }
     tip = std::max(tip, config.min_priority_fee);
     if (base >= config.max_fee_per_gas_cap) {
-      return Error(ChainErrc::kUnderpriced, "base fee " + eth::to_decimal(base) + " wei is at or above the cap of " +
+      return Error(ChainErrc::kUnderpriced, "base fee " + eth::to_decimal(base) +
+                                                " wei is at or above the cap of " +
                                                 eth::to_decimal(config.max_fee_per_gas_cap) + " wei");
     }
     Fees f;
@@ -204,10 +209,10 @@ struct TxSender::Impl {
         }
         if (kind == SendFailure::kUnderpriced) {
           nonces.release(*nonce);
-          fees->max_fee_per_gas = std::min(bump(fees->max_fee_per_gas, config.fee_bump_percent),
-                                           config.max_fee_per_gas_cap);
-          fees->max_priority_fee_per_gas = std::min(bump(fees->max_priority_fee_per_gas, config.fee_bump_percent),
-                                                    fees->max_fee_per_gas);
+          fees->max_fee_per_gas =
+              std::min(bump(fees->max_fee_per_gas, config.fee_bump_percent), config.max_fee_per_gas_cap);
+          fees->max_priority_fee_per_gas =
+              std::min(bump(fees->max_priority_fee_per_gas, config.fee_bump_percent), fees->max_fee_per_gas);
           continue;
         }
         if (kind != SendFailure::kAlreadyKnown && kind != SendFailure::kTransient) {
@@ -228,7 +233,8 @@ struct TxSender::Impl {
       return outcome;
     }
     if (last) return Error(last->code(), "giving up after retries: " + last->detail());
-    return Error(ChainErrc::kTxTimeout, "not sent within " + std::to_string(config.receipt_timeout.count()) + " ms");
+    return Error(ChainErrc::kTxTimeout,
+                 "not sent within " + std::to_string(config.receipt_timeout.count()) + " ms");
   }
 
   Result<TxOutcome> wait_for_receipt(const TxRequest& req, eth::Eip1559Tx tx, eth::SignedTx signed_tx,
@@ -253,8 +259,8 @@ struct TxSender::Impl {
         next_bump = Clock::now() + config.bump_after;
         if (replacements < config.max_bumps && tx.max_fee_per_gas < config.max_fee_per_gas_cap) {
           eth::Eip1559Tx bumped = tx;
-          bumped.max_fee_per_gas = std::min(bump(tx.max_fee_per_gas, config.fee_bump_percent),
-                                            config.max_fee_per_gas_cap);
+          bumped.max_fee_per_gas =
+              std::min(bump(tx.max_fee_per_gas, config.fee_bump_percent), config.max_fee_per_gas_cap);
           bumped.max_priority_fee_per_gas =
               std::min(bump(tx.max_priority_fee_per_gas, config.fee_bump_percent), bumped.max_fee_per_gas);
           eth::SignedTx s = bumped.sign(key);
@@ -285,12 +291,14 @@ struct TxSender::Impl {
           }
         }
       }
-      if (!pause(config.poll_interval)) return Error(ChainErrc::kStopped, "waiting for " + hashes.back().hex());
+      if (!pause(config.poll_interval))
+        return Error(ChainErrc::kStopped, "waiting for " + hashes.back().hex());
     }
     std::string all;
     for (const auto& h : hashes) all += (all.empty() ? "" : ", ") + h.hex();
     return Error(ChainErrc::kTxTimeout, "nonce " + std::to_string(tx.nonce) + " not mined within " +
-                                            std::to_string(config.receipt_timeout.count()) + " ms (" + all + ")");
+                                            std::to_string(config.receipt_timeout.count()) + " ms (" + all +
+                                            ")");
   }
 };
 

@@ -36,7 +36,7 @@
 namespace wavs::chain {
 
 struct TxSenderConfig {
-  std::uint64_t chain_id = 0;  // 0: ask the node once
+  std::uint64_t chain_id = 0;                         // 0: ask the node once
   eth::U256 max_fee_per_gas_cap{500'000'000'000ull};  // 500 gwei: never offer more per gas
   eth::U256 min_priority_fee{1};                      // floor for the tip, in wei
   unsigned gas_margin_percent = 25;
@@ -95,7 +95,7 @@ enum class SendFailure { kNonceTooLow, kAlreadyKnown, kUnderpriced, kInsufficien
 [[nodiscard]] SendFailure classify_send_error(const Error& error);
 
 // The decoded reason of a kReverted error (nullopt for other errors).
-[[nodiscard]] std::optional<eth::RevertReason> revert_reason(const Error& error,
-                                                             std::span<const eth::AbiError> known_errors = {});
+[[nodiscard]] std::optional<eth::RevertReason> revert_reason(
+    const Error& error, std::span<const eth::AbiError> known_errors = {});
 
 }  // namespace wavs::chain

@@ -11,9 +11,11 @@ Error rpc(std::int64_t code, const std::string& message) {
 
 TEST(ClassifySendError, NodeMessages) {
   EXPECT_EQ(classify_send_error(rpc(-32000, "nonce too low")), SendFailure::kNonceTooLow);
-  EXPECT_EQ(classify_send_error(rpc(-32003, "Nonce too low: next nonce 4, tx nonce 2")), SendFailure::kNonceTooLow);
+  EXPECT_EQ(classify_send_error(rpc(-32003, "Nonce too low: next nonce 4, tx nonce 2")),
+            SendFailure::kNonceTooLow);
   EXPECT_EQ(classify_send_error(rpc(-32000, "already known")), SendFailure::kAlreadyKnown);
-  EXPECT_EQ(classify_send_error(rpc(-32000, "replacement transaction underpriced")), SendFailure::kUnderpriced);
+  EXPECT_EQ(classify_send_error(rpc(-32000, "replacement transaction underpriced")),
+            SendFailure::kUnderpriced);
   EXPECT_EQ(classify_send_error(rpc(-32000, "transaction underpriced")), SendFailure::kUnderpriced);
   EXPECT_EQ(classify_send_error(rpc(-32000, "max fee per gas less than block base fee")),
             SendFailure::kUnderpriced);

@@ -28,9 +28,7 @@ TEST(BlockRef, RpcForms) {
   EXPECT_EQ(BlockRef::at(255).rpc(), "0xff");
 }
 
-TEST(LogFilter, EmptyMatchesEverything) {
-  EXPECT_TRUE(LogFilter{}.matches(log_of(1, {})));
-}
+TEST(LogFilter, EmptyMatchesEverything) { EXPECT_TRUE(LogFilter{}.matches(log_of(1, {}))); }
 
 TEST(LogFilter, AddressAndTopicPositions) {
   LogFilter f{{addr(1), addr(2)}, {{topic(7)}, {}, {topic(9), topic(10)}}};

@@ -49,8 +49,8 @@ class Asm {
 
 constexpr std::uint8_t kAdd = 0x01, kSub = 0x03, kIsZero = 0x15, kCallDataLoad = 0x35, kCallDataSize = 0x36,
                        kCallDataCopy = 0x37, kCodeCopy = 0x39, kMstore = 0x52, kJump = 0x56, kJumpi = 0x57,
-                       kDup1 = 0x80, kDup2 = 0x81, kSwap1 = 0x90, kLog1 = 0xa1, kReturn = 0xf3, kRevert = 0xfd,
-                       kStop = 0x00;
+                       kDup1 = 0x80, kDup2 = 0x81, kSwap1 = 0x90, kLog1 = 0xa1, kReturn = 0xf3,
+                       kRevert = 0xfd, kStop = 0x00;
 
 }  // namespace
 
@@ -68,8 +68,8 @@ Bytes emitter_runtime() {
   a.op(kDup2).op(kIsZero).push_label("end").op(kJumpi);
   a.op(kDup1).push1(0x00).op(kMstore);
   a.push32(emitter_topic()).push1(0x20).push1(0x00).op(kLog1);
-  a.push1(0x01).op(kAdd);                                        // start + 1
-  a.op(kSwap1).push1(0x01).op(kSwap1).op(kSub).op(kSwap1);       // count - 1
+  a.push1(0x01).op(kAdd);                                   // start + 1
+  a.op(kSwap1).push1(0x01).op(kSwap1).op(kSub).op(kSwap1);  // count - 1
   a.push_label("loop").op(kJump);
   a.label("end");
   a.op(kStop);
@@ -98,7 +98,8 @@ Bytes deploy_code(ByteView runtime) {
 }
 
 Result<Receipt> send_from_account0(RpcClient& rpc, const std::optional<Address>& to, ByteView data) {
-  Json tx = {{"from", "0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266"}, {"data", to_hex(data)}, {"gas", "0x1c9c380"}};
+  Json tx = {
+      {"from", "0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266"}, {"data", to_hex(data)}, {"gas", "0x1c9c380"}};
   if (to) tx["to"] = to->hex();
   auto sent = rpc.request("eth_sendTransaction", Json::array({tx}));
   if (!sent) return sent.error();

@@ -261,16 +261,16 @@ TEST_F(StreamAnvil, ThousandEventsExactlyOnceInOrderAcrossDrops) {
   EXPECT_GE(stream.connections(), 5);
   // Every block of the run was covered: the cursor reached the last emitting block.
   EXPECT_GE(sink.last_cursor()->block_number, sink.logs().back().block_number);
-  std::cout << "proxy drops " << proxy.drops() << ", subscriptions " << stream.connections() << ", failed steps "
-            << stream.failed_steps() << ", batches " << sink.batches() << "\n";
+  std::cout << "proxy drops " << proxy.drops() << ", subscriptions " << stream.connections()
+            << ", failed steps " << stream.failed_steps() << ", batches " << sink.batches() << "\n";
 }
 
 TEST_F(StreamAnvil, RestartFromSavedCursorHasNoGapAndNoDuplicate) {
   const std::uint64_t start = head() + 1;
   Sink first;
   auto config = stream_config(start);
-  auto stream = std::make_unique<LogStream>(rpc_config(anvil_->http_url()), ws_config(anvil_->ws_url()), config,
-                                            [&](const LogBatch& b) { first(b); });
+  auto stream = std::make_unique<LogStream>(rpc_config(anvil_->http_url()), ws_config(anvil_->ws_url()),
+                                            config, [&](const LogBatch& b) { first(b); });
   stream->start();
   std::uint64_t next = 0;
   for (int t = 0; t < 20; ++t, next += 5) emit(5, next);

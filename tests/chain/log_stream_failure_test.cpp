@@ -50,7 +50,9 @@ TEST(LogStreamFailure, UnreachableNodeRetriesAndStopsPromptly) {
 }
 
 TEST(LogStreamFailure, GarbageAnswersAreRetriedNotDelivered) {
-  testing::ScriptedServer server([](const std::string&) { return testing::Reply::json("{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":[1,2"); });
+  testing::ScriptedServer server([](const std::string&) {
+    return testing::Reply::json("{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":[1,2");
+  });
   int batches = 0;
   LogStream stream(rpc_to(server.url()), std::nullopt, quick(), [&](const LogBatch&) { ++batches; });
   stream.start();

@@ -137,7 +137,8 @@ void ScriptedServer::serve(int fd) {
       }
       case Reply::Kind::kRespond:
       case Reply::Kind::kCutMidBody: {
-        std::string head = "HTTP/1.1 " + std::to_string(reply.status) + " X\r\nContent-Type: application/json\r\n" +
+        std::string head = "HTTP/1.1 " + std::to_string(reply.status) +
+                           " X\r\nContent-Type: application/json\r\n" +
                            "Content-Length: " + std::to_string(reply.body.size()) + "\r\n\r\n";
         if (reply.kind == Reply::Kind::kCutMidBody) {
           std::string partial = head + reply.body.substr(0, reply.body.size() / 2);

@@ -11,9 +11,9 @@
 namespace wavs::chain {
 namespace {
 
+using std::chrono::milliseconds;
 using testing::Reply;
 using testing::ScriptedServer;
-using std::chrono::milliseconds;
 using Clock = std::chrono::steady_clock;
 
 RpcConfig fast_config(std::vector<std::string> urls) {
@@ -97,7 +97,8 @@ TEST(RpcClient, RpcErrorObjectIsFinalAndStructured) {
 
 TEST(RpcClient, RevertDataSurfaces) {
   ScriptedServer server([](const std::string&) {
-    return Reply::json(R"({"jsonrpc":"2.0","id":1,"error":{"code":3,"message":"execution reverted","data":"0x08c379a0"}})");
+    return Reply::json(
+        R"({"jsonrpc":"2.0","id":1,"error":{"code":3,"message":"execution reverted","data":"0x08c379a0"}})");
   });
   RpcClient rpc(fast_config({server.url()}));
   auto r = rpc.call(CallRequest{});

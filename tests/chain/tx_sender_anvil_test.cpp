@@ -103,7 +103,8 @@ TEST_F(TxAnvil, CustomErrorRevertIsDecodedWithNameAndArguments) {
   start();
   auto reverter = testing::deploy(*rpc_, testing::reverter_runtime());
   ASSERT_TRUE(reverter) << reverter.error().message();
-  auto quorum = eth::AbiError::parse("InsufficientQuorum(uint256 signerWeight, uint256 thresholdWeight, uint256 totalWeight)");
+  auto quorum = eth::AbiError::parse(
+      "InsufficientQuorum(uint256 signerWeight, uint256 thresholdWeight, uint256 totalWeight)");
   ASSERT_TRUE(quorum) << quorum.error().message();
   std::vector<eth::AbiValue> args = {eth::AbiValue::uint(5), eth::AbiValue::uint(7), eth::AbiValue::uint(10)};
   TxSenderConfig config = fast();
@@ -117,7 +118,8 @@ TEST_F(TxAnvil, CustomErrorRevertIsDecodedWithNameAndArguments) {
   auto r = sender.send(req);
   ASSERT_FALSE(r);
   EXPECT_TRUE(r.error().is(ChainErrc::kReverted)) << r.error().message();
-  EXPECT_NE(r.error().message().find("InsufficientQuorum(5, 7, 10)"), std::string::npos) << r.error().message();
+  EXPECT_NE(r.error().message().find("InsufficientQuorum(5, 7, 10)"), std::string::npos)
+      << r.error().message();
   auto reason = revert_reason(r.error(), config.known_errors);
   ASSERT_TRUE(reason);
   EXPECT_EQ(reason->error_name, "InsufficientQuorum");
@@ -140,7 +142,8 @@ TEST_F(TxAnvil, CustomErrorRevertIsDecodedWithNameAndArguments) {
   r = sender.send(req);
   ASSERT_FALSE(r);
   EXPECT_TRUE(r.error().is(ChainErrc::kReverted)) << r.error().message();
-  EXPECT_NE(r.error().message().find("InsufficientQuorum(5, 7, 10)"), std::string::npos) << r.error().message();
+  EXPECT_NE(r.error().message().find("InsufficientQuorum(5, 7, 10)"), std::string::npos)
+      << r.error().message();
   EXPECT_NE(r.error().message().find("transaction 0x"), std::string::npos);
   EXPECT_EQ(nonce_of(sender.address()), before + 1);
 
