@@ -40,6 +40,7 @@ struct ExecStack {
   std::unique_ptr<Frame[]> frames;
   std::uint32_t frame_capacity = 0;
   std::uint32_t depth = 0;
+  std::uint32_t nesting = 0;  // host → wasm re-entries, each using some native stack
   std::optional<Trap> pending;  // a host function's trap, carried out of run()
 
   void ensure(std::size_t slot_count, std::uint32_t frame_count) {
@@ -949,9 +950,14 @@ std::optional<Trap> invoke(const FuncInst& f, std::uint64_t* slots) {
     return Trap{TrapKind::kCallStackExhausted, to_string(TrapKind::kCallStackExhausted), 0};
   }
   for (std::size_t i = 0; i < ft.params.size(); ++i) fp[i] = slots[i];
+  // Each re-entry from a host function costs native stack: bound it well below it.
+  constexpr std::uint32_t kMaxNesting = 100;
+  if (st.nesting >= kMaxNesting) return Trap{TrapKind::kCallStackExhausted, to_string(TrapKind::kCallStackExhausted), 0};
   std::uint64_t* saved_top = st.top;
   TrapKind kind = TrapKind::kUnreachable;
+  ++st.nesting;
   RunStatus rs = run(&st, f.code, inst, fp, &kind, nullptr);
+  --st.nesting;
   st.top = saved_top;
   if (rs == RunStatus::kTrap) {
     if (kind == TrapKind::kHost && st.pending) {

@@ -180,6 +180,25 @@ TEST(WasmRuntime, ReentrantHostCallbacks) {
   EXPECT_EQ((*self->call("f", {Value::i32(4)}))[0].i32(), 40);
 }
 
+TEST(WasmRuntime, EndlessHostReentryTraps) {
+  // The host function calls "f" again: guest → host → guest → ... must end in a trap,
+  // not a native stack overflow.
+  auto module = compile(importing_module());
+  Linker linker;
+  std::shared_ptr<Instance> self;
+  linker.define_func("env", "h", {{ValType::kI32}, {ValType::kI32}},
+                     [&](Caller&, std::span<const Value> args, std::span<Value> results) -> std::optional<Trap> {
+                       auto r = self->call("f", {args[0]});
+                       if (!r) return r.error();
+                       results[0] = (*r)[0];
+                       return std::nullopt;
+                     });
+  self = *linker.instantiate(*module);
+  auto r = self->call("f", {Value::i32(1)});
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().kind, TrapKind::kCallStackExhausted);
+}
+
 TEST(WasmRuntime, ValuesPrintTheirType) {
   EXPECT_EQ(Value::i32(-3).to_string(), "i32:-3");
   EXPECT_EQ(Value::null(ValType::kExternRef).to_string(), "externref:null");
