@@ -33,6 +33,51 @@ std::string Value::to_string() const {
 
 // ---- memory, tables --------------------------------------------------------------------
 
+namespace {
+
+// Address-space reservations of dropped memories, kept for reuse: creating a memory is
+// then a pop instead of an mmap, and dropping one a madvise (which also zeroes it)
+// instead of an munmap. Per-trigger instantiation is the case this serves.
+class ReservationPool {
+ public:
+  static ReservationPool& get() {
+    static ReservationPool* pool = new ReservationPool();  // never destroyed: used at exit
+    return *pool;
+  }
+  std::uint8_t* take(std::uint64_t bytes) {
+    std::lock_guard lock(mu_);
+    for (std::size_t i = 0; i < free_.size(); ++i) {
+      if (free_[i].second == bytes) {
+        std::uint8_t* p = free_[i].first;
+        free_[i] = free_.back();
+        free_.pop_back();
+        return p;
+      }
+    }
+    return nullptr;
+  }
+  // Takes back a reservation whose first `used` bytes may be dirty.
+  void give(std::uint8_t* p, std::uint64_t bytes, std::uint64_t used) {
+    if (used && madvise(p, used, MADV_DONTNEED) != 0) {
+      munmap(p, bytes);
+      return;
+    }
+    std::lock_guard lock(mu_);
+    if (free_.size() >= kMaxFree) {
+      munmap(p, bytes);
+      return;
+    }
+    free_.emplace_back(p, bytes);
+  }
+
+ private:
+  static constexpr std::size_t kMaxFree = 32;
+  std::mutex mu_;
+  std::vector<std::pair<std::uint8_t*, std::uint64_t>> free_;
+};
+
+}  // namespace
+
 Result<std::shared_ptr<Memory>> Memory::create(MemoryType type, std::uint32_t max_pages_cap) {
   std::uint64_t max_pages = std::min<std::uint64_t>(type.limits.max.value_or(kMaxPages), kMaxPages);
   max_pages = std::min<std::uint64_t>(max_pages, max_pages_cap);
@@ -44,17 +89,21 @@ Result<std::shared_ptr<Memory>> Memory::create(MemoryType type, std::uint32_t ma
   m->type_ = type;
   m->max_pages_ = static_cast<std::uint32_t>(max_pages);
   // Reserve the largest size up front: the base never moves, growth never copies, and
-  // untouched pages cost nothing.
+  // untouched pages cost nothing. Pages beyond the current size are never written, so
+  // a reused reservation only needs its used part zeroed (done when it was returned).
   m->reserved_ = std::max<std::uint64_t>(max_pages * kPageSize, kPageSize);
-  void* p = mmap(nullptr, m->reserved_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-  if (p == MAP_FAILED) return Error(WasmErrc::kLimit, "cannot reserve linear memory");
-  m->data_ = static_cast<std::uint8_t*>(p);
+  m->data_ = ReservationPool::get().take(m->reserved_);
+  if (!m->data_) {
+    void* p = mmap(nullptr, m->reserved_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED) return Error(WasmErrc::kLimit, "cannot reserve linear memory");
+    m->data_ = static_cast<std::uint8_t*>(p);
+  }
   m->size_ = type.limits.min * kPageSize;
   return m;
 }
 
 Memory::~Memory() {
-  if (data_) munmap(data_, reserved_);
+  if (data_) ReservationPool::get().give(data_, reserved_, size_);
 }
 
 std::int32_t Memory::grow(std::uint32_t delta) {

@@ -199,6 +199,23 @@ TEST(WasmRuntime, EndlessHostReentryTraps) {
   EXPECT_EQ(r.error().kind, TrapKind::kCallStackExhausted);
 }
 
+TEST(WasmRuntime, ReusedMemoryReservationsStartZeroed) {
+  ModuleSpec m;
+  // store: (param i32) local.get 0, i32.const 0xab, i32.store8 ; load: (param i32) (result i32) i32.load8_u
+  m.funcs.push_back({{I32}, {}, {}, cat({local_get(0), i32c(0xab), Bytes{0x3a, 0x00, 0x00}}), "store"});
+  m.funcs.push_back({{I32}, {I32}, {}, cat({local_get(0), Bytes{0x2d, 0x00, 0x00}}), "load"});
+  m.memory = true;
+  m.memory_pages = 1;
+  m.memory_max = 4;
+  auto module = compile(build(m));
+  for (int round = 0; round < 3; ++round) {
+    auto inst = *Linker().instantiate(*module);
+    EXPECT_EQ((*inst->call("load", {Value::i32(100)}))[0].i32(), 0) << "round " << round;
+    EXPECT_TRUE(inst->call("store", {Value::i32(100)}));
+    EXPECT_EQ((*inst->call("load", {Value::i32(100)}))[0].i32(), 0xab);
+  }
+}
+
 TEST(WasmRuntime, ValuesPrintTheirType) {
   EXPECT_EQ(Value::i32(-3).to_string(), "i32:-3");
   EXPECT_EQ(Value::null(ValType::kExternRef).to_string(), "externref:null");
