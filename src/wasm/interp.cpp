@@ -6,6 +6,7 @@
 // and values in a per-thread slot stack checked at every function entry, so the
 // deepest guest recursion ends in a "call stack exhausted" trap.
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <cstring>
@@ -43,14 +44,17 @@ struct ExecStack {
   std::uint32_t nesting = 0;  // host → wasm re-entries, each using some native stack
   std::optional<Trap> pending;  // a host function's trap, carried out of run()
 
+  // Sizes the stacks for the limits of the outermost call. They are only replaced when
+  // nothing runs on them; nested calls live within what the outermost one got.
   void ensure(std::size_t slot_count, std::uint32_t frame_count) {
-    if (!slots) {
+    if (nesting != 0) return;
+    if (capacity < slot_count) {
       capacity = slot_count;
       // Left uninitialized: the OS maps pages only when they are first touched.
       slots.reset(new std::uint64_t[capacity]);
       top = slots.get();
     }
-    if (!frames) {
+    if (frame_capacity < frame_count) {
       frame_capacity = frame_count;
       frames.reset(new Frame[frame_capacity]);
     }
@@ -943,7 +947,9 @@ std::optional<Trap> invoke(const FuncInst& f, std::uint64_t* slots) {
   }
   ExecStack& st = t_stack;
   InstanceData* inst = f.instance;
-  st.ensure(std::max<std::size_t>(inst->limits.max_stack_slots, 1024), std::max<std::uint32_t>(inst->limits.max_call_depth, 16) + 16);
+  // Hard ceilings whatever the limits say: 512 MiB of slots, a million frames.
+  st.ensure(std::clamp<std::size_t>(inst->limits.max_stack_slots, 1024, std::size_t{1} << 26),
+            std::clamp<std::uint32_t>(inst->limits.max_call_depth, 16, 1u << 20) + 16);
   std::uint64_t* fp = st.top;
   std::uint64_t* end = st.slots.get() + st.capacity;
   if (fp + f.code->frame_slots > end || st.depth >= std::min(inst->limits.max_call_depth, st.frame_capacity)) {
