@@ -347,7 +347,9 @@ dispatch:
   switch (static_cast<IOp>(*pc)) {
 #endif
 
+#if WAVS_COMPUTED_GOTO
 L_base:
+#endif
   OP(Copy) {
     SLOT(1) = SLOT(2);
     pc += 3;
