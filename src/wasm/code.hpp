@@ -54,9 +54,9 @@ enum class IOp : std::uint16_t {
   WAVS_WASM_OPCODES(WAVS_X)
 #undef WAVS_X
 #define WAVS_Y(name) name,
-  WAVS_WASM_INTERNAL_OPS(WAVS_Y)
+      WAVS_WASM_INTERNAL_OPS(WAVS_Y)
 #undef WAVS_Y
-  kCount
+          kCount
 };
 
 // "AI" forms fuse `i32.add (x, imm)` into the following load or store: the address is
@@ -78,8 +78,8 @@ struct CompiledFunc {
 // A module after validation and translation: immutable, shared by every instance.
 struct CompiledModule {
   ModuleData data;
-  std::vector<CompiledFunc> funcs;    // the module's own functions (not imports)
-  std::vector<std::uint32_t> type_ids;  // canonical id of every type in data.types
+  std::vector<CompiledFunc> funcs;                              // the module's own functions (not imports)
+  std::vector<std::uint32_t> type_ids;                          // canonical id of every type in data.types
   std::unordered_map<std::string, std::uint32_t> export_index;  // name → index in data.exports
 };
 

@@ -12,7 +12,8 @@ namespace wavs::wasm {
 
 IOp simple_iop(Opcode op) {
   switch (op) {
-#define WAVS_X(name, code, text, imm, p0, p1, r, feat) WAVS_IF_SIMPLE_##p0(case Opcode::k##name: return IOp::name;)
+#define WAVS_X(name, code, text, imm, p0, p1, r, feat) \
+  WAVS_IF_SIMPLE_##p0(case Opcode::k##name : return IOp::name;)
     WAVS_WASM_OPCODES(WAVS_X)
 #undef WAVS_X
     default:
@@ -39,14 +40,27 @@ Error invalid(std::string msg) { return Error(WasmErrc::kInvalid, std::move(msg)
 
 std::uint32_t natural_align_log2(Opcode op) {
   switch (op) {
-    case Opcode::kI32Load8S: case Opcode::kI32Load8U: case Opcode::kI64Load8S: case Opcode::kI64Load8U:
-    case Opcode::kI32Store8: case Opcode::kI64Store8:
+    case Opcode::kI32Load8S:
+    case Opcode::kI32Load8U:
+    case Opcode::kI64Load8S:
+    case Opcode::kI64Load8U:
+    case Opcode::kI32Store8:
+    case Opcode::kI64Store8:
       return 0;
-    case Opcode::kI32Load16S: case Opcode::kI32Load16U: case Opcode::kI64Load16S: case Opcode::kI64Load16U:
-    case Opcode::kI32Store16: case Opcode::kI64Store16:
+    case Opcode::kI32Load16S:
+    case Opcode::kI32Load16U:
+    case Opcode::kI64Load16S:
+    case Opcode::kI64Load16U:
+    case Opcode::kI32Store16:
+    case Opcode::kI64Store16:
       return 1;
-    case Opcode::kI32Load: case Opcode::kF32Load: case Opcode::kI32Store: case Opcode::kF32Store:
-    case Opcode::kI64Load32S: case Opcode::kI64Load32U: case Opcode::kI64Store32:
+    case Opcode::kI32Load:
+    case Opcode::kF32Load:
+    case Opcode::kI32Store:
+    case Opcode::kF32Store:
+    case Opcode::kI64Load32S:
+    case Opcode::kI64Load32U:
+    case Opcode::kI64Store32:
       return 2;
     default:
       return 3;
@@ -56,32 +70,58 @@ std::uint32_t natural_align_log2(Opcode op) {
 // The register-immediate form of a binary i32/i64 op, when there is one.
 IOp imm_form(IOp op) {
   switch (op) {
-    case IOp::I32Add: return IOp::I32AddImm;
-    case IOp::I32Mul: return IOp::I32MulImm;
-    case IOp::I32And: return IOp::I32AndImm;
-    case IOp::I32Or: return IOp::I32OrImm;
-    case IOp::I32Xor: return IOp::I32XorImm;
-    case IOp::I32Shl: return IOp::I32ShlImm;
-    case IOp::I32ShrS: return IOp::I32ShrSImm;
-    case IOp::I32ShrU: return IOp::I32ShrUImm;
-    case IOp::I32Eq: return IOp::I32EqImm;
-    case IOp::I32Ne: return IOp::I32NeImm;
-    case IOp::I32LtS: return IOp::I32LtSImm;
-    case IOp::I32LtU: return IOp::I32LtUImm;
-    case IOp::I32GtS: return IOp::I32GtSImm;
-    case IOp::I32GtU: return IOp::I32GtUImm;
-    case IOp::I32LeS: return IOp::I32LeSImm;
-    case IOp::I32LeU: return IOp::I32LeUImm;
-    case IOp::I32GeS: return IOp::I32GeSImm;
-    case IOp::I32GeU: return IOp::I32GeUImm;
-    case IOp::I64Add: return IOp::I64AddImm;
-    case IOp::I64And: return IOp::I64AndImm;
-    case IOp::I64Or: return IOp::I64OrImm;
-    case IOp::I64Xor: return IOp::I64XorImm;
-    case IOp::I64Shl: return IOp::I64ShlImm;
-    case IOp::I64ShrS: return IOp::I64ShrSImm;
-    case IOp::I64ShrU: return IOp::I64ShrUImm;
-    default: return IOp::kCount;
+    case IOp::I32Add:
+      return IOp::I32AddImm;
+    case IOp::I32Mul:
+      return IOp::I32MulImm;
+    case IOp::I32And:
+      return IOp::I32AndImm;
+    case IOp::I32Or:
+      return IOp::I32OrImm;
+    case IOp::I32Xor:
+      return IOp::I32XorImm;
+    case IOp::I32Shl:
+      return IOp::I32ShlImm;
+    case IOp::I32ShrS:
+      return IOp::I32ShrSImm;
+    case IOp::I32ShrU:
+      return IOp::I32ShrUImm;
+    case IOp::I32Eq:
+      return IOp::I32EqImm;
+    case IOp::I32Ne:
+      return IOp::I32NeImm;
+    case IOp::I32LtS:
+      return IOp::I32LtSImm;
+    case IOp::I32LtU:
+      return IOp::I32LtUImm;
+    case IOp::I32GtS:
+      return IOp::I32GtSImm;
+    case IOp::I32GtU:
+      return IOp::I32GtUImm;
+    case IOp::I32LeS:
+      return IOp::I32LeSImm;
+    case IOp::I32LeU:
+      return IOp::I32LeUImm;
+    case IOp::I32GeS:
+      return IOp::I32GeSImm;
+    case IOp::I32GeU:
+      return IOp::I32GeUImm;
+    case IOp::I64Add:
+      return IOp::I64AddImm;
+    case IOp::I64And:
+      return IOp::I64AndImm;
+    case IOp::I64Or:
+      return IOp::I64OrImm;
+    case IOp::I64Xor:
+      return IOp::I64XorImm;
+    case IOp::I64Shl:
+      return IOp::I64ShlImm;
+    case IOp::I64ShrS:
+      return IOp::I64ShrSImm;
+    case IOp::I64ShrU:
+      return IOp::I64ShrUImm;
+    default:
+      return IOp::kCount;
   }
 }
 
@@ -89,23 +129,45 @@ IOp imm_form(IOp op) {
 // Eq Ne LtS LtU GtS GtU LeS LeU GeS GeU; -1 when `op` is not one.
 int cmp_index(IOp op) {
   switch (op) {
-    case IOp::I32Eq: case IOp::I32EqImm: return 0;
-    case IOp::I32Ne: case IOp::I32NeImm: return 1;
-    case IOp::I32LtS: case IOp::I32LtSImm: return 2;
-    case IOp::I32LtU: case IOp::I32LtUImm: return 3;
-    case IOp::I32GtS: case IOp::I32GtSImm: return 4;
-    case IOp::I32GtU: case IOp::I32GtUImm: return 5;
-    case IOp::I32LeS: case IOp::I32LeSImm: return 6;
-    case IOp::I32LeU: case IOp::I32LeUImm: return 7;
-    case IOp::I32GeS: case IOp::I32GeSImm: return 8;
-    case IOp::I32GeU: case IOp::I32GeUImm: return 9;
-    default: return -1;
+    case IOp::I32Eq:
+    case IOp::I32EqImm:
+      return 0;
+    case IOp::I32Ne:
+    case IOp::I32NeImm:
+      return 1;
+    case IOp::I32LtS:
+    case IOp::I32LtSImm:
+      return 2;
+    case IOp::I32LtU:
+    case IOp::I32LtUImm:
+      return 3;
+    case IOp::I32GtS:
+    case IOp::I32GtSImm:
+      return 4;
+    case IOp::I32GtU:
+    case IOp::I32GtUImm:
+      return 5;
+    case IOp::I32LeS:
+    case IOp::I32LeSImm:
+      return 6;
+    case IOp::I32LeU:
+    case IOp::I32LeUImm:
+      return 7;
+    case IOp::I32GeS:
+    case IOp::I32GeSImm:
+      return 8;
+    case IOp::I32GeU:
+    case IOp::I32GeUImm:
+      return 9;
+    default:
+      return -1;
   }
 }
 bool is_imm_cmp(IOp op) { return op >= IOp::I32EqImm && op <= IOp::I32GeUImm; }
 constexpr int kNegate[10] = {1, 0, 8, 9, 6, 7, 4, 5, 2, 3};
-constexpr IOp kBrCmp[10] = {IOp::BrIfI32Eq, IOp::BrIfI32Ne, IOp::BrIfI32LtS, IOp::BrIfI32LtU, IOp::BrIfI32GtS,
-                            IOp::BrIfI32GtU, IOp::BrIfI32LeS, IOp::BrIfI32LeU, IOp::BrIfI32GeS, IOp::BrIfI32GeU};
+constexpr IOp kBrCmp[10] = {IOp::BrIfI32Eq,  IOp::BrIfI32Ne,  IOp::BrIfI32LtS, IOp::BrIfI32LtU,
+                            IOp::BrIfI32GtS, IOp::BrIfI32GtU, IOp::BrIfI32LeS, IOp::BrIfI32LeU,
+                            IOp::BrIfI32GeS, IOp::BrIfI32GeU};
 constexpr IOp kBrCmpImm[10] = {IOp::BrIfI32EqImm,  IOp::BrIfI32NeImm,  IOp::BrIfI32LtSImm, IOp::BrIfI32LtUImm,
                                IOp::BrIfI32GtSImm, IOp::BrIfI32GtUImm, IOp::BrIfI32LeSImm, IOp::BrIfI32LeUImm,
                                IOp::BrIfI32GeSImm, IOp::BrIfI32GeUImm};
@@ -118,7 +180,12 @@ struct Context {
 class FuncCompiler {
  public:
   FuncCompiler(const Context& ctx, std::uint32_t func_index, CompiledFunc& out, bool fuse)
-      : ctx_(ctx), m_(ctx.m), func_index_(func_index), out_(out), code_(out.code), fuse_(fuse),
+      : ctx_(ctx),
+        m_(ctx.m),
+        func_index_(func_index),
+        out_(out),
+        code_(out.code),
+        fuse_(fuse),
         handlers_(handler_table()),
         r_(m_.bytes.data(), m_.bodies[func_index - m_.num_imported_funcs].code_begin,
            m_.bodies[func_index - m_.num_imported_funcs].code_end) {}
@@ -145,7 +212,7 @@ class FuncCompiler {
     std::vector<ValType> params, results;
     std::uint32_t height;
     bool unreachable = false;
-    bool dead = false;  // entered from unreachable code: validated, never emitted
+    bool dead = false;            // entered from unreachable code: validated, never emitted
     std::uint32_t label_pos = 0;  // loops: where a branch lands
     std::vector<Fixup> fixups;    // forward branches to patch at `end`
     Fixup else_fixup{kNone, kNone};
@@ -163,7 +230,8 @@ class FuncCompiler {
   Error malformed(std::string what) {
     char buf[48];
     std::snprintf(buf, sizeof buf, " at offset 0x%x", op_offset_);
-    return Error(WasmErrc::kMalformed, what + " (" + opcode_name(op_code_) + buf + " in " + m_.func_label(func_index_) + ")");
+    return Error(WasmErrc::kMalformed,
+                 what + " (" + opcode_name(op_code_) + buf + " in " + m_.func_label(func_index_) + ")");
   }
 
   // ---- type stack
@@ -186,7 +254,8 @@ class FuncCompiler {
     stack_.pop_back();
     if (e.kind != kStack) --lazy_;
     if (expected != ValType::kUnknown && e.type != ValType::kUnknown && e.type != expected) {
-      return fail(std::string("type mismatch: expected ") + to_string(expected) + ", found " + to_string(e.type));
+      return fail(std::string("type mismatch: expected ") + to_string(expected) + ", found " +
+                  to_string(e.type));
     }
     return Operand{e, static_cast<std::uint32_t>(stack_.size())};
   }
@@ -258,16 +327,22 @@ class FuncCompiler {
   // Where an operand's value is now; constants are first written to their own slot.
   std::uint32_t src(const Operand& o) {
     switch (o.e.kind) {
-      case kLocal: return o.e.local;
-      case kConst: emit_const(slot_of(o.pos), o.e.type, o.e.cval); return slot_of(o.pos);
-      default: return slot_of(o.pos);
+      case kLocal:
+        return o.e.local;
+      case kConst:
+        emit_const(slot_of(o.pos), o.e.type, o.e.cval);
+        return slot_of(o.pos);
+      default:
+        return slot_of(o.pos);
     }
   }
   void materialize(std::uint32_t pos) {
     Entry& e = stack_[pos];
     if (e.kind == kStack) return;
-    if (e.kind == kLocal) emit_copy(slot_of(pos), e.local);
-    else emit_const(slot_of(pos), e.type, e.cval);
+    if (e.kind == kLocal)
+      emit_copy(slot_of(pos), e.local);
+    else
+      emit_const(slot_of(pos), e.type, e.cval);
     e.kind = kStack;
     --lazy_;
   }
@@ -280,7 +355,8 @@ class FuncCompiler {
     cmp_ = -1;
   }
   void patch(Fixup f, std::uint32_t target) {
-    code_[f.word] = static_cast<std::uint32_t>(static_cast<std::int32_t>(target) - static_cast<std::int32_t>(f.instr));
+    code_[f.word] =
+        static_cast<std::uint32_t>(static_cast<std::int32_t>(target) - static_cast<std::int32_t>(f.instr));
   }
 
   // Values for a branch to `target` (the top `arity` entries) must sit in the label's
@@ -298,9 +374,12 @@ class FuncCompiler {
     for (std::size_t k = 0; k < arity; ++k) {
       const Entry& e = stack_[first + k];
       std::uint32_t dst = slot_of(static_cast<std::uint32_t>(target.height + k));
-      if (e.kind == kLocal) emit_copy(dst, e.local);
-      else if (e.kind == kConst) emit_const(dst, e.type, e.cval);
-      else emit_copy(dst, slot_of(static_cast<std::uint32_t>(first + k)));
+      if (e.kind == kLocal)
+        emit_copy(dst, e.local);
+      else if (e.kind == kConst)
+        emit_const(dst, e.type, e.cval);
+      else
+        emit_copy(dst, slot_of(static_cast<std::uint32_t>(first + k)));
     }
   }
   void emit_return() {
@@ -328,8 +407,10 @@ class FuncCompiler {
     }
     for (std::size_t k = 0; k < n; ++k) {
       const Entry& e = stack_[first + k];
-      if (e.kind == kConst) emit_const(static_cast<std::uint32_t>(k), e.type, e.cval);
-      else emit_copy(static_cast<std::uint32_t>(k), srcs[k]);
+      if (e.kind == kConst)
+        emit_const(static_cast<std::uint32_t>(k), e.type, e.cval);
+      else
+        emit_copy(static_cast<std::uint32_t>(k), srcs[k]);
     }
     begin(IOp::Ret);
   }
@@ -337,8 +418,10 @@ class FuncCompiler {
   void emit_jump(Ctl& target) {
     auto p = begin(IOp::Br);
     word(0);
-    if (target.op == Opcode::kLoop) patch({p, p + 1}, target.label_pos);
-    else target.fixups.push_back({p, p + 1});
+    if (target.op == Opcode::kLoop)
+      patch({p, p + 1}, target.label_pos);
+    else
+      target.fixups.push_back({p, p + 1});
   }
   // A conditional jump taken when `cond` is `when`; returns its offset word to patch.
   Fixup emit_cond_jump(const Operand& cond, bool when) {
@@ -374,7 +457,8 @@ class FuncCompiler {
   // True when `o` is the result of the I32AddImm just emitted (which may be dropped).
   bool produced_by_add_imm(const Operand& o) const {
     return fuse_ && o.e.kind == kStack && o.pos != kNone && prod_pos_ != kNone &&
-           code_[prod_pos_] == handlers_[static_cast<int>(IOp::I32AddImm)] && code_[prod_dst_word_] == slot_of(o.pos);
+           code_[prod_pos_] == handlers_[static_cast<int>(IOp::I32AddImm)] &&
+           code_[prod_dst_word_] == slot_of(o.pos);
   }
 
   // ---- reading immediates
@@ -454,7 +538,8 @@ Status FuncCompiler::read_block_type(std::vector<ValType>& params, std::vector<V
   auto idx = r_.s33();
   if (!idx) return idx.error();
   if (*idx < 0) return malformed("malformed block type");
-  if (static_cast<std::uint64_t>(*idx) >= m_.types.size()) return fail("unknown type " + std::to_string(*idx));
+  if (static_cast<std::uint64_t>(*idx) >= m_.types.size())
+    return fail("unknown type " + std::to_string(*idx));
   params = m_.types[*idx].params;
   results = m_.types[*idx].results;
   return {};
@@ -528,7 +613,7 @@ Status FuncCompiler::op_simple(Opcode op, const OpcodeInfo& info) {
     std::uint32_t p;
     std::uint32_t sb;
     if (imm != IOp::kCount && (info.p0 == ValType::kI32 || static_cast<std::int64_t>(b->e.cval) ==
-                                                             static_cast<std::int32_t>(b->e.cval))) {
+                                                               static_cast<std::int32_t>(b->e.cval))) {
       std::uint32_t v = static_cast<std::uint32_t>(b->e.cval);
       if (iop == IOp::I32Sub) v = 0u - v;
       sb = v;
@@ -574,19 +659,32 @@ Status FuncCompiler::op_simple(Opcode op, const OpcodeInfo& info) {
 // The add-immediate form of a load or store, if there is one.
 IOp add_imm_form(IOp op) {
   switch (op) {
-    case IOp::I32Load: return IOp::I32LoadAI;
-    case IOp::I64Load: return IOp::I64LoadAI;
-    case IOp::F32Load: return IOp::F32LoadAI;
-    case IOp::F64Load: return IOp::F64LoadAI;
-    case IOp::I32Load8U: return IOp::I32Load8UAI;
-    case IOp::I32Load8S: return IOp::I32Load8SAI;
-    case IOp::I32Load16U: return IOp::I32Load16UAI;
-    case IOp::I32Store: return IOp::I32StoreAI;
-    case IOp::I64Store: return IOp::I64StoreAI;
-    case IOp::F32Store: return IOp::F32StoreAI;
-    case IOp::F64Store: return IOp::F64StoreAI;
-    case IOp::I32Store8: return IOp::I32Store8AI;
-    default: return IOp::kCount;
+    case IOp::I32Load:
+      return IOp::I32LoadAI;
+    case IOp::I64Load:
+      return IOp::I64LoadAI;
+    case IOp::F32Load:
+      return IOp::F32LoadAI;
+    case IOp::F64Load:
+      return IOp::F64LoadAI;
+    case IOp::I32Load8U:
+      return IOp::I32Load8UAI;
+    case IOp::I32Load8S:
+      return IOp::I32Load8SAI;
+    case IOp::I32Load16U:
+      return IOp::I32Load16UAI;
+    case IOp::I32Store:
+      return IOp::I32StoreAI;
+    case IOp::I64Store:
+      return IOp::I64StoreAI;
+    case IOp::F32Store:
+      return IOp::F32StoreAI;
+    case IOp::F64Store:
+      return IOp::F64StoreAI;
+    case IOp::I32Store8:
+      return IOp::I32Store8AI;
+    default:
+      return IOp::kCount;
   }
 }
 
@@ -673,14 +771,18 @@ Status FuncCompiler::op_local_set(std::uint32_t x, bool tee) {
       patched = true;
     }
     if (!patched) {
-      if (v->e.kind == kConst) emit_const(x, t, v->e.cval);
-      else emit_copy(x, src(*v));
+      if (v->e.kind == kConst)
+        emit_const(x, t, v->e.cval);
+      else
+        emit_copy(x, src(*v));
       barrier();
     }
   }
   if (tee) {
-    if (live()) push_entry(Entry{t, kLocal, x, 0});
-    else push(t);
+    if (live())
+      push_entry(Entry{t, kLocal, x, 0});
+    else
+      push(t);
   }
   return {};
 }
@@ -698,13 +800,16 @@ Status FuncCompiler::op_branch(std::uint32_t depth, bool conditional) {
     bool is_func = &t == &ctl_[0];
     if (!is_func && in_place(t, types.size())) {
       Fixup f = emit_cond_jump(*c, true);
-      if (t.op == Opcode::kLoop) patch(f, t.label_pos);
-      else t.fixups.push_back(f);
+      if (t.op == Opcode::kLoop)
+        patch(f, t.label_pos);
+      else
+        t.fixups.push_back(f);
       barrier();
       return {};
     }
     Fixup skip = emit_cond_jump(*c, false);
-    if (is_func) emit_return();
+    if (is_func)
+      emit_return();
     else {
       emit_branch_copies(t, types.size());
       emit_jump(t);
@@ -719,7 +824,8 @@ Status FuncCompiler::op_branch(std::uint32_t depth, bool conditional) {
   const auto types = t.label_types();
   if (auto st = check_top(types); !st) return st;
   if (live()) {
-    if (&t == &ctl_[0]) emit_return();
+    if (&t == &ctl_[0])
+      emit_return();
     else {
       if (!in_place(t, types.size())) emit_branch_copies(t, types.size());
       emit_jump(t);
@@ -746,7 +852,8 @@ Status FuncCompiler::op_br_table() {
   for (auto d : depths) {
     auto t = label(d);
     if (!t) return t.error();
-    if ((*t)->label_types().size() != arity) return fail("type mismatch: br_table targets have different arities");
+    if ((*t)->label_types().size() != arity)
+      return fail("type mismatch: br_table targets have different arities");
     if (auto st = check_top((*t)->label_types(), false); !st) return st;
   }
   if (live()) {
@@ -760,13 +867,16 @@ Status FuncCompiler::op_br_table() {
       Ctl& t = ctl_[ctl_.size() - 1 - depths[i]];
       Fixup f{p, static_cast<std::uint32_t>(first + i)};
       if (&t != &ctl_[0] && in_place(t, arity)) {
-        if (t.op == Opcode::kLoop) patch(f, t.label_pos);
-        else t.fixups.push_back(f);
+        if (t.op == Opcode::kLoop)
+          patch(f, t.label_pos);
+        else
+          t.fixups.push_back(f);
         continue;
       }
       // A stub that moves the values, then jumps (or returns).
       patch(f, static_cast<std::uint32_t>(code_.size()));
-      if (&t == &ctl_[0]) emit_return();
+      if (&t == &ctl_[0])
+        emit_return();
       else {
         emit_branch_copies(t, arity);
         emit_jump(t);
@@ -903,7 +1013,8 @@ Status FuncCompiler::op_misc(Opcode op) {
         emit_jump(c);
       }
       barrier();
-      if (!c.dead && c.else_fixup.instr != kNone) patch(c.else_fixup, static_cast<std::uint32_t>(code_.size()));
+      if (!c.dead && c.else_fixup.instr != kNone)
+        patch(c.else_fixup, static_cast<std::uint32_t>(code_.size()));
       c.else_fixup = {kNone, kNone};
       c.op = Opcode::kElse;
       while (stack_.size() > c.height) {
@@ -943,7 +1054,8 @@ Status FuncCompiler::op_misc(Opcode op) {
       if (!table) return table.error();
       if (auto st = need_table(*table); !st) return st;
       if (*t >= m_.types.size()) return fail("unknown type " + std::to_string(*t));
-      if (m_.tables[*table].elem != ValType::kFuncRef) return fail("type mismatch: call_indirect through a table of externref");
+      if (m_.tables[*table].elem != ValType::kFuncRef)
+        return fail("type mismatch: call_indirect through a table of externref");
       return op_call(*t, true, *table);
     }
     case Opcode::kDrop: {
@@ -997,8 +1109,10 @@ Status FuncCompiler::op_misc(Opcode op) {
       auto x = read_u32();
       if (!x) return x.error();
       if (*x >= locals_.size()) return fail("unknown local " + std::to_string(*x));
-      if (live()) push_entry(Entry{locals_[*x], kLocal, *x, 0});
-      else push(locals_[*x]);
+      if (live())
+        push_entry(Entry{locals_[*x], kLocal, *x, 0});
+      else
+        push(locals_[*x]);
       return {};
     }
     case Opcode::kLocalSet:
@@ -1128,7 +1242,8 @@ Status FuncCompiler::op_misc(Opcode op) {
       auto v = pop(ValType::kUnknown);
       if (!v) return v.error();
       if (v->pos != kNone && !is_ref(v->e.type) && v->e.type != ValType::kUnknown) {
-        return fail(std::string("type mismatch: ref.is_null needs a reference, found ") + to_string(v->e.type));
+        return fail(std::string("type mismatch: ref.is_null needs a reference, found ") +
+                    to_string(v->e.type));
       }
       if (live()) {
         std::uint32_t s = src(*v);
@@ -1256,7 +1371,8 @@ Status FuncCompiler::op_bulk(Opcode op) {
       if (!st_) return st_.error();
       if (auto st = need_table(*dt); !st) return st;
       if (auto st = need_table(*st_); !st) return st;
-      if (m_.tables[*dt].elem != m_.tables[*st_].elem) return fail("type mismatch: table.copy element types differ");
+      if (m_.tables[*dt].elem != m_.tables[*st_].elem)
+        return fail("type mismatch: table.copy element types differ");
       if (auto st = pop_i32s(3, s); !st) return st;
       if (live()) {
         begin(IOp::TableCopy);
@@ -1323,8 +1439,10 @@ Status FuncCompiler::op_bulk(Opcode op) {
 
 Status check_limits(const Limits& l, std::uint64_t bound, const char* what) {
   if (l.min > bound) return invalid(std::string(what) + " size must be at most " + std::to_string(bound));
-  if (l.max && *l.max > bound) return invalid(std::string(what) + " size must be at most " + std::to_string(bound));
-  if (l.max && l.min > *l.max) return invalid(std::string(what) + " size minimum must not be greater than maximum");
+  if (l.max && *l.max > bound)
+    return invalid(std::string(what) + " size must be at most " + std::to_string(bound));
+  if (l.max && l.min > *l.max)
+    return invalid(std::string(what) + " size minimum must not be greater than maximum");
   return {};
 }
 
@@ -1333,15 +1451,26 @@ Status check_limits(const Limits& l, std::uint64_t bound, const char* what) {
 Status check_const(const ModuleData& m, const ConstExpr& e, ValType want, std::uint32_t max_global,
                    std::unordered_set<std::uint32_t>* refs) {
   const std::string where = " (constant expression at offset " + std::to_string(e.offset) + ")";
-  if (e.instrs.size() != 1) return invalid("type mismatch: constant expression must produce exactly one value" + where);
+  if (e.instrs.size() != 1)
+    return invalid("type mismatch: constant expression must produce exactly one value" + where);
   const ConstInstr& in = e.instrs[0];
   ValType got = ValType::kI32;
   switch (in.op) {
-    case Opcode::kI32Const: got = ValType::kI32; break;
-    case Opcode::kI64Const: got = ValType::kI64; break;
-    case Opcode::kF32Const: got = ValType::kF32; break;
-    case Opcode::kF64Const: got = ValType::kF64; break;
-    case Opcode::kRefNull: got = in.ref_type; break;
+    case Opcode::kI32Const:
+      got = ValType::kI32;
+      break;
+    case Opcode::kI64Const:
+      got = ValType::kI64;
+      break;
+    case Opcode::kF32Const:
+      got = ValType::kF32;
+      break;
+    case Opcode::kF64Const:
+      got = ValType::kF64;
+      break;
+    case Opcode::kRefNull:
+      got = in.ref_type;
+      break;
     case Opcode::kRefFunc:
       if (in.value >= m.funcs.size()) return invalid("unknown function " + std::to_string(in.value) + where);
       if (refs) refs->insert(static_cast<std::uint32_t>(in.value));
@@ -1349,7 +1478,8 @@ Status check_const(const ModuleData& m, const ConstExpr& e, ValType want, std::u
       break;
     case Opcode::kGlobalGet:
       if (in.value >= max_global) return invalid("unknown global " + std::to_string(in.value) + where);
-      if (m.globals[in.value].mut) return invalid("constant expression required: global.get of a mutable global" + where);
+      if (m.globals[in.value].mut)
+        return invalid("constant expression required: global.get of a mutable global" + where);
       got = m.globals[in.value].type;
       break;
     default:
@@ -1379,7 +1509,8 @@ Status validate_module(const ModuleData& m, Context& ctx) {
   }
   for (std::size_t i = 0; i < m.global_inits.size(); ++i) {
     const auto& g = m.globals[m.num_imported_globals + i];
-    if (auto st = check_const(m, m.global_inits[i], g.type, m.num_imported_globals, &ctx.refs); !st) return st;
+    if (auto st = check_const(m, m.global_inits[i], g.type, m.num_imported_globals, &ctx.refs); !st)
+      return st;
   }
   for (const auto& seg : m.elems) {
     for (const auto& item : seg.items) {
@@ -1387,14 +1518,17 @@ Status validate_module(const ModuleData& m, Context& ctx) {
     }
     if (seg.mode == SegmentMode::kActive) {
       if (seg.table >= m.tables.size()) return invalid("unknown table " + std::to_string(seg.table));
-      if (m.tables[seg.table].elem != seg.type) return invalid("type mismatch: element segment type differs from its table");
-      if (auto st = check_const(m, seg.offset, ValType::kI32, m.num_imported_globals, nullptr); !st) return st;
+      if (m.tables[seg.table].elem != seg.type)
+        return invalid("type mismatch: element segment type differs from its table");
+      if (auto st = check_const(m, seg.offset, ValType::kI32, m.num_imported_globals, nullptr); !st)
+        return st;
     }
   }
   for (const auto& seg : m.datas) {
     if (seg.mode == SegmentMode::kActive) {
       if (seg.memory >= m.memories.size()) return invalid("unknown memory " + std::to_string(seg.memory));
-      if (auto st = check_const(m, seg.offset, ValType::kI32, m.num_imported_globals, nullptr); !st) return st;
+      if (auto st = check_const(m, seg.offset, ValType::kI32, m.num_imported_globals, nullptr); !st)
+        return st;
     }
   }
   std::unordered_set<std::string> names;
@@ -1402,15 +1536,26 @@ Status validate_module(const ModuleData& m, Context& ctx) {
     if (!names.insert(e.name).second) return invalid("duplicate export name \"" + e.name + "\"");
     std::size_t bound = 0;
     switch (e.kind) {
-      case ExternKind::kFunc: bound = m.funcs.size(); break;
-      case ExternKind::kTable: bound = m.tables.size(); break;
-      case ExternKind::kMemory: bound = m.memories.size(); break;
-      case ExternKind::kGlobal: bound = m.globals.size(); break;
+      case ExternKind::kFunc:
+        bound = m.funcs.size();
+        break;
+      case ExternKind::kTable:
+        bound = m.tables.size();
+        break;
+      case ExternKind::kMemory:
+        bound = m.memories.size();
+        break;
+      case ExternKind::kGlobal:
+        bound = m.globals.size();
+        break;
     }
-    if (e.index >= bound) return invalid(std::string("unknown ") + to_string(e.kind) + " " + std::to_string(e.index) + " in export \"" + e.name + "\"");
+    if (e.index >= bound)
+      return invalid(std::string("unknown ") + to_string(e.kind) + " " + std::to_string(e.index) +
+                     " in export \"" + e.name + "\"");
   }
   if (m.start) {
-    if (*m.start >= m.funcs.size()) return invalid("unknown function " + std::to_string(*m.start) + " (start)");
+    if (*m.start >= m.funcs.size())
+      return invalid("unknown function " + std::to_string(*m.start) + " (start)");
     const auto& ft = m.func_type(*m.start);
     if (!ft.params.empty() || !ft.results.empty()) return invalid("start function must have type [] -> []");
   }
@@ -1434,7 +1579,8 @@ Result<std::shared_ptr<CompiledModule>> compile_module(ModuleData data, CompileO
   }
   cm->type_ids.reserve(m.types.size());
   for (const auto& t : m.types) cm->type_ids.push_back(intern_func_type(t));
-  for (std::size_t i = 0; i < m.exports.size(); ++i) cm->export_index[m.exports[i].name] = static_cast<std::uint32_t>(i);
+  for (std::size_t i = 0; i < m.exports.size(); ++i)
+    cm->export_index[m.exports[i].name] = static_cast<std::uint32_t>(i);
   return cm;
 }
 

@@ -14,6 +14,7 @@ struct CompileOptions {
   bool fuse = true;  // peephole fusion of common instruction pairs
 };
 
-[[nodiscard]] Result<std::shared_ptr<CompiledModule>> compile_module(ModuleData data, CompileOptions options = {});
+[[nodiscard]] Result<std::shared_ptr<CompiledModule>> compile_module(ModuleData data,
+                                                                     CompileOptions options = {});
 
 }  // namespace wavs::wasm

@@ -41,9 +41,11 @@ TEST(WasmValidator, ReportsCommonErrors) {
   EXPECT_NE(invalid_message(single({}, {}, cat({i32c(0), Bytes{0x28, 0x03, 0x00}, op(0x1a)}), {}, true))
                 .find("alignment must not be larger than natural"),
             std::string::npos);
-  EXPECT_NE(invalid_message(single({}, {}, cat({i32c(0), Bytes{0x28, 0x02, 0x00}, op(0x1a)}))).find("unknown memory"),
+  EXPECT_NE(invalid_message(single({}, {}, cat({i32c(0), Bytes{0x28, 0x02, 0x00}, op(0x1a)})))
+                .find("unknown memory"),
             std::string::npos);
-  EXPECT_NE(invalid_message(single({}, {}, cat({Bytes{0x0c}, leb_u(1)}))).find("unknown label"), std::string::npos);
+  EXPECT_NE(invalid_message(single({}, {}, cat({Bytes{0x0c}, leb_u(1)}))).find("unknown label"),
+            std::string::npos);
   ModuleSpec refs;
   refs.funcs.push_back({{}, {}, {}, cat({Bytes{0xd2, 0x01}, op(0x1a)}), "f"});
   refs.funcs.push_back({{}, {}, {}, {}, ""});
@@ -67,8 +69,8 @@ TEST(WasmValidator, UnreachableCodeIsPolymorphic) {
   // (func (result i32) unreachable i32.add) is valid; so is br_table to labels of
   // different types after unreachable.
   EXPECT_TRUE(compile(single({}, {I32}, cat({op(0x00), op(0x6a)}))));
-  Bytes code = cat({Bytes{0x02, F64}, Bytes{0x02, F32}, op(0x00), Bytes{0x0e, 0x02, 0x00, 0x01, 0x01}, op(0x0b),
-                    op(0x1a), Bytes{0x44, 0, 0, 0, 0, 0, 0, 0, 0}, op(0x0b), op(0x1a)});
+  Bytes code = cat({Bytes{0x02, F64}, Bytes{0x02, F32}, op(0x00), Bytes{0x0e, 0x02, 0x00, 0x01, 0x01},
+                    op(0x0b), op(0x1a), Bytes{0x44, 0, 0, 0, 0, 0, 0, 0, 0}, op(0x0b), op(0x1a)});
   auto r = compile(single({}, {}, code));
   EXPECT_TRUE(r) << r.error().message();
 }

@@ -4,22 +4,29 @@
 
 #include "wasm/reader.hpp"
 
-WAVS_ERROR_TABLE(wavs::wasm, WasmErrc, "wasm",
-                 "malformed module", "invalid module", "unlinkable module",
+WAVS_ERROR_TABLE(wavs::wasm, WasmErrc, "wasm", "malformed module", "invalid module", "unlinkable module",
                  "uninstantiable module", "not found", "bad argument", "limit exceeded")
 
 namespace wavs::wasm {
 
 const char* to_string(ValType t) {
   switch (t) {
-    case ValType::kI32: return "i32";
-    case ValType::kI64: return "i64";
-    case ValType::kF32: return "f32";
-    case ValType::kF64: return "f64";
-    case ValType::kV128: return "v128";
-    case ValType::kFuncRef: return "funcref";
-    case ValType::kExternRef: return "externref";
-    case ValType::kUnknown: return "any";
+    case ValType::kI32:
+      return "i32";
+    case ValType::kI64:
+      return "i64";
+    case ValType::kF32:
+      return "f32";
+    case ValType::kF64:
+      return "f64";
+    case ValType::kV128:
+      return "v128";
+    case ValType::kFuncRef:
+      return "funcref";
+    case ValType::kExternRef:
+      return "externref";
+    case ValType::kUnknown:
+      return "any";
   }
   return "?";
 }
@@ -28,16 +35,21 @@ std::string to_string(const FuncType& t) {
   std::string s = "(";
   for (std::size_t i = 0; i < t.params.size(); ++i) s += (i ? " " : "") + std::string(to_string(t.params[i]));
   s += ") -> (";
-  for (std::size_t i = 0; i < t.results.size(); ++i) s += (i ? " " : "") + std::string(to_string(t.results[i]));
+  for (std::size_t i = 0; i < t.results.size(); ++i)
+    s += (i ? " " : "") + std::string(to_string(t.results[i]));
   return s + ")";
 }
 
 const char* to_string(ExternKind k) {
   switch (k) {
-    case ExternKind::kFunc: return "func";
-    case ExternKind::kTable: return "table";
-    case ExternKind::kMemory: return "memory";
-    case ExternKind::kGlobal: return "global";
+    case ExternKind::kFunc:
+      return "func";
+    case ExternKind::kTable:
+      return "table";
+    case ExternKind::kMemory:
+      return "memory";
+    case ExternKind::kGlobal:
+      return "global";
   }
   return "?";
 }
@@ -57,10 +69,13 @@ struct OpcodeTables {
   std::array<OpcodeInfo, 256> single{};
   std::array<OpcodeInfo, 32> fc{};
   OpcodeTables() {
-#define WAVS_X(name, code, text, imm, p0, p1, r, feat)                                      \
-  {                                                                                          \
-    OpcodeInfo info{text, Imm::imm, #p0[0] != 'X', k##p0, k##p1, k##r, Feature::feat};       \
-    if ((code) < 0x100) single[(code)&0xff] = info; else fc[(code)&0x1f] = info;             \
+#define WAVS_X(name, code, text, imm, p0, p1, r, feat)                                 \
+  {                                                                                    \
+    OpcodeInfo info{text, Imm::imm, #p0[0] != 'X', k##p0, k##p1, k##r, Feature::feat}; \
+    if ((code) < 0x100)                                                                \
+      single[(code)&0xff] = info;                                                      \
+    else                                                                               \
+      fc[(code)&0x1f] = info;                                                          \
   }
     WAVS_WASM_OPCODES(WAVS_X)
 #undef WAVS_X
@@ -76,8 +91,10 @@ const OpcodeTables& tables() {
 
 const OpcodeInfo* opcode_info(std::uint32_t code) {
   const OpcodeInfo* info = nullptr;
-  if (code < 0x100) info = &tables().single[code];
-  else if ((code & 0xff00) == 0xfc00 && (code & 0xff) < 32) info = &tables().fc[code & 0xff];
+  if (code < 0x100)
+    info = &tables().single[code];
+  else if ((code & 0xff00) == 0xfc00 && (code & 0xff) < 32)
+    info = &tables().fc[code & 0xff];
   return info && !info->text.empty() ? info : nullptr;
 }
 
@@ -197,13 +214,26 @@ bool valid_utf8(std::string_view s) {
   std::size_t n = s.size(), i = 0;
   while (i < n) {
     unsigned c = p[i];
-    if (c < 0x80) { ++i; continue; }
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
     unsigned len, min;
     std::uint32_t cp;
-    if ((c & 0xe0) == 0xc0) { len = 2; cp = c & 0x1f; min = 0x80; }
-    else if ((c & 0xf0) == 0xe0) { len = 3; cp = c & 0x0f; min = 0x800; }
-    else if ((c & 0xf8) == 0xf0) { len = 4; cp = c & 0x07; min = 0x10000; }
-    else return false;
+    if ((c & 0xe0) == 0xc0) {
+      len = 2;
+      cp = c & 0x1f;
+      min = 0x80;
+    } else if ((c & 0xf0) == 0xe0) {
+      len = 3;
+      cp = c & 0x0f;
+      min = 0x800;
+    } else if ((c & 0xf8) == 0xf0) {
+      len = 4;
+      cp = c & 0x07;
+      min = 0x10000;
+    } else
+      return false;
     if (i + len > n) return false;
     for (unsigned k = 1; k < len; ++k) {
       if ((p[i + k] & 0xc0) != 0x80) return false;
@@ -223,8 +253,8 @@ std::string ModuleData::func_label(std::uint32_t func) const {
 
 // ---- decoder ---------------------------------------------------------------------
 
-#define WAVS_TRY(var, expr)            \
-  auto var##_r = (expr);               \
+#define WAVS_TRY(var, expr)             \
+  auto var##_r = (expr);                \
   if (!var##_r) return var##_r.error(); \
   auto var = *var##_r
 
@@ -232,7 +262,12 @@ Result<ValType> read_val_type(Reader& r) {
   std::size_t at = r.pos();
   WAVS_TRY(b, r.u8());
   switch (b) {
-    case 0x7f: case 0x7e: case 0x7d: case 0x7c: case 0x70: case 0x6f:
+    case 0x7f:
+    case 0x7e:
+    case 0x7d:
+    case 0x7c:
+    case 0x70:
+    case 0x6f:
       return static_cast<ValType>(b);
     case 0x7b:
       return r.fail_at(at, "SIMD (v128) is not supported yet");
@@ -254,7 +289,8 @@ Result<Limits> read_limits(Reader& r, bool is_memory) {
   std::size_t at = r.pos();
   WAVS_TRY(flag, r.u8());
   if (flag > 1) {
-    return r.fail_at(at, is_memory ? "integer too large (memory limits flag)" : "integer too large (table limits flag)");
+    return r.fail_at(
+        at, is_memory ? "integer too large (memory limits flag)" : "integer too large (table limits flag)");
   }
   Limits l;
   WAVS_TRY(min, r.u32());
@@ -298,17 +334,53 @@ Result<ConstExpr> read_const_expr(Reader& r) {
     switch (op) {
       case 0x0b:
         return e;
-      case 0x41: { WAVS_TRY(v, r.s32()); in.op = Opcode::kI32Const; in.value = static_cast<std::uint32_t>(v); break; }
-      case 0x42: { WAVS_TRY(v, r.s64()); in.op = Opcode::kI64Const; in.value = static_cast<std::uint64_t>(v); break; }
-      case 0x43: { WAVS_TRY(v, r.fixed32()); in.op = Opcode::kF32Const; in.value = v; break; }
-      case 0x44: { WAVS_TRY(v, r.fixed64()); in.op = Opcode::kF64Const; in.value = v; break; }
-      case 0x23: { WAVS_TRY(v, r.u32()); in.op = Opcode::kGlobalGet; in.value = v; break; }
-      case 0xd2: { WAVS_TRY(v, r.u32()); in.op = Opcode::kRefFunc; in.value = v; break; }
-      case 0xd0: { WAVS_TRY(t, read_ref_type(r)); in.op = Opcode::kRefNull; in.ref_type = t; break; }
+      case 0x41: {
+        WAVS_TRY(v, r.s32());
+        in.op = Opcode::kI32Const;
+        in.value = static_cast<std::uint32_t>(v);
+        break;
+      }
+      case 0x42: {
+        WAVS_TRY(v, r.s64());
+        in.op = Opcode::kI64Const;
+        in.value = static_cast<std::uint64_t>(v);
+        break;
+      }
+      case 0x43: {
+        WAVS_TRY(v, r.fixed32());
+        in.op = Opcode::kF32Const;
+        in.value = v;
+        break;
+      }
+      case 0x44: {
+        WAVS_TRY(v, r.fixed64());
+        in.op = Opcode::kF64Const;
+        in.value = v;
+        break;
+      }
+      case 0x23: {
+        WAVS_TRY(v, r.u32());
+        in.op = Opcode::kGlobalGet;
+        in.value = v;
+        break;
+      }
+      case 0xd2: {
+        WAVS_TRY(v, r.u32());
+        in.op = Opcode::kRefFunc;
+        in.value = v;
+        break;
+      }
+      case 0xd0: {
+        WAVS_TRY(t, read_ref_type(r));
+        in.op = Opcode::kRefNull;
+        in.ref_type = t;
+        break;
+      }
       default: {
         // Other instructions are well-formed but not constant: the validator's
         // concern. Decode them only far enough to report the right error.
-        if (opcode_info(op) == nullptr && op != 0xfc) return r.fail_at(at, "illegal opcode " + opcode_name(op));
+        if (opcode_info(op) == nullptr && op != 0xfc)
+          return r.fail_at(at, "illegal opcode " + opcode_name(op));
         return Error(WasmErrc::kInvalid, "constant expression required (found " + opcode_name(op) +
                                              " at offset " + std::to_string(at) + ")");
       }
@@ -349,8 +421,9 @@ class Decoder {
 };
 
 const char* section_name(std::uint8_t id) {
-  static constexpr const char* kNames[] = {"custom", "type", "import", "function", "table", "memory", "global",
-                                           "export", "start", "element", "code", "data", "data count"};
+  static constexpr const char* kNames[] = {"custom", "type",   "import",    "function", "table",
+                                           "memory", "global", "export",    "start",    "element",
+                                           "code",   "data",   "data count"};
   return id < 13 ? kNames[id] : "unknown";
 }
 
@@ -373,12 +446,15 @@ Result<ModuleData> Decoder::run() {
     WAVS_TRY(id, r.u8());
     if (id > 12) return r.fail_at(at, "malformed section id " + std::to_string(id));
     WAVS_TRY(size, r.u32());
-    if (size > r.remaining()) return r.fail_at(at, std::string(section_name(id)) + " section: length out of bounds");
+    if (size > r.remaining())
+      return r.fail_at(at, std::string(section_name(id)) + " section: length out of bounds");
     Reader sr(m_.bytes.data(), r.pos(), r.pos() + size);
     sr.set_context(section_name(id));
     if (id != 0) {
       int rank = section_rank(id);
-      if (rank <= last_rank) return r.fail_at(at, "unexpected " + std::string(section_name(id)) + " section: junk after last section or sections out of order");
+      if (rank <= last_rank)
+        return r.fail_at(at, "unexpected " + std::string(section_name(id)) +
+                                 " section: junk after last section or sections out of order");
       last_rank = rank;
     }
     auto st = section(id, sr);
@@ -405,19 +481,32 @@ Status Decoder::section(std::uint8_t id, Reader& r) {
       (void)r.bytes(r.remaining());
       return {};
     }
-    case 1: return type_section(r);
-    case 2: return import_section(r);
-    case 3: return function_section(r);
-    case 4: return table_section(r);
-    case 5: return memory_section(r);
-    case 6: return global_section(r);
-    case 7: return export_section(r);
-    case 8: return start_section(r);
-    case 9: return elem_section(r);
-    case 10: return code_section(r);
-    case 11: return data_section(r);
-    case 12: return datacount_section(r);
-    default: return r.fail("malformed section id");
+    case 1:
+      return type_section(r);
+    case 2:
+      return import_section(r);
+    case 3:
+      return function_section(r);
+    case 4:
+      return table_section(r);
+    case 5:
+      return memory_section(r);
+    case 6:
+      return global_section(r);
+    case 7:
+      return export_section(r);
+    case 8:
+      return start_section(r);
+    case 9:
+      return elem_section(r);
+    case 10:
+      return code_section(r);
+    case 11:
+      return data_section(r);
+    case 12:
+      return datacount_section(r);
+    default:
+      return r.fail("malformed section id");
   }
 }
 
@@ -661,7 +750,8 @@ Status Decoder::data_section(Reader& r) {
       s.offset = std::move(off);
     }
     WAVS_TRY(size, r.u32());
-    if (size > r.remaining()) return r.fail("unexpected end of section or function: data segment longer than section");
+    if (size > r.remaining())
+      return r.fail("unexpected end of section or function: data segment longer than section");
     s.begin = static_cast<std::uint32_t>(r.pos());
     s.size = size;
     (void)r.bytes(size);

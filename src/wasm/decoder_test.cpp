@@ -112,8 +112,8 @@ TEST(WasmDecoder, FunctionAndCodeCountsMustAgree) {
 TEST(WasmDecoder, KeepsTheNameSectionAndSkipsOtherCustomSections) {
   Bytes names = cat({str("name"), Bytes{0x01}, leb_u(6), vec({cat({leb_u(0), str("main")})})});
   Bytes other = cat({str("producers"), Bytes{0xde, 0xad}});
-  Bytes m = cat({header(), section(0, other), section(1, vec({func_type({}, {})})), section(3, vec({leb_u(0)})),
-                 section(10, vec({body({}, {})})), section(0, names)});
+  Bytes m = cat({header(), section(0, other), section(1, vec({func_type({}, {})})),
+                 section(3, vec({leb_u(0)})), section(10, vec({body({}, {})})), section(0, names)});
   auto r = decode(m);
   ASSERT_TRUE(r) << r.error().message();
   EXPECT_EQ(r->func_label(0), "func 0 ($main)");

@@ -17,19 +17,42 @@ struct IOpInfo {
 // Word counts of the internal instructions (see the emitters in compiler.cpp).
 int internal_words(IOp op) {
   switch (op) {
-    case IOp::Copy: case IOp::Const32: case IOp::BrIf: case IOp::BrUnless: case IOp::GlobalGet:
-    case IOp::GlobalSet: case IOp::TableSize: case IOp::MemoryGrow: case IOp::RefFunc: case IOp::RefIsNull:
-    case IOp::Call: case IOp::CallImport:
+    case IOp::Copy:
+    case IOp::Const32:
+    case IOp::BrIf:
+    case IOp::BrUnless:
+    case IOp::GlobalGet:
+    case IOp::GlobalSet:
+    case IOp::TableSize:
+    case IOp::MemoryGrow:
+    case IOp::RefFunc:
+    case IOp::RefIsNull:
+    case IOp::Call:
+    case IOp::CallImport:
       return 3;
-    case IOp::Const64: case IOp::TableGet: case IOp::TableSet: case IOp::MemoryFill: case IOp::MemoryCopy:
+    case IOp::Const64:
+    case IOp::TableGet:
+    case IOp::TableSet:
+    case IOp::MemoryFill:
+    case IOp::MemoryCopy:
       return 4;
-    case IOp::Br: case IOp::Ret1: case IOp::ElemDrop: case IOp::DataDrop: case IOp::MemorySize:
+    case IOp::Br:
+    case IOp::Ret1:
+    case IOp::ElemDrop:
+    case IOp::DataDrop:
+    case IOp::MemorySize:
       return 2;
-    case IOp::Trap: case IOp::Ret:
+    case IOp::Trap:
+    case IOp::Ret:
       return 1;
-    case IOp::CallIndirect: case IOp::Select: case IOp::TableGrow: case IOp::TableFill: case IOp::MemoryInit:
+    case IOp::CallIndirect:
+    case IOp::Select:
+    case IOp::TableGrow:
+    case IOp::TableFill:
+    case IOp::MemoryInit:
       return 5;
-    case IOp::TableCopy: case IOp::TableInit:
+    case IOp::TableCopy:
+    case IOp::TableInit:
       return 6;
     case IOp::BrTable:
       return 0;
@@ -64,7 +87,8 @@ std::string disassemble(const CompiledFunc& f) {
   const auto& infos = iop_infos();
   std::string out;
   char buf[64];
-  std::snprintf(buf, sizeof buf, "; params %u, locals %u, frame %u slots\n", f.num_params, f.num_locals, f.frame_slots);
+  std::snprintf(buf, sizeof buf, "; params %u, locals %u, frame %u slots\n", f.num_params, f.num_locals,
+                f.frame_slots);
   out += buf;
   std::size_t pc = 0;
   while (pc < f.code.size()) {

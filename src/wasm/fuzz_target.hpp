@@ -64,7 +64,8 @@ inline int exercise_module(ByteView bytes, std::atomic<bool>& stop) {
         break;
       }
       case ExternKind::kGlobal:
-        linker.define(im.module, im.name, Extern::of(std::make_shared<Global>(im.global, Value::zero(im.global.type))));
+        linker.define(im.module, im.name,
+                      Extern::of(std::make_shared<Global>(im.global, Value::zero(im.global.type))));
         break;
     }
   }

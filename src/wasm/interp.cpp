@@ -41,7 +41,7 @@ struct ExecStack {
   std::unique_ptr<Frame[]> frames;
   std::uint32_t frame_capacity = 0;
   std::uint32_t depth = 0;
-  std::uint32_t nesting = 0;  // host → wasm re-entries, each using some native stack
+  std::uint32_t nesting = 0;    // host → wasm re-entries, each using some native stack
   std::optional<Trap> pending;  // a host function's trap, carried out of run()
 
   // Sizes the stacks for the limits of the outermost call. They are only replaced when
@@ -130,7 +130,9 @@ I trunc_sat(F x) {
   return x < 0 ? std::numeric_limits<I>::min() : std::numeric_limits<I>::max();
 }
 
-inline std::uint64_t load_u64(const std::uint32_t* p) { return p[0] | (static_cast<std::uint64_t>(p[1]) << 32); }
+inline std::uint64_t load_u64(const std::uint32_t* p) {
+  return p[0] | (static_cast<std::uint64_t>(p[1]) << 32);
+}
 
 enum class RunStatus { kOk, kTrap };
 
@@ -165,11 +167,12 @@ enum class RunStatus { kOk, kTrap };
 }  // namespace
 
 // The interpreter loop. With state == nullptr it only returns its handler table.
-static RunStatus run(ExecStack* st, const CompiledFunc* func, InstanceData* inst, std::uint64_t* fp, TrapKind* trap_out,
-                     const std::uint32_t** table_out) {
+static RunStatus run(ExecStack* st, const CompiledFunc* func, InstanceData* inst, std::uint64_t* fp,
+                     TrapKind* trap_out, const std::uint32_t** table_out) {
 #if WAVS_COMPUTED_GOTO
-#define WAVS_LBL(name) \
-  static_cast<std::uint32_t>(static_cast<std::int32_t>(static_cast<char*>(&&L_##name) - static_cast<char*>(&&L_base))),
+#define WAVS_LBL(name)        \
+  static_cast<std::uint32_t>( \
+      static_cast<std::int32_t>(static_cast<char*>(&&L_##name) - static_cast<char*>(&&L_base))),
 #define WAVS_X(name, code, text, imm, p0, p1, r, feat) WAVS_IF_SIMPLE_##p0(WAVS_LBL(name))
 #define WAVS_Y(name) WAVS_LBL(name)
   static const std::uint32_t kTable[] = {WAVS_WASM_OPCODES(WAVS_X) WAVS_WASM_INTERNAL_OPS(WAVS_Y) 0};
@@ -181,7 +184,7 @@ static RunStatus run(ExecStack* st, const CompiledFunc* func, InstanceData* inst
     return RunStatus::kOk;
   }
 #define OP(name) L_##name:
-#define NEXT() goto* (static_cast<char*>(&&L_base) + static_cast<std::int32_t>(*pc))
+#define NEXT() goto*(static_cast<char*>(&&L_base) + static_cast<std::int32_t>(*pc))
 #else
   static std::uint32_t kTable[static_cast<int>(IOp::kCount) + 1];
   if (table_out) {
@@ -197,7 +200,8 @@ static RunStatus run(ExecStack* st, const CompiledFunc* func, InstanceData* inst
   TrapKind trap = TrapKind::kUnreachable;
   const std::uint32_t entry_depth = st->depth;
   const std::uint32_t max_depth = std::min(inst->limits.max_call_depth, st->frame_capacity);
-  std::uint64_t* const stack_end = st->slots.get() + std::min<std::size_t>(st->capacity, inst->limits.max_stack_slots);
+  std::uint64_t* const stack_end =
+      st->slots.get() + std::min<std::size_t>(st->capacity, inst->limits.max_stack_slots);
   const std::atomic<bool>* interrupt = inst->limits.interrupt ? inst->limits.interrupt : &inst->interrupt;
 
   // Per-instance caches, reloaded when control moves to another instance.
@@ -210,31 +214,31 @@ static RunStatus run(ExecStack* st, const CompiledFunc* func, InstanceData* inst
   const FuncInst* target = nullptr;
   const std::uint32_t* next_pc = nullptr;
 
-#define RELOAD_MEM()                                 \
-  do {                                               \
+#define RELOAD_MEM()                                          \
+  do {                                                        \
     mem_base = inst->memory ? inst->memory->data() : nullptr; \
     mem_size = inst->memory ? inst->memory->size() : 0;       \
   } while (0)
-#define RELOAD_INST()                          \
-  do {                                         \
-    funcs = inst->funcs.data();                \
-    globals = inst->globals.data();            \
-    code_base = inst->module->funcs.data();    \
-    RELOAD_MEM();                              \
+#define RELOAD_INST()                       \
+  do {                                      \
+    funcs = inst->funcs.data();             \
+    globals = inst->globals.data();         \
+    code_base = inst->module->funcs.data(); \
+    RELOAD_MEM();                           \
   } while (0)
-#define TRAP(kind)            \
-  do {                        \
-    trap = TrapKind::kind;    \
-    goto trap_exit;           \
+#define TRAP(kind)         \
+  do {                     \
+    trap = TrapKind::kind; \
+    goto trap_exit;        \
   } while (0)
 #define CHECK_INTERRUPT() \
   if (interrupt->load(std::memory_order_relaxed)) TRAP(kInterrupted)
-#define BRANCH(off_expr)                                   \
-  do {                                                     \
+#define BRANCH(off_expr)                                     \
+  do {                                                       \
     std::int32_t off_ = static_cast<std::int32_t>(off_expr); \
-    pc += off_;                                            \
-    if (off_ <= 0) CHECK_INTERRUPT();                      \
-    NEXT();                                                \
+    pc += off_;                                              \
+    if (off_ <= 0) CHECK_INTERRUPT();                        \
+    NEXT();                                                  \
   } while (0)
 
 #define SLOT(i) fp[pc[i]]
@@ -275,62 +279,62 @@ static RunStatus run(ExecStack* st, const CompiledFunc* func, InstanceData* inst
     pc += 4;                            \
     NEXT();                             \
   }
-#define BINIMM64(name, expr)                                                      \
-  OP(name) {                                                                      \
-    std::uint64_t a = U64(2);                                                     \
+#define BINIMM64(name, expr)                                                        \
+  OP(name) {                                                                        \
+    std::uint64_t a = U64(2);                                                       \
     std::uint64_t b = static_cast<std::uint64_t>(static_cast<std::int32_t>(pc[3])); \
-    PUT_U64(1, (expr));                                                           \
-    pc += 4;                                                                      \
-    NEXT();                                                                       \
+    PUT_U64(1, (expr));                                                             \
+    pc += 4;                                                                        \
+    NEXT();                                                                         \
   }
 // [op][a][b][off]
-#define BRCMP(name, T, expr)       \
-  OP(name) {                       \
-    T a = static_cast<T>(U32(1));  \
-    T b = static_cast<T>(U32(2));  \
-    if (expr) BRANCH(pc[3]);       \
-    pc += 4;                       \
-    NEXT();                        \
+#define BRCMP(name, T, expr)      \
+  OP(name) {                      \
+    T a = static_cast<T>(U32(1)); \
+    T b = static_cast<T>(U32(2)); \
+    if (expr) BRANCH(pc[3]);      \
+    pc += 4;                      \
+    NEXT();                       \
   }
-#define BRCMPIMM(name, T, expr)    \
-  OP(name) {                       \
-    T a = static_cast<T>(U32(1));  \
-    T b = static_cast<T>(pc[2]);   \
-    if (expr) BRANCH(pc[3]);       \
-    pc += 4;                       \
-    NEXT();                        \
+#define BRCMPIMM(name, T, expr)   \
+  OP(name) {                      \
+    T a = static_cast<T>(U32(1)); \
+    T b = static_cast<T>(pc[2]);  \
+    if (expr) BRANCH(pc[3]);      \
+    pc += 4;                      \
+    NEXT();                       \
   }
 // [op][dst][addr][offset]
-#define LOAD(name, T, N, PUT, conv)                               \
-  OP(name) {                                                      \
+#define LOAD(name, T, N, PUT, conv)                                \
+  OP(name) {                                                       \
     std::uint64_t ea = static_cast<std::uint64_t>(U32(2)) + pc[3]; \
-    if (ea + N > mem_size) TRAP(kMemoryOutOfBounds);              \
-    T v;                                                          \
-    std::memcpy(&v, mem_base + ea, N);                            \
-    PUT(1, conv(v));                                              \
-    pc += 4;                                                      \
-    NEXT();                                                       \
+    if (ea + N > mem_size) TRAP(kMemoryOutOfBounds);               \
+    T v;                                                           \
+    std::memcpy(&v, mem_base + ea, N);                             \
+    PUT(1, conv(v));                                               \
+    pc += 4;                                                       \
+    NEXT();                                                        \
   }
 // [op][addr][val][offset]
-#define STORE(name, T, N, GET)                                    \
-  OP(name) {                                                      \
+#define STORE(name, T, N, GET)                                     \
+  OP(name) {                                                       \
     std::uint64_t ea = static_cast<std::uint64_t>(U32(1)) + pc[3]; \
-    if (ea + N > mem_size) TRAP(kMemoryOutOfBounds);              \
-    T v = static_cast<T>(GET(2));                                 \
-    std::memcpy(mem_base + ea, &v, N);                            \
-    pc += 4;                                                      \
-    NEXT();                                                       \
+    if (ea + N > mem_size) TRAP(kMemoryOutOfBounds);               \
+    T v = static_cast<T>(GET(2));                                  \
+    std::memcpy(mem_base + ea, &v, N);                             \
+    pc += 4;                                                       \
+    NEXT();                                                        \
   }
 #define ID(x) (x)
-#define TRUNC(name, I, F, GETF, PUT)            \
-  OP(name) {                                    \
-    I out;                                      \
-    int r = trunc_checked<I>(GETF(2), out);     \
-    if (r == 1) TRAP(kInvalidConversion);       \
-    if (r == 2) TRAP(kIntegerOverflow);         \
-    PUT(1, out);                                \
-    pc += 3;                                    \
-    NEXT();                                     \
+#define TRUNC(name, I, F, GETF, PUT)        \
+  OP(name) {                                \
+    I out;                                  \
+    int r = trunc_checked<I>(GETF(2), out); \
+    if (r == 1) TRAP(kInvalidConversion);   \
+    if (r == 2) TRAP(kIntegerOverflow);     \
+    PUT(1, out);                            \
+    pc += 3;                                \
+    NEXT();                                 \
   }
 
   RELOAD_INST();
@@ -441,7 +445,8 @@ L_base:
     fp = nfp;
     func = callee;
     pc = callee->code.data();
-    if (std::uint32_t n = callee->num_locals - callee->num_params) std::memset(fp + callee->num_params, 0, n * 8);
+    if (std::uint32_t n = callee->num_locals - callee->num_params)
+      std::memset(fp + callee->num_params, 0, n * 8);
     CHECK_INTERRUPT();
     NEXT();
   }
@@ -594,24 +599,24 @@ L_base:
   }
 
   // ---- memory
-#define LOAD_AI(name, T, N, PUT, conv)                                                      \
-  OP(name) {                                                                                \
+#define LOAD_AI(name, T, N, PUT, conv)                                                                 \
+  OP(name) {                                                                                           \
     std::uint64_t ea = static_cast<std::uint64_t>(static_cast<std::uint32_t>(U32(2) + pc[3])) + pc[4]; \
-    if (ea + N > mem_size) TRAP(kMemoryOutOfBounds);                                        \
-    T v;                                                                                    \
-    std::memcpy(&v, mem_base + ea, N);                                                      \
-    PUT(1, conv(v));                                                                        \
-    pc += 5;                                                                                \
-    NEXT();                                                                                 \
+    if (ea + N > mem_size) TRAP(kMemoryOutOfBounds);                                                   \
+    T v;                                                                                               \
+    std::memcpy(&v, mem_base + ea, N);                                                                 \
+    PUT(1, conv(v));                                                                                   \
+    pc += 5;                                                                                           \
+    NEXT();                                                                                            \
   }
-#define STORE_AI(name, T, N, GET)                                                           \
-  OP(name) {                                                                                \
+#define STORE_AI(name, T, N, GET)                                                                      \
+  OP(name) {                                                                                           \
     std::uint64_t ea = static_cast<std::uint64_t>(static_cast<std::uint32_t>(U32(1) + pc[3])) + pc[4]; \
-    if (ea + N > mem_size) TRAP(kMemoryOutOfBounds);                                        \
-    T v = static_cast<T>(GET(2));                                                           \
-    std::memcpy(mem_base + ea, &v, N);                                                      \
-    pc += 5;                                                                                \
-    NEXT();                                                                                 \
+    if (ea + N > mem_size) TRAP(kMemoryOutOfBounds);                                                   \
+    T v = static_cast<T>(GET(2));                                                                      \
+    std::memcpy(mem_base + ea, &v, N);                                                                 \
+    pc += 5;                                                                                           \
+    NEXT();                                                                                            \
   }
   LOAD_AI(I32LoadAI, std::uint32_t, 4, PUT_U32, ID)
   LOAD_AI(I64LoadAI, std::uint64_t, 8, PUT_U64, ID)
@@ -785,7 +790,7 @@ L_base:
   UN(F32Sqrt, float, F32, PUT_F32, std::sqrt(a))
   BIN(F32Add, float, F32, PUT_F32, a + b)
   BIN(F32Sub, float, F32, PUT_F32, a - b)
-  BIN(F32Mul, float, F32, PUT_F32, a * b)
+  BIN(F32Mul, float, F32, PUT_F32, a* b)
   BIN(F32Div, float, F32, PUT_F32, a / b)
   BIN(F32Min, float, F32, PUT_F32, wasm_min(a, b))
   BIN(F32Max, float, F32, PUT_F32, wasm_max(a, b))
@@ -799,7 +804,7 @@ L_base:
   UN(F64Sqrt, double, F64, PUT_F64, std::sqrt(a))
   BIN(F64Add, double, F64, PUT_F64, a + b)
   BIN(F64Sub, double, F64, PUT_F64, a - b)
-  BIN(F64Mul, double, F64, PUT_F64, a * b)
+  BIN(F64Mul, double, F64, PUT_F64, a* b)
   BIN(F64Div, double, F64, PUT_F64, a / b)
   BIN(F64Min, double, F64, PUT_F64, wasm_min(a, b))
   BIN(F64Max, double, F64, PUT_F64, wasm_max(a, b))
@@ -848,61 +853,60 @@ L_base:
 #if !WAVS_COMPUTED_GOTO
   default:
     TRAP(kUnreachable);
-  }
+}
 #endif
 
-call_target:
-  // Calls through a FuncInst: imports and call_indirect. `target`, `nfp`, `next_pc` set.
-  if (!target->code) {
-    if (st->depth >= max_depth) TRAP(kCallStackExhausted);
-    std::uint64_t* saved_top = st->top;
-    std::size_t n = std::max(target->type.params.size(), target->type.results.size());
-    st->top = std::max(fp + func->frame_slots, nfp + n);
-    st->frames[st->depth++] = Frame{next_pc, fp, func, inst};
-    bool ok = call_host(st, *target, nfp, inst);
-    --st->depth;
-    st->top = saved_top;
-    if (!ok) TRAP(kHost);
+call_target :
+    // Calls through a FuncInst: imports and call_indirect. `target`, `nfp`, `next_pc` set.
+    if (!target->code) {
+  if (st->depth >= max_depth) TRAP(kCallStackExhausted);
+  std::uint64_t* saved_top = st->top;
+  std::size_t n = std::max(target->type.params.size(), target->type.results.size());
+  st->top = std::max(fp + func->frame_slots, nfp + n);
+  st->frames[st->depth++] = Frame{next_pc, fp, func, inst};
+  bool ok = call_host(st, *target, nfp, inst);
+  --st->depth;
+  st->top = saved_top;
+  if (!ok) TRAP(kHost);
+  RELOAD_MEM();
+  pc = next_pc;
+  NEXT();
+}
+{
+  const CompiledFunc* callee = target->code;
+  if (st->depth >= max_depth || nfp + callee->frame_slots > stack_end) TRAP(kCallStackExhausted);
+  st->frames[st->depth++] = Frame{next_pc, fp, func, inst};
+  fp = nfp;
+  func = callee;
+  if (target->instance != inst) {
+    inst = target->instance;
+    RELOAD_INST();
+  }
+  pc = callee->code.data();
+  if (std::uint32_t n = callee->num_locals - callee->num_params)
+    std::memset(fp + callee->num_params, 0, n * 8);
+  CHECK_INTERRUPT();
+  NEXT();
+}
+
+do_return : if (st->depth == entry_depth) return RunStatus::kOk;
+{
+  const Frame& fr = st->frames[--st->depth];
+  pc = fr.pc;
+  fp = fr.fp;
+  func = fr.func;
+  if (fr.inst != inst) {
+    inst = fr.inst;
+    RELOAD_INST();
+  } else {
     RELOAD_MEM();
-    pc = next_pc;
-    NEXT();
   }
-  {
-    const CompiledFunc* callee = target->code;
-    if (st->depth >= max_depth || nfp + callee->frame_slots > stack_end) TRAP(kCallStackExhausted);
-    st->frames[st->depth++] = Frame{next_pc, fp, func, inst};
-    fp = nfp;
-    func = callee;
-    if (target->instance != inst) {
-      inst = target->instance;
-      RELOAD_INST();
-    }
-    pc = callee->code.data();
-    if (std::uint32_t n = callee->num_locals - callee->num_params) std::memset(fp + callee->num_params, 0, n * 8);
-    CHECK_INTERRUPT();
-    NEXT();
-  }
+  NEXT();
+}
 
-do_return:
-  if (st->depth == entry_depth) return RunStatus::kOk;
-  {
-    const Frame& fr = st->frames[--st->depth];
-    pc = fr.pc;
-    fp = fr.fp;
-    func = fr.func;
-    if (fr.inst != inst) {
-      inst = fr.inst;
-      RELOAD_INST();
-    } else {
-      RELOAD_MEM();
-    }
-    NEXT();
-  }
-
-trap_exit:
-  st->depth = entry_depth;
-  *trap_out = trap;
-  return RunStatus::kTrap;
+trap_exit : st->depth = entry_depth;
+*trap_out = trap;
+return RunStatus::kTrap;
 }
 
 const std::uint32_t* handler_table() {
@@ -916,21 +920,36 @@ const std::uint32_t* handler_table() {
 
 const char* to_string(TrapKind k) {
   switch (k) {
-    case TrapKind::kUnreachable: return "unreachable";
-    case TrapKind::kIntegerDivideByZero: return "integer divide by zero";
-    case TrapKind::kIntegerOverflow: return "integer overflow";
-    case TrapKind::kInvalidConversion: return "invalid conversion to integer";
-    case TrapKind::kMemoryOutOfBounds: return "out of bounds memory access";
-    case TrapKind::kTableOutOfBounds: return "out of bounds table access";
-    case TrapKind::kUninitializedElement: return "uninitialized element";
-    case TrapKind::kUndefinedElement: return "undefined element";
-    case TrapKind::kIndirectCallTypeMismatch: return "indirect call type mismatch";
-    case TrapKind::kNullReference: return "null reference";
-    case TrapKind::kCallStackExhausted: return "call stack exhausted";
-    case TrapKind::kInterrupted: return "interrupted";
-    case TrapKind::kExit: return "exit";
-    case TrapKind::kHost: return "host error";
-    case TrapKind::kBadCall: return "bad call";
+    case TrapKind::kUnreachable:
+      return "unreachable";
+    case TrapKind::kIntegerDivideByZero:
+      return "integer divide by zero";
+    case TrapKind::kIntegerOverflow:
+      return "integer overflow";
+    case TrapKind::kInvalidConversion:
+      return "invalid conversion to integer";
+    case TrapKind::kMemoryOutOfBounds:
+      return "out of bounds memory access";
+    case TrapKind::kTableOutOfBounds:
+      return "out of bounds table access";
+    case TrapKind::kUninitializedElement:
+      return "uninitialized element";
+    case TrapKind::kUndefinedElement:
+      return "undefined element";
+    case TrapKind::kIndirectCallTypeMismatch:
+      return "indirect call type mismatch";
+    case TrapKind::kNullReference:
+      return "null reference";
+    case TrapKind::kCallStackExhausted:
+      return "call stack exhausted";
+    case TrapKind::kInterrupted:
+      return "interrupted";
+    case TrapKind::kExit:
+      return "exit";
+    case TrapKind::kHost:
+      return "host error";
+    case TrapKind::kBadCall:
+      return "bad call";
   }
   return "trap";
 }
@@ -954,13 +973,15 @@ std::optional<Trap> invoke(const FuncInst& f, std::uint64_t* slots) {
             std::clamp<std::uint32_t>(inst->limits.max_call_depth, 16, 1u << 20) + 16);
   std::uint64_t* fp = st.top;
   std::uint64_t* end = st.slots.get() + st.capacity;
-  if (fp + f.code->frame_slots > end || st.depth >= std::min(inst->limits.max_call_depth, st.frame_capacity)) {
+  if (fp + f.code->frame_slots > end ||
+      st.depth >= std::min(inst->limits.max_call_depth, st.frame_capacity)) {
     return Trap{TrapKind::kCallStackExhausted, to_string(TrapKind::kCallStackExhausted), 0};
   }
   for (std::size_t i = 0; i < ft.params.size(); ++i) fp[i] = slots[i];
   // Each re-entry from a host function costs native stack: bound it well below it.
   constexpr std::uint32_t kMaxNesting = 100;
-  if (st.nesting >= kMaxNesting) return Trap{TrapKind::kCallStackExhausted, to_string(TrapKind::kCallStackExhausted), 0};
+  if (st.nesting >= kMaxNesting)
+    return Trap{TrapKind::kCallStackExhausted, to_string(TrapKind::kCallStackExhausted), 0};
   std::uint64_t* saved_top = st.top;
   TrapKind kind = TrapKind::kUnreachable;
   ++st.nesting;

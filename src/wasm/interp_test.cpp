@@ -43,19 +43,23 @@ Outcome<std::vector<Value>> unop(std::uint8_t t, std::uint8_t r, Bytes opcode, V
   return run({a});
 }
 
-std::uint32_t f32_bits(const Outcome<std::vector<Value>>& r) { return static_cast<std::uint32_t>((*r)[0].bits()); }
+std::uint32_t f32_bits(const Outcome<std::vector<Value>>& r) {
+  return static_cast<std::uint32_t>((*r)[0].bits());
+}
 std::uint64_t f64_bits(const Outcome<std::vector<Value>>& r) { return (*r)[0].bits(); }
 
 TEST(WasmInterp, IntegerArithmeticEdges) {
   EXPECT_EQ((*binop(I32, I32, 0x6a, Value::i32(INT32_MAX), Value::i32(1)))[0].i32(), INT32_MIN);  // wraps
   EXPECT_EQ((*binop(I32, I32, 0x6f, Value::i32(INT32_MIN), Value::i32(-1)))[0].i32(), 0);         // rem_s
-  EXPECT_EQ((*binop(I32, I32, 0x6d, Value::i32(-7), Value::i32(2)))[0].i32(), -3);                // div_s truncates
-  EXPECT_EQ((*binop(I32, I32, 0x70, Value::i32(-7), Value::i32(2)))[0].i32(), 1);                 // rem_u
+  EXPECT_EQ((*binop(I32, I32, 0x6d, Value::i32(-7), Value::i32(2)))[0].i32(), -3);  // div_s truncates
+  EXPECT_EQ((*binop(I32, I32, 0x70, Value::i32(-7), Value::i32(2)))[0].i32(), 1);   // rem_u
   // Shift counts are taken modulo the width.
   EXPECT_EQ((*binop(I32, I32, 0x74, Value::i32(1), Value::i32(33)))[0].i32(), 2);
   EXPECT_EQ((*binop(I32, I32, 0x75, Value::i32(-8), Value::i32(-31)))[0].i32(), -4);
   EXPECT_EQ((*binop(I64, I64, 0x88, Value::i64(-1), Value::i64(65)))[0].i64(), INT64_MAX);
-  EXPECT_EQ((*binop(I32, I32, 0x77, Value::i32(static_cast<std::int32_t>(0x80000001u)), Value::i32(1)))[0].i32(), 3);
+  EXPECT_EQ(
+      (*binop(I32, I32, 0x77, Value::i32(static_cast<std::int32_t>(0x80000001u)), Value::i32(1)))[0].i32(),
+      3);
   EXPECT_EQ((*binop(I64, I64, 0x8a, Value::i64(1), Value::i64(1)))[0].i64(), INT64_MIN);
   EXPECT_EQ((*unop(I32, I32, op(0x67), Value::i32(0)))[0].i32(), 32);  // clz 0
   EXPECT_EQ((*unop(I64, I64, op(0x7a), Value::i64(0)))[0].i64(), 64);  // ctz 0
@@ -80,7 +84,8 @@ TEST(WasmInterp, FloatNaNsAndSignedZeros) {
   EXPECT_FALSE(std::signbit((*binop(F64, F64, 0xa5, Value::f64(-0.0), Value::f64(0.0)))[0].f64()));
   // neg, abs and copysign act on the sign bit alone, keeping NaN payloads.
   EXPECT_EQ(f32_bits(unop(F32, F32, op(0x8c), Value::f32_bits(0x7fa00001u))), 0xffa00001u);
-  EXPECT_EQ(f64_bits(unop(F64, F64, op(0x99), Value::f64_bits(0xfff0000000000001ull))), 0x7ff0000000000001ull);
+  EXPECT_EQ(f64_bits(unop(F64, F64, op(0x99), Value::f64_bits(0xfff0000000000001ull))),
+            0x7ff0000000000001ull);
   EXPECT_EQ(f32_bits(binop(F32, F32, 0x98, Value::f32_bits(0x7f800001u), Value::f32(-1))), 0xff800001u);
   // Rounding of a signaling NaN quiets it.
   EXPECT_NE(f32_bits(unop(F32, F32, op(0x8e), Value::f32_bits(0x7fa00000u))) & 0x00400000u, 0u);
@@ -107,7 +112,8 @@ TEST(WasmInterp, Conversions) {
   EXPECT_EQ((*unop(I32, F32, op(0xb3), Value::i32(-1)))[0].f32(), 4294967296.0f);
   // Demotion of a value just above FLT_MAX rounds to FLT_MAX or infinity per IEEE.
   EXPECT_TRUE(std::isinf((*unop(F64, F32, op(0xb6), Value::f64(1e39)))[0].f32()));
-  EXPECT_EQ(f32_bits(unop(I32, F32, op(0xbe), Value::i32(0x7fa00001))), 0x7fa00001u);  // reinterpret keeps bits
+  EXPECT_EQ(f32_bits(unop(I32, F32, op(0xbe), Value::i32(0x7fa00001))),
+            0x7fa00001u);  // reinterpret keeps bits
 }
 
 void expect_trap(const Outcome<std::vector<Value>>& r, TrapKind kind) {
@@ -122,7 +128,8 @@ TEST(WasmInterp, EveryTrap) {
   expect_trap(binop(I64, I64, 0x82, Value::i64(1), Value::i64(0)), TrapKind::kIntegerDivideByZero);
   expect_trap(binop(I32, I32, 0x6d, Value::i32(INT32_MIN), Value::i32(-1)), TrapKind::kIntegerOverflow);
   expect_trap(binop(I64, I64, 0x7f, Value::i64(INT64_MIN), Value::i64(-1)), TrapKind::kIntegerOverflow);
-  expect_trap(unop(F32, I32, op(0xa8), Value::f32(std::numeric_limits<float>::quiet_NaN())), TrapKind::kInvalidConversion);
+  expect_trap(unop(F32, I32, op(0xa8), Value::f32(std::numeric_limits<float>::quiet_NaN())),
+              TrapKind::kInvalidConversion);
   expect_trap(unop(F64, I32, op(0xab), Value::f64(4294967296.0)), TrapKind::kIntegerOverflow);
   expect_trap(unop(F64, I64, op(0xb0), Value::f64(9223372036854775808.0)), TrapKind::kIntegerOverflow);
   // Memory: the last byte is in bounds, one past is not, and a large offset never wraps.
@@ -130,7 +137,8 @@ TEST(WasmInterp, EveryTrap) {
   EXPECT_TRUE(mem({Value::i32(65535)}));
   expect_trap(mem({Value::i32(65536)}), TrapKind::kMemoryOutOfBounds);
   expect_trap(mem({Value::i32(-1)}), TrapKind::kMemoryOutOfBounds);
-  Runner off(single({I32}, {I32}, cat({local_get(0), Bytes{0x28, 0x02, 0xff, 0xff, 0xff, 0xff, 0x0f}}), {}, true));
+  Runner off(
+      single({I32}, {I32}, cat({local_get(0), Bytes{0x28, 0x02, 0xff, 0xff, 0xff, 0xff, 0x0f}}), {}, true));
   expect_trap(off({Value::i32(1)}), TrapKind::kMemoryOutOfBounds);
   // Tables: out of bounds, uninitialized element, signature mismatch.
   ModuleSpec t;
@@ -182,8 +190,9 @@ TEST(WasmInterp, LazyLocalReadsSeeTheOldValue) {
 
 TEST(WasmInterp, FusedLoopCountsCorrectly) {
   // sum = 0; do { sum += n; n -= 1 } while (n > 0); return sum
-  Bytes code = cat({Bytes{0x03, 0x40}, local_get(1), local_get(0), op(0x6a), local_set(1), local_get(0), i32c(1),
-                    op(0x6b), local_tee(0), i32c(0), op(0x4a), Bytes{0x0d, 0x00}, op(0x0b), local_get(1)});
+  Bytes code =
+      cat({Bytes{0x03, 0x40}, local_get(1), local_get(0), op(0x6a), local_set(1), local_get(0), i32c(1),
+           op(0x6b), local_tee(0), i32c(0), op(0x4a), Bytes{0x0d, 0x00}, op(0x0b), local_get(1)});
   for (bool fuse : {true, false}) {
     Runner run(single({I32}, {I32}, code, {I32}), EngineConfig{fuse});
     EXPECT_EQ((*run({Value::i32(100)}))[0].i32(), 5050);

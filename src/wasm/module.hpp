@@ -18,7 +18,7 @@ namespace wavs::wasm {
 // a vector keeps room for the extended-const proposal.
 struct ConstInstr {
   Opcode op = Opcode::kI32Const;
-  std::uint64_t value = 0;  // constant bits, or the global / function index
+  std::uint64_t value = 0;               // constant bits, or the global / function index
   ValType ref_type = ValType::kFuncRef;  // for ref.null
 };
 struct ConstExpr {
@@ -61,7 +61,7 @@ struct DataSegment {
 };
 
 struct FuncBody {
-  std::vector<ValType> locals;  // declared locals, expanded (parameters not included)
+  std::vector<ValType> locals;   // declared locals, expanded (parameters not included)
   std::uint32_t code_begin = 0;  // first instruction byte within ModuleData::bytes
   std::uint32_t code_end = 0;    // one past the final `end`
 };

@@ -231,8 +231,29 @@ enum class Opcode : std::uint16_t {
 };
 
 enum class Imm : std::uint8_t {
-  None, BlockType, Label, BrTable, Func, CallInd, SelectT, Local, Global, Table, MemArg,
-  MemIdx, I32, I64, F32, F64, RefType, MemInit, Data, MemCopy, TableInit, Elem, TableCopy,
+  None,
+  BlockType,
+  Label,
+  BrTable,
+  Func,
+  CallInd,
+  SelectT,
+  Local,
+  Global,
+  Table,
+  MemArg,
+  MemIdx,
+  I32,
+  I64,
+  F32,
+  F64,
+  RefType,
+  MemInit,
+  Data,
+  MemCopy,
+  TableInit,
+  Elem,
+  TableCopy,
 };
 
 enum class Feature : std::uint8_t { Mvp, SignExt, SatConv, MultiValue, Bulk, RefTypes, Simd };
@@ -240,7 +261,7 @@ enum class Feature : std::uint8_t { Mvp, SignExt, SatConv, MultiValue, Bulk, Ref
 struct OpcodeInfo {
   std::string_view text;  // empty: no such opcode
   Imm imm = Imm::None;
-  bool simple = false;    // typed by p0/p1/r alone
+  bool simple = false;  // typed by p0/p1/r alone
   ValType p0 = ValType::kUnknown, p1 = ValType::kUnknown, r = ValType::kUnknown;
   Feature feature = Feature::Mvp;
 };

@@ -29,11 +29,11 @@ class Reader {
   Result<std::uint8_t> u8();
   Result<std::uint32_t> u32();  // unsigned LEB128, at most 5 bytes
   Result<std::int32_t> s32();
-  Result<std::int64_t> s33();   // block types
+  Result<std::int64_t> s33();  // block types
   Result<std::int64_t> s64();
   Result<std::uint32_t> fixed32();
   Result<std::uint64_t> fixed64();
-  Result<std::string> name();   // length-prefixed, valid UTF-8
+  Result<std::string> name();  // length-prefixed, valid UTF-8
   Result<ByteView> bytes(std::size_t n);
   // A count of items each at least `min_item_bytes` long: rejects counts the remaining
   // input cannot hold, so no caller allocates by an attacker-given number.

@@ -2,9 +2,9 @@
 
 #include <sys/mman.h>
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
-#include <algorithm>
 #include <cstring>
 #include <mutex>
 
@@ -23,11 +23,16 @@ double Value::f64() const { return std::bit_cast<double>(bits_); }
 std::string Value::to_string() const {
   std::string s = std::string(wasm::to_string(type_)) + ":";
   switch (type_) {
-    case ValType::kI32: return s + std::to_string(i32());
-    case ValType::kI64: return s + std::to_string(i64());
-    case ValType::kF32: return s + std::to_string(f32());
-    case ValType::kF64: return s + std::to_string(f64());
-    default: return s + (bits_ ? std::to_string(bits_) : std::string("null"));
+    case ValType::kI32:
+      return s + std::to_string(i32());
+    case ValType::kI64:
+      return s + std::to_string(i64());
+    case ValType::kF32:
+      return s + std::to_string(f32());
+    case ValType::kF64:
+      return s + std::to_string(f64());
+    default:
+      return s + (bits_ ? std::to_string(bits_) : std::string("null"));
   }
 }
 
@@ -82,8 +87,8 @@ Result<std::shared_ptr<Memory>> Memory::create(MemoryType type, std::uint32_t ma
   std::uint64_t max_pages = std::min<std::uint64_t>(type.limits.max.value_or(kMaxPages), kMaxPages);
   max_pages = std::min<std::uint64_t>(max_pages, max_pages_cap);
   if (type.limits.min > max_pages) {
-    return Error(WasmErrc::kLimit, "memory of " + std::to_string(type.limits.min) + " pages exceeds the limit of " +
-                                       std::to_string(max_pages) + " pages");
+    return Error(WasmErrc::kLimit, "memory of " + std::to_string(type.limits.min) +
+                                       " pages exceeds the limit of " + std::to_string(max_pages) + " pages");
   }
   std::shared_ptr<Memory> m(new Memory());
   m->type_ = type;
@@ -94,7 +99,8 @@ Result<std::shared_ptr<Memory>> Memory::create(MemoryType type, std::uint32_t ma
   m->reserved_ = std::max<std::uint64_t>(max_pages * kPageSize, kPageSize);
   m->data_ = ReservationPool::get().take(m->reserved_);
   if (!m->data_) {
-    void* p = mmap(nullptr, m->reserved_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    void* p = mmap(nullptr, m->reserved_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+                   -1, 0);
     if (p == MAP_FAILED) return Error(WasmErrc::kLimit, "cannot reserve linear memory");
     m->data_ = static_cast<std::uint8_t*>(p);
   }
@@ -263,10 +269,14 @@ Error trap_error(const Trap& t, std::string_view where) {
 std::uint64_t eval_const(const ConstExpr& e, const InstanceData& inst) {
   const ConstInstr& in = e.instrs.at(0);
   switch (in.op) {
-    case Opcode::kGlobalGet: return inst.globals[in.value]->bits_;
-    case Opcode::kRefFunc: return reinterpret_cast<std::uintptr_t>(inst.funcs[in.value]);
-    case Opcode::kRefNull: return 0;
-    default: return in.value;
+    case Opcode::kGlobalGet:
+      return inst.globals[in.value]->bits_;
+    case Opcode::kRefFunc:
+      return reinterpret_cast<std::uintptr_t>(inst.funcs[in.value]);
+    case Opcode::kRefNull:
+      return 0;
+    default:
+      return in.value;
   }
 }
 
@@ -291,8 +301,9 @@ void Linker::define_func(std::string module, std::string name, FuncType type, Ho
 }
 
 void Linker::define_func(std::string module, std::string name, FuncType type, HostFnPtr fn, void* user) {
-  define_func(std::move(module), std::move(name), std::move(type),
-              [fn, user](Caller& c, std::span<const Value> a, std::span<Value> r) { return fn(user, c, a, r); });
+  define_func(
+      std::move(module), std::move(name), std::move(type),
+      [fn, user](Caller& c, std::span<const Value> a, std::span<Value> r) { return fn(user, c, a, r); });
 }
 
 void Linker::define(std::string module, std::string name, Extern ext) {
@@ -320,8 +331,8 @@ Result<std::shared_ptr<Instance>> Linker::instantiate(const Module& module, Inst
     switch (im.kind) {
       case ExternKind::kFunc:
         if (ext.func.type() != m.types[im.func_type]) {
-          return link_error(im, "incompatible import type: expected " + to_string(m.types[im.func_type]) + ", got " +
-                                    to_string(ext.func.type()));
+          return link_error(im, "incompatible import type: expected " + to_string(m.types[im.func_type]) +
+                                    ", got " + to_string(ext.func.type()));
         }
         inst->funcs.push_back(ext.func.get());
         inst->func_owners.push_back(ext.func.shared());
@@ -372,7 +383,8 @@ Result<std::shared_ptr<Instance>> Linker::instantiate(const Module& module, Inst
   }
   for (std::size_t i = m.num_imported_tables; i < m.tables.size(); ++i) {
     if (m.tables[i].limits.min > limits.max_table_elements) {
-      return Error(WasmErrc::kLimit, "table of " + std::to_string(m.tables[i].limits.min) + " elements exceeds the limit");
+      return Error(WasmErrc::kLimit,
+                   "table of " + std::to_string(m.tables[i].limits.min) + " elements exceeds the limit");
     }
     auto t = std::make_shared<Table>(m.tables[i], limits.max_table_elements);
     inst->tables.push_back(t.get());
@@ -442,10 +454,18 @@ std::optional<Extern> Instance::get_export(std::string_view name) const {
   e.kind = ex.kind;
   e.owner = data_;
   switch (ex.kind) {
-    case ExternKind::kFunc: e.func = Func(data_->func_owners[ex.index]); break;
-    case ExternKind::kTable: e.table = data_->table_owners[ex.index]; break;
-    case ExternKind::kMemory: e.memory = data_->memory_owner; break;
-    case ExternKind::kGlobal: e.global = data_->global_owners[ex.index]; break;
+    case ExternKind::kFunc:
+      e.func = Func(data_->func_owners[ex.index]);
+      break;
+    case ExternKind::kTable:
+      e.table = data_->table_owners[ex.index];
+      break;
+    case ExternKind::kMemory:
+      e.memory = data_->memory_owner;
+      break;
+    case ExternKind::kGlobal:
+      e.global = data_->global_owners[ex.index];
+      break;
   }
   return e;
 }

@@ -35,15 +35,16 @@ TEST(WasmRuntime, HostFunctionsSeeArgumentsAndTheCallersMemory) {
   auto module = compile(importing_module(true));
   Linker linker;
   int calls = 0;
-  linker.define_func("env", "h", {{ValType::kI32}, {ValType::kI32}},
-                     [&](Caller& c, std::span<const Value> args, std::span<Value> results) -> std::optional<Trap> {
-                       ++calls;
-                       auto mem = c.memory();
-                       EXPECT_EQ(mem.size(), kPageSize);
-                       mem[0] = 0x5a;
-                       results[0] = Value::i32(args[0].i32() * 3);
-                       return std::nullopt;
-                     });
+  linker.define_func(
+      "env", "h", {{ValType::kI32}, {ValType::kI32}},
+      [&](Caller& c, std::span<const Value> args, std::span<Value> results) -> std::optional<Trap> {
+        ++calls;
+        auto mem = c.memory();
+        EXPECT_EQ(mem.size(), kPageSize);
+        mem[0] = 0x5a;
+        results[0] = Value::i32(args[0].i32() * 3);
+        return std::nullopt;
+      });
   auto inst = linker.instantiate(*module);
   ASSERT_TRUE(inst) << inst.error().message();
   auto r = (*inst)->call("f", {Value::i32(14)});
@@ -78,10 +79,12 @@ TEST(WasmRuntime, LinkErrors) {
   auto r = empty.instantiate(*module);
   ASSERT_FALSE(r);
   EXPECT_TRUE(r.error().is(WasmErrc::kUnlinkable));
-  EXPECT_NE(r.error().message().find("unknown import: \"env\" \"h\""), std::string::npos) << r.error().message();
+  EXPECT_NE(r.error().message().find("unknown import: \"env\" \"h\""), std::string::npos)
+      << r.error().message();
   Linker wrong;
-  wrong.define_func("env", "h", {{ValType::kI64}, {ValType::kI32}},
-                    [](Caller&, std::span<const Value>, std::span<Value>) -> std::optional<Trap> { return std::nullopt; });
+  wrong.define_func(
+      "env", "h", {{ValType::kI64}, {ValType::kI32}},
+      [](Caller&, std::span<const Value>, std::span<Value>) -> std::optional<Trap> { return std::nullopt; });
   r = wrong.instantiate(*module);
   ASSERT_FALSE(r);
   EXPECT_NE(r.error().message().find("incompatible import type"), std::string::npos) << r.error().message();
@@ -169,13 +172,14 @@ TEST(WasmRuntime, ReentrantHostCallbacks) {
   auto module = compile(build(m));
   Linker linker;
   std::shared_ptr<Instance> self;
-  linker.define_func("env", "h", {{ValType::kI32}, {ValType::kI32}},
-                     [&](Caller&, std::span<const Value> args, std::span<Value> results) -> std::optional<Trap> {
-                       auto r = self->call("g", {args[0]});
-                       if (!r) return r.error();
-                       results[0] = (*r)[0];
-                       return std::nullopt;
-                     });
+  linker.define_func(
+      "env", "h", {{ValType::kI32}, {ValType::kI32}},
+      [&](Caller&, std::span<const Value> args, std::span<Value> results) -> std::optional<Trap> {
+        auto r = self->call("g", {args[0]});
+        if (!r) return r.error();
+        results[0] = (*r)[0];
+        return std::nullopt;
+      });
   self = *linker.instantiate(*module);
   EXPECT_EQ((*self->call("f", {Value::i32(4)}))[0].i32(), 40);
 }
@@ -186,13 +190,14 @@ TEST(WasmRuntime, EndlessHostReentryTraps) {
   auto module = compile(importing_module());
   Linker linker;
   std::shared_ptr<Instance> self;
-  linker.define_func("env", "h", {{ValType::kI32}, {ValType::kI32}},
-                     [&](Caller&, std::span<const Value> args, std::span<Value> results) -> std::optional<Trap> {
-                       auto r = self->call("f", {args[0]});
-                       if (!r) return r.error();
-                       results[0] = (*r)[0];
-                       return std::nullopt;
-                     });
+  linker.define_func(
+      "env", "h", {{ValType::kI32}, {ValType::kI32}},
+      [&](Caller&, std::span<const Value> args, std::span<Value> results) -> std::optional<Trap> {
+        auto r = self->call("f", {args[0]});
+        if (!r) return r.error();
+        results[0] = (*r)[0];
+        return std::nullopt;
+      });
   self = *linker.instantiate(*module);
   auto r = self->call("f", {Value::i32(1)});
   ASSERT_FALSE(r);

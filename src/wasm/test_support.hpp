@@ -49,12 +49,15 @@ inline Bytes vec(const std::vector<Bytes>& items) {
   return out;
 }
 
-inline Bytes section(std::uint8_t id, const Bytes& content) { return cat({Bytes{id}, leb_u(content.size()), content}); }
+inline Bytes section(std::uint8_t id, const Bytes& content) {
+  return cat({Bytes{id}, leb_u(content.size()), content});
+}
 
 inline Bytes header() { return {0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00}; }
 
 // Value type bytes.
-inline constexpr std::uint8_t I32 = 0x7f, I64 = 0x7e, F32 = 0x7d, F64 = 0x7c, FUNCREF = 0x70, EXTERNREF = 0x6f;
+inline constexpr std::uint8_t I32 = 0x7f, I64 = 0x7e, F32 = 0x7d, F64 = 0x7c, FUNCREF = 0x70,
+                              EXTERNREF = 0x6f;
 
 inline Bytes func_type(const Bytes& params, const Bytes& results) {
   return cat({Bytes{0x60}, leb_u(params.size()), params, leb_u(results.size()), results});
@@ -108,8 +111,10 @@ inline Bytes build(const ModuleSpec& m) {
   out = cat({out, section(3, vec(funcs))});
   if (!m.table.empty()) out = cat({out, section(4, m.table)});
   if (m.memory) {
-    Bytes lim = m.memory_max >= 0 ? cat({Bytes{0x01}, leb_u(m.memory_pages), leb_u(static_cast<std::uint64_t>(m.memory_max))})
-                                  : cat({Bytes{0x00}, leb_u(m.memory_pages)});
+    Bytes lim =
+        m.memory_max >= 0
+            ? cat({Bytes{0x01}, leb_u(m.memory_pages), leb_u(static_cast<std::uint64_t>(m.memory_max))})
+            : cat({Bytes{0x00}, leb_u(m.memory_pages)});
     out = cat({out, section(5, cat({Bytes{0x01}, lim}))});
     exports.push_back(cat({str("memory"), Bytes{0x02}, Bytes{0x00}}));
   }

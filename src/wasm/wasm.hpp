@@ -51,8 +51,12 @@ class Value {
   static Value f64(double v);
   static Value f32_bits(std::uint32_t bits) { return Value(ValType::kF32, bits); }
   static Value f64_bits(std::uint64_t bits) { return Value(ValType::kF64, bits); }
-  static Value funcref(const FuncInst* f) { return Value(ValType::kFuncRef, reinterpret_cast<std::uintptr_t>(f)); }
-  static Value externref(const void* p) { return Value(ValType::kExternRef, reinterpret_cast<std::uintptr_t>(p)); }
+  static Value funcref(const FuncInst* f) {
+    return Value(ValType::kFuncRef, reinterpret_cast<std::uintptr_t>(f));
+  }
+  static Value externref(const void* p) {
+    return Value(ValType::kExternRef, reinterpret_cast<std::uintptr_t>(p));
+  }
   static Value null(ValType ref_type) { return Value(ref_type, 0); }
   // The zero value of a type (what locals and new table slots start as).
   static Value zero(ValType t) { return Value(t, 0); }
@@ -230,7 +234,8 @@ class Caller {
 
 // A host function: reads `args`, writes `results` (already sized and typed), and
 // returns nullopt, or a Trap to stop the guest (Trap::exit(code) for a clean exit).
-using HostFn = std::function<std::optional<Trap>(Caller&, std::span<const Value> args, std::span<Value> results)>;
+using HostFn =
+    std::function<std::optional<Trap>(Caller&, std::span<const Value> args, std::span<Value> results)>;
 // The same with a plain function pointer and a user context pointer.
 using HostFnPtr = std::optional<Trap> (*)(void* user, Caller&, std::span<const Value>, std::span<Value>);
 
@@ -258,9 +263,24 @@ struct Extern {
   std::shared_ptr<Global> global;
   std::shared_ptr<InstanceData> owner;  // the exporting instance, kept alive by importers
 
-  static Extern of(std::shared_ptr<Table> t) { Extern e; e.kind = ExternKind::kTable; e.table = std::move(t); return e; }
-  static Extern of(std::shared_ptr<Memory> m) { Extern e; e.kind = ExternKind::kMemory; e.memory = std::move(m); return e; }
-  static Extern of(std::shared_ptr<Global> g) { Extern e; e.kind = ExternKind::kGlobal; e.global = std::move(g); return e; }
+  static Extern of(std::shared_ptr<Table> t) {
+    Extern e;
+    e.kind = ExternKind::kTable;
+    e.table = std::move(t);
+    return e;
+  }
+  static Extern of(std::shared_ptr<Memory> m) {
+    Extern e;
+    e.kind = ExternKind::kMemory;
+    e.memory = std::move(m);
+    return e;
+  }
+  static Extern of(std::shared_ptr<Global> g) {
+    Extern e;
+    e.kind = ExternKind::kGlobal;
+    e.global = std::move(g);
+    return e;
+  }
 };
 
 // Collects definitions by (module, name) and instantiates modules against them.

@@ -32,7 +32,8 @@ Totals g_totals;
 
 fs::path suite_dir() {
   if (const char* e = std::getenv("WAVS_WASM_TESTSUITE"); e && *e) return e;
-  if (const char* s = std::getenv("WAVS_SOURCE_DIR"); s && *s) return fs::path(s) / ".." / "shared" / "wasm-testsuite";
+  if (const char* s = std::getenv("WAVS_SOURCE_DIR"); s && *s)
+    return fs::path(s) / ".." / "shared" / "wasm-testsuite";
   return {};
 }
 
@@ -43,7 +44,8 @@ std::vector<std::string> wast_files() {
   if (dir.empty() || !fs::is_directory(dir, ec)) return out;
   for (const auto& e : fs::directory_iterator(dir)) {
     auto name = e.path().filename().string();
-    if (e.path().extension() == ".wast" && name.rfind("simd", 0) != 0) out.push_back(e.path().stem().string());
+    if (e.path().extension() == ".wast" && name.rfind("simd", 0) != 0)
+      out.push_back(e.path().stem().string());
   }
   std::sort(out.begin(), out.end());
   return out;
@@ -78,7 +80,8 @@ Value parse_value(const json& v) {
   if (type == "f64") return Value::f64_bits(std::stoull(text));
   if (type == "externref") {
     if (text == "null") return Value::null(ValType::kExternRef);
-    return Value::externref(reinterpret_cast<const void*>(static_cast<std::uintptr_t>(std::stoull(text) + 1)));
+    return Value::externref(
+        reinterpret_cast<const void*>(static_cast<std::uintptr_t>(std::stoull(text) + 1)));
   }
   if (type == "funcref") return Value::null(ValType::kFuncRef);
   throw std::runtime_error("unsupported value type " + type);
@@ -153,7 +156,9 @@ class SpecFile {
 };
 
 void SpecFile::define_spectest() {
-  auto nop = [](Caller&, std::span<const Value>, std::span<Value>) -> std::optional<Trap> { return std::nullopt; };
+  auto nop = [](Caller&, std::span<const Value>, std::span<Value>) -> std::optional<Trap> {
+    return std::nullopt;
+  };
   using V = ValType;
   linker_.define_func("spectest", "print", {{}, {}}, nop);
   linker_.define_func("spectest", "print_i32", {{V::kI32}, {}}, nop);
@@ -162,11 +167,16 @@ void SpecFile::define_spectest() {
   linker_.define_func("spectest", "print_f64", {{V::kF64}, {}}, nop);
   linker_.define_func("spectest", "print_i32_f32", {{V::kI32, V::kF32}, {}}, nop);
   linker_.define_func("spectest", "print_f64_f64", {{V::kF64, V::kF64}, {}}, nop);
-  linker_.define("spectest", "global_i32", Extern::of(std::make_shared<Global>(GlobalType{V::kI32, false}, Value::i32(666))));
-  linker_.define("spectest", "global_i64", Extern::of(std::make_shared<Global>(GlobalType{V::kI64, false}, Value::i64(666))));
-  linker_.define("spectest", "global_f32", Extern::of(std::make_shared<Global>(GlobalType{V::kF32, false}, Value::f32(666.6f))));
-  linker_.define("spectest", "global_f64", Extern::of(std::make_shared<Global>(GlobalType{V::kF64, false}, Value::f64(666.6))));
-  linker_.define("spectest", "table", Extern::of(std::make_shared<Table>(TableType{V::kFuncRef, Limits{10, 20}})));
+  linker_.define("spectest", "global_i32",
+                 Extern::of(std::make_shared<Global>(GlobalType{V::kI32, false}, Value::i32(666))));
+  linker_.define("spectest", "global_i64",
+                 Extern::of(std::make_shared<Global>(GlobalType{V::kI64, false}, Value::i64(666))));
+  linker_.define("spectest", "global_f32",
+                 Extern::of(std::make_shared<Global>(GlobalType{V::kF32, false}, Value::f32(666.6f))));
+  linker_.define("spectest", "global_f64",
+                 Extern::of(std::make_shared<Global>(GlobalType{V::kF64, false}, Value::f64(666.6))));
+  linker_.define("spectest", "table",
+                 Extern::of(std::make_shared<Table>(TableType{V::kFuncRef, Limits{10, 20}})));
   auto mem = Memory::create(MemoryType{Limits{1, 2}});
   if (mem) linker_.define("spectest", "memory", Extern::of(*mem));
 }
@@ -195,8 +205,10 @@ void SpecFile::run(const json& script, Totals& totals) {
       }
     } else if (type == "register") {
       auto inst = cmd.contains("name") ? named_[cmd.at("name").get<std::string>()] : current_;
-      if (inst) linker_.define_instance(cmd.at("as"), *inst);
-      else failure = "register: no module";
+      if (inst)
+        linker_.define_instance(cmd.at("as"), *inst);
+      else
+        failure = "register: no module";
     } else if (type == "action") {
       auto r = perform(cmd.at("action"));
       if (!r) failure = "action trapped: " + r.error().message;
@@ -207,7 +219,8 @@ void SpecFile::run(const json& script, Totals& totals) {
       } else {
         const auto& expected = cmd.at("expected");
         if (expected.size() != r->size()) {
-          failure = "expected " + std::to_string(expected.size()) + " results, got " + std::to_string(r->size());
+          failure =
+              "expected " + std::to_string(expected.size()) + " results, got " + std::to_string(r->size());
         }
         for (std::size_t i = 0; failure.empty() && i < expected.size(); ++i) {
           std::string why;
@@ -218,8 +231,10 @@ void SpecFile::run(const json& script, Totals& totals) {
       if (cmd.contains("action")) {
         auto r = perform(cmd.at("action"));
         std::string want = cmd.value("text", "");
-        if (r) failure = "expected trap \"" + want + "\", got a result";
-        else if (r.error().kind == TrapKind::kBadCall) failure = "bad call: " + r.error().message;
+        if (r)
+          failure = "expected trap \"" + want + "\", got a result";
+        else if (r.error().kind == TrapKind::kBadCall)
+          failure = "bad call: " + r.error().message;
         else if (r.error().message.rfind(want, 0) != 0 && want.rfind(r.error().message, 0) != 0) {
           failure = "trapped with \"" + r.error().message + "\", expected \"" + want + "\"";
         }
@@ -237,10 +252,13 @@ void SpecFile::run(const json& script, Totals& totals) {
           failure = "module was accepted (expected \"" + cmd.value("text", "") + "\")";
         } else {
           const auto& e = inst.error();
-          bool right = type == "assert_unlinkable"       ? e.is(WasmErrc::kUnlinkable)
-                       : type == "assert_uninstantiable" ? e.is(WasmErrc::kUninstantiable)
-                                                         : e.is(WasmErrc::kMalformed) || e.is(WasmErrc::kInvalid);
-          if (!right) failure = "rejected for the wrong reason: " + e.message() + " (expected \"" + cmd.value("text", "") + "\")";
+          bool right = type == "assert_unlinkable" ? e.is(WasmErrc::kUnlinkable)
+                       : type == "assert_uninstantiable"
+                           ? e.is(WasmErrc::kUninstantiable)
+                           : e.is(WasmErrc::kMalformed) || e.is(WasmErrc::kInvalid);
+          if (!right)
+            failure = "rejected for the wrong reason: " + e.message() + " (expected \"" +
+                      cmd.value("text", "") + "\")";
         }
       }
     } else {
@@ -269,7 +287,8 @@ class SpecTest : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(SpecTest, Wast) {
   const std::string name = GetParam();
-  fs::path out = fs::path(std::getenv("WAVS_BINARY_DIR") ? std::getenv("WAVS_BINARY_DIR") : fs::temp_directory_path().string()) /
+  fs::path out = fs::path(std::getenv("WAVS_BINARY_DIR") ? std::getenv("WAVS_BINARY_DIR")
+                                                         : fs::temp_directory_path().string()) /
                  "spec" / name;
   fs::create_directories(out);
   std::string cmd = "wast2json \"" + (suite_dir() / (name + ".wast")).string() + "\" -o \"" +
@@ -289,12 +308,12 @@ std::vector<std::string> params() {
   return files;
 }
 
-INSTANTIATE_TEST_SUITE_P(Suite, SpecTest, ::testing::ValuesIn(params()),
-                         [](const auto& info) {
-                           std::string s = info.param;
-                           for (auto& c : s) if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
-                           return s;
-                         });
+INSTANTIATE_TEST_SUITE_P(Suite, SpecTest, ::testing::ValuesIn(params()), [](const auto& info) {
+  std::string s = info.param;
+  for (auto& c : s)
+    if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+  return s;
+});
 GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(SpecTest);
 
 TEST(SpecSuite, Available) {
@@ -310,9 +329,11 @@ class Summary : public ::testing::Environment {
     const Totals& t = g_totals;
     if (t.files == 0) return;
     std::printf(
-        "spec: %d files, %d modules, %d assertions: %d passed, %d failed, %d skipped (%d text format, %d listed in "
+        "spec: %d files, %d modules, %d assertions: %d passed, %d failed, %d skipped (%d text format, %d "
+        "listed in "
         "skips.txt)\n",
-        t.files, t.modules, t.assertions, t.passed, t.failed, t.skipped, t.text_format, t.skipped - t.text_format);
+        t.files, t.modules, t.assertions, t.passed, t.failed, t.skipped, t.text_format,
+        t.skipped - t.text_format);
   }
 };
 [[maybe_unused]] auto* const g_summary = ::testing::AddGlobalTestEnvironment(new Summary);
