@@ -148,7 +148,7 @@ Result<std::optional<BlockHeader>> RpcClient::block_by_number(const BlockRef& bl
   if (r->is_null()) return std::optional<BlockHeader>();
   auto h = parse_header(*r);
   if (!h) return h.error().with_context("eth_getBlockByNumber");
-  return std::optional<BlockHeader>(std::move(*h));
+  return std::optional<BlockHeader>(*h);
 }
 
 namespace {

@@ -128,7 +128,7 @@ struct Subscriber::Impl {
     });
     conn->resolver.async_resolve(
         url->host, url->port,
-        [this, conn, u = *url](beast::error_code ec, tcp::resolver::results_type results) {
+        [this, conn, u = *url](beast::error_code ec, const tcp::resolver::results_type& results) {
           if (!is_current(conn)) return;
           if (ec) return fail(conn, Error(ChainErrc::kTransport, conn->shown + ": resolve: " + ec.message()));
           auto& tcp_layer = beast::get_lowest_layer(conn->ws);

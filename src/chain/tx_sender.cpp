@@ -72,7 +72,7 @@ std::optional<eth::RevertReason> revert_reason(const Error& error,
 }
 
 struct TxSender::Impl {
-  Impl(RpcClient& r, crypto::PrivateKey k, TxSenderConfig c)
+  Impl(RpcClient& r, const crypto::PrivateKey& k, TxSenderConfig c)
       : rpc(r),
         key(std::move(k)),
         config(std::move(c)),
@@ -237,7 +237,7 @@ struct TxSender::Impl {
                  "not sent within " + std::to_string(config.receipt_timeout.count()) + " ms");
   }
 
-  Result<TxOutcome> wait_for_receipt(const TxRequest& req, eth::Eip1559Tx tx, eth::SignedTx signed_tx,
+  Result<TxOutcome> wait_for_receipt(const TxRequest& req, eth::Eip1559Tx tx, const eth::SignedTx& signed_tx,
                                      std::uint64_t gas, Clock::time_point deadline) {
     std::vector<Hash256> hashes = {signed_tx.hash};
     std::vector<Bytes> raws = {signed_tx.raw};
@@ -302,8 +302,8 @@ struct TxSender::Impl {
   }
 };
 
-TxSender::TxSender(RpcClient& rpc, crypto::PrivateKey key, TxSenderConfig config)
-    : impl_(std::make_unique<Impl>(rpc, std::move(key), std::move(config))) {}
+TxSender::TxSender(RpcClient& rpc, const crypto::PrivateKey& key, TxSenderConfig config)
+    : impl_(std::make_unique<Impl>(rpc, key, std::move(config))) {}
 
 TxSender::~TxSender() { stop(); }
 

@@ -70,7 +70,7 @@ struct Fees {
 class TxSender {
  public:
   // `rpc` must outlive the sender.
-  TxSender(RpcClient& rpc, crypto::PrivateKey key, TxSenderConfig config = {});
+  TxSender(RpcClient& rpc, const crypto::PrivateKey& key, TxSenderConfig config = {});
   ~TxSender();
   TxSender(const TxSender&) = delete;
   TxSender& operator=(const TxSender&) = delete;

@@ -41,6 +41,7 @@ Result<std::unique_ptr<Anvil>> Anvil::start(const std::vector<std::string>& args
   std::vector<std::string> argv_s = {path, "--host", "127.0.0.1", "--port", "0"};
   argv_s.insert(argv_s.end(), args.begin(), args.end());
   std::vector<char*> argv;
+  argv.reserve(argv_s.size() + 1);
   for (auto& a : argv_s) argv.push_back(a.data());
   argv.push_back(nullptr);
 
