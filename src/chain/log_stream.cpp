@@ -218,7 +218,15 @@ struct LogStream::Impl {
     if (ws_config && !ws_config->ws_endpoints.empty()) {
       SubscriberHandlers handlers;
       handlers.on_connected = [this] { wake(); };
-      handlers.on_head = [this](const BlockHeader&) { wake(); };
+      handlers.on_head = [this](const BlockHeader& head) {
+        {
+          // A head at or below the cursor is a competing block at a height already
+          // delivered: check the cursor even though the chain did not grow.
+          std::lock_guard lock(mu);
+          if (last_cursor && head.number <= last_cursor->block_number) recheck = true;
+        }
+        wake();
+      };
       handlers.on_log = [this](const Log& log) {
         if (log.removed) {
           std::lock_guard lock(mu);

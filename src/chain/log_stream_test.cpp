@@ -251,6 +251,24 @@ TEST(LogSyncer, ReorgToShorterChainIsNoticed) {
   EXPECT_EQ(b.logs[0].block_number, 4u);
 }
 
+TEST(LogSyncer, SameHeightReorgIsFoundWhenTheCursorIsChecked) {
+  FakeChain chain;
+  chain.mine_many(5, 1);
+  LogSyncer s(chain, from_block(1));
+  drain(s);
+  chain.drop(1);
+  chain.mine(2);  // a different block 5; the height does not change
+  auto quiet = s.step();
+  ASSERT_TRUE(quiet);
+  EXPECT_FALSE(*quiet);  // nothing to read above the cursor, so nothing noticed yet
+  s.check_cursor();
+  auto b = drain(s);
+  ASSERT_EQ(b.retracted.size(), 1u);
+  EXPECT_EQ(b.retracted[0].block_number, 5u);
+  ASSERT_EQ(b.logs.size(), 2u);
+  EXPECT_EQ(b.logs[0].block_number, 5u);
+}
+
 TEST(LogSyncer, ReorgBeyondMemoryRewinds) {
   FakeChain chain;
   chain.mine_many(30, 1);
