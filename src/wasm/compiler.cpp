@@ -491,6 +491,13 @@ class FuncCompiler {
     if (m_.memories.empty()) return fail("unknown memory 0");
     return {};
   }
+  // memory.init and data.drop need the data count section; without any data segment
+  // the index is simply unknown.
+  Status need_data_count(std::uint32_t seg) {
+    if (m_.data_count) return {};
+    if (m_.datas.empty()) return fail("unknown data segment " + std::to_string(seg));
+    return malformed("data count section required");
+  }
   Status need_table(std::uint32_t t) {
     if (t >= m_.tables.size()) return fail("unknown table " + std::to_string(t));
     return {};
@@ -1295,8 +1302,8 @@ Status FuncCompiler::op_bulk(Opcode op) {
       auto seg = read_u32();
       if (!seg) return seg.error();
       if (auto st = zero_byte(); !st) return st;
-      if (!m_.data_count) return malformed("data count section required");
       if (auto st = need_memory(); !st) return st;
+      if (auto st = need_data_count(*seg); !st) return st;
       if (*seg >= *m_.data_count) return fail("unknown data segment " + std::to_string(*seg));
       if (auto st = pop_i32s(3, s); !st) return st;
       if (live()) {
@@ -1311,7 +1318,7 @@ Status FuncCompiler::op_bulk(Opcode op) {
     case Opcode::kDataDrop: {
       auto seg = read_u32();
       if (!seg) return seg.error();
-      if (!m_.data_count) return malformed("data count section required");
+      if (auto st = need_data_count(*seg); !st) return st;
       if (*seg >= *m_.data_count) return fail("unknown data segment " + std::to_string(*seg));
       if (live()) {
         begin(IOp::DataDrop);
@@ -1549,9 +1556,11 @@ Status validate_module(const ModuleData& m, Context& ctx) {
         bound = m.globals.size();
         break;
     }
-    if (e.index >= bound)
-      return invalid(std::string("unknown ") + to_string(e.kind) + " " + std::to_string(e.index) +
-                     " in export \"" + e.name + "\"");
+    if (e.index >= bound) {
+      const char* kind = e.kind == ExternKind::kFunc ? "function" : to_string(e.kind);
+      return invalid(std::string("unknown ") + kind + " " + std::to_string(e.index) + " in export \"" +
+                     e.name + "\"");
+    }
   }
   if (m.start) {
     if (*m.start >= m.funcs.size())

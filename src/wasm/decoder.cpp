@@ -436,7 +436,8 @@ int section_rank(std::uint8_t id) {
 Result<ModuleData> Decoder::run() {
   Reader r(m_.bytes.data(), 0, m_.bytes.size());
   auto magic = r.fixed32();
-  if (!magic || *magic != 0x6d736100) return r.fail_at(0, "magic header not detected");
+  if (!magic) return r.fail_at(0, "unexpected end (no magic header)");
+  if (*magic != 0x6d736100) return r.fail_at(0, "magic header not detected");
   auto version = r.fixed32();
   if (!version) return r.fail_at(4, "unexpected end (no version)");
   if (*version != 1) return r.fail_at(4, "unknown binary version");

@@ -27,6 +27,7 @@ namespace {
 
 struct Totals {
   int passed = 0, failed = 0, skipped = 0, text_format = 0, assertions = 0, modules = 0, files = 0;
+  int rejections = 0, rejections_with_spec_text = 0;  // how often our message contains the spec's
 };
 Totals g_totals;
 
@@ -256,9 +257,17 @@ void SpecFile::run(const json& script, Totals& totals) {
                        : type == "assert_uninstantiable"
                            ? e.is(WasmErrc::kUninstantiable)
                            : e.is(WasmErrc::kMalformed) || e.is(WasmErrc::kInvalid);
-          if (!right)
+          ++totals.rejections;
+          if (e.message().find(cmd.value("text", "")) != std::string::npos) {
+            ++totals.rejections_with_spec_text;
+          } else if (std::getenv("WAVS_SPEC_VERBOSE")) {
+            std::printf("%s: expected \"%s\", got: %s\n", where.c_str(), cmd.value("text", "").c_str(),
+                        e.message().c_str());
+          }
+          if (!right) {
             failure = "rejected for the wrong reason: " + e.message() + " (expected \"" +
                       cmd.value("text", "") + "\")";
+          }
         }
       }
     } else {
@@ -329,11 +338,12 @@ class Summary : public ::testing::Environment {
     const Totals& t = g_totals;
     if (t.files == 0) return;
     std::printf(
-        "spec: %d files, %d modules, %d assertions: %d passed, %d failed, %d skipped (%d text format, %d "
-        "listed in "
-        "skips.txt)\n",
+        "spec: %d files, %d modules, %d assertions: %d passed, %d failed, %d skipped "
+        "(%d text format, %d listed in skips.txt)\n",
         t.files, t.modules, t.assertions, t.passed, t.failed, t.skipped, t.text_format,
         t.skipped - t.text_format);
+    std::printf("spec: %d of %d rejected binary modules carry the spec's error text in their message\n",
+                t.rejections_with_spec_text, t.rejections);
   }
 };
 [[maybe_unused]] auto* const g_summary = ::testing::AddGlobalTestEnvironment(new Summary);
