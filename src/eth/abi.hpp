@@ -105,8 +105,9 @@ class AbiValue {
   [[nodiscard]] Result<std::string> as_string() const;
   [[nodiscard]] Result<List> as_list() const;
 
-  // Human-readable: numbers in decimal, bytes as 0x-hex, strings quoted, arrays
-  // [a, b], tuples (a, b) (lists print as [] since the type is not known here).
+  // Human-readable: numbers in decimal, addresses EIP-55, bytes as 0x-hex, strings
+  // quoted and escaped (cut at 1024 bytes); arrays and tuples both print as [a, b]
+  // because a value does not know its type.
   [[nodiscard]] std::string to_string() const;
 
   bool operator==(const AbiValue&) const = default;
