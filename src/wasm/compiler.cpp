@@ -222,12 +222,12 @@ class FuncCompiler {
   };
 
   // ---- errors
-  Error fail(std::string what) {
+  Error fail(const std::string& what) {
     char buf[48];
     std::snprintf(buf, sizeof buf, " at offset 0x%x", op_offset_);
     return invalid(what + " (" + opcode_name(op_code_) + buf + " in " + m_.func_label(func_index_) + ")");
   }
-  Error malformed(std::string what) {
+  Error malformed(const std::string& what) {
     char buf[48];
     std::snprintf(buf, sizeof buf, " at offset 0x%x", op_offset_);
     return Error(WasmErrc::kMalformed,
@@ -1374,17 +1374,17 @@ Status FuncCompiler::op_bulk(Opcode op) {
     case Opcode::kTableCopy: {
       auto dt = read_u32();
       if (!dt) return dt.error();
-      auto st_ = read_u32();
-      if (!st_) return st_.error();
+      auto src_table = read_u32();
+      if (!src_table) return src_table.error();
       if (auto st = need_table(*dt); !st) return st;
-      if (auto st = need_table(*st_); !st) return st;
-      if (m_.tables[*dt].elem != m_.tables[*st_].elem)
+      if (auto st = need_table(*src_table); !st) return st;
+      if (m_.tables[*dt].elem != m_.tables[*src_table].elem)
         return fail("type mismatch: table.copy element types differ");
       if (auto st = pop_i32s(3, s); !st) return st;
       if (live()) {
         begin(IOp::TableCopy);
         word(*dt);
-        word(*st_);
+        word(*src_table);
         word(s[0]);
         word(s[1]);
         word(s[2]);

@@ -256,7 +256,7 @@ std::string ModuleData::func_label(std::uint32_t func) const {
 #define WAVS_TRY(var, expr)             \
   auto var##_r = (expr);                \
   if (!var##_r) return var##_r.error(); \
-  auto var = *var##_r
+  auto var = *var##_r  // NOLINT(bugprone-macro-parentheses): declares `var`
 
 Result<ValType> read_val_type(Reader& r) {
   std::size_t at = r.pos();

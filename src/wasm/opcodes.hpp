@@ -225,7 +225,7 @@
 namespace wavs::wasm {
 
 enum class Opcode : std::uint16_t {
-#define WAVS_X(name, code, text, imm, p0, p1, r, feat) k##name = code,
+#define WAVS_X(name, code, text, imm, p0, p1, r, feat) k##name = (code),
   WAVS_WASM_OPCODES(WAVS_X)
 #undef WAVS_X
 };

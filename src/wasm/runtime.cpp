@@ -259,7 +259,7 @@ bool limits_match(std::uint64_t actual_min, std::optional<std::uint64_t> actual_
   return true;
 }
 
-Error link_error(const Import& im, std::string what) {
+Error link_error(const Import& im, const std::string& what) {
   return Error(WasmErrc::kUnlinkable, what + ": \"" + im.module + "\" \"" + im.name + "\"");
 }
 Error trap_error(const Trap& t, std::string_view where) {
@@ -310,7 +310,7 @@ void Linker::define(std::string module, std::string name, Extern ext) {
   defs_[{std::move(module), std::move(name)}] = std::move(ext);
 }
 
-void Linker::define_instance(std::string module, const Instance& instance) {
+void Linker::define_instance(const std::string& module, const Instance& instance) {
   for (auto& [name, ext] : instance.exports()) define(module, name, ext);
   store_->keep(instance.data());
 }

@@ -68,8 +68,13 @@ class Value {
   [[nodiscard]] std::int64_t i64() const { return static_cast<std::int64_t>(bits_); }
   [[nodiscard]] float f32() const;
   [[nodiscard]] double f64() const;
-  [[nodiscard]] const FuncInst* funcref() const { return reinterpret_cast<const FuncInst*>(bits_); }
-  [[nodiscard]] const void* externref() const { return reinterpret_cast<const void*>(bits_); }
+  // References travel as integers through slots; these casts are their way back.
+  [[nodiscard]] const FuncInst* funcref() const {
+    return reinterpret_cast<const FuncInst*>(bits_);  // NOLINT(performance-no-int-to-ptr)
+  }
+  [[nodiscard]] const void* externref() const {
+    return reinterpret_cast<const void*>(bits_);  // NOLINT(performance-no-int-to-ptr)
+  }
   [[nodiscard]] bool is_null() const { return bits_ == 0; }
   [[nodiscard]] std::uint64_t bits() const { return bits_; }
   [[nodiscard]] std::string to_string() const;  // "i32:7", "f64:1.5", "externref:null"
@@ -291,7 +296,7 @@ class Linker {
   void define_func(std::string module, std::string name, FuncType type, HostFnPtr fn, void* user);
   void define(std::string module, std::string name, Extern ext);
   // Makes every export of `instance` importable under `module` (the spec's `register`).
-  void define_instance(std::string module, const Instance& instance);
+  void define_instance(const std::string& module, const Instance& instance);
 
   // Resolves imports (WasmErrc::kUnlinkable), creates memories, tables and globals,
   // applies segments and runs the start function (WasmErrc::kUninstantiable, with the
