@@ -130,6 +130,42 @@ I trunc_sat(F x) {
   return x < 0 ? std::numeric_limits<I>::min() : std::numeric_limits<I>::max();
 }
 
+// Function entry: most functions have a handful of locals, not worth a memset call.
+inline void zero_locals(std::uint64_t* p, std::uint32_t n) {
+  if (n > 8) {
+    std::memset(p, 0, n * sizeof(std::uint64_t));
+    return;
+  }
+  switch (n) {
+    case 8:
+      p[7] = 0;
+      [[fallthrough]];
+    case 7:
+      p[6] = 0;
+      [[fallthrough]];
+    case 6:
+      p[5] = 0;
+      [[fallthrough]];
+    case 5:
+      p[4] = 0;
+      [[fallthrough]];
+    case 4:
+      p[3] = 0;
+      [[fallthrough]];
+    case 3:
+      p[2] = 0;
+      [[fallthrough]];
+    case 2:
+      p[1] = 0;
+      [[fallthrough]];
+    case 1:
+      p[0] = 0;
+      [[fallthrough]];
+    default:
+      break;
+  }
+}
+
 inline std::uint64_t load_u64(const std::uint32_t* p) {
   return p[0] | (static_cast<std::uint64_t>(p[1]) << 32);
 }
@@ -445,8 +481,7 @@ L_base:
     fp = nfp;
     func = callee;
     pc = callee->code.data();
-    if (std::uint32_t n = callee->num_locals - callee->num_params)
-      std::memset(fp + callee->num_params, 0, n * 8);
+    zero_locals(fp + callee->num_params, callee->num_locals - callee->num_params);
     CHECK_INTERRUPT();
     NEXT();
   }
@@ -883,8 +918,7 @@ call_target :
     RELOAD_INST();
   }
   pc = callee->code.data();
-  if (std::uint32_t n = callee->num_locals - callee->num_params)
-    std::memset(fp + callee->num_params, 0, n * 8);
+  zero_locals(fp + callee->num_params, callee->num_locals - callee->num_params);
   CHECK_INTERRUPT();
   NEXT();
 }
