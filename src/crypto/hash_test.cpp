@@ -17,7 +17,8 @@ TEST(Hash, Keccak256KnownVectors) {
 
 TEST(Hash, Sha256KnownVectors) {
   EXPECT_EQ(sha256(as_bytes("")).hex(), "0xe3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
-  EXPECT_EQ(sha256(as_bytes("abc")).hex(), "0xba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_EQ(sha256(as_bytes("abc")).hex(),
+            "0xba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
 
 TEST(Hash, Ripemd160KnownVectors) {
@@ -28,7 +29,8 @@ TEST(Hash, Ripemd160KnownVectors) {
 TEST(Hash, HmacSha512Rfc4231Case2) {
   auto mac = hmac_sha512(as_bytes("Jefe"), as_bytes("what do ya want for nothing?"));
   EXPECT_EQ(mac.hex(),
-            "0x164b7a7bfcf819e2e395fbe73b56e0a387bd64222e831fd610270cd7ea2505549758bf75c05a994a6d034f65f8f0e6fdcaeab1a34d4a6b4b636e070a38bce737");
+            "0x164b7a7bfcf819e2e395fbe73b56e0a387bd64222e831fd610270cd7ea2505549758bf75c05a994a6d034f65f8f0e6"
+            "fdcaeab1a34d4a6b4b636e070a38bce737");
 }
 
 TEST(Hash, IncrementalKeccakMatchesOneShot) {

@@ -2,9 +2,9 @@
 
 #include <secp256k1.h>
 
-#include <algorithm>
 #include <cryptopp/pwdbased.h>
 #include <cryptopp/sha.h>
+#include <algorithm>
 #include <cstring>
 
 #include "crypto/hash.hpp"
@@ -33,7 +33,9 @@ bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' |
 
 // Bit i (0 = most significant of byte 0) of a big-endian bit string.
 bool get_bit(const std::uint8_t* bytes, std::size_t i) { return (bytes[i / 8] >> (7 - i % 8)) & 1; }
-void set_bit(std::uint8_t* bytes, std::size_t i) { bytes[i / 8] |= static_cast<std::uint8_t>(0x80 >> (i % 8)); }
+void set_bit(std::uint8_t* bytes, std::size_t i) {
+  bytes[i / 8] |= static_cast<std::uint8_t>(0x80 >> (i % 8));
+}
 
 std::uint32_t read_be32(const std::uint8_t* p) {
   return std::uint32_t{p[0]} << 24 | std::uint32_t{p[1]} << 16 | std::uint32_t{p[2]} << 8 | p[3];
@@ -107,7 +109,8 @@ Result<Mnemonic> Mnemonic::from_entropy(ByteView entropy) {
   std::string phrase;
   for (std::size_t w = 0; w < words; ++w) {
     unsigned idx = 0;
-    for (std::size_t b = 0; b < 11; ++b) idx = idx << 1 | static_cast<unsigned>(get_bit(bits.data(), w * 11 + b));
+    for (std::size_t b = 0; b < 11; ++b)
+      idx = idx << 1 | static_cast<unsigned>(get_bit(bits.data(), w * 11 + b));
     if (w) phrase.push_back(' ');
     phrase += kWords[idx];
   }
@@ -203,12 +206,16 @@ Seed Mnemonic::to_seed(std::string_view passphrase) const {
   return seed;
 }
 
-std::string Mnemonic::to_string() const { return "Mnemonic(" + std::to_string(words_) + " words, <redacted>)"; }
+std::string Mnemonic::to_string() const {
+  return "Mnemonic(" + std::to_string(words_) + " words, <redacted>)";
+}
 
 // ---- DerivationPath ------------------------------------------------------------------
 
 Result<DerivationPath> DerivationPath::parse(std::string_view text) {
-  auto bad = [&](const std::string& why) { return Error(CryptoErrc::kInvalidPath, "'" + std::string(text) + "': " + why); };
+  auto bad = [&](const std::string& why) {
+    return Error(CryptoErrc::kInvalidPath, "'" + std::string(text) + "': " + why);
+  };
   if (text.empty() || (text[0] != 'm' && text[0] != 'M')) return bad("must start with m");
   DerivationPath path;
   std::size_t i = 1;
@@ -251,7 +258,8 @@ std::string DerivationPath::to_string() const {
 
 Result<HdKey> HdKey::from_seed(ByteView seed) {
   if (seed.size() < 16 || seed.size() > 64) {
-    return Error(CryptoErrc::kDerivationFailed, "seed must be 16..64 bytes, got " + std::to_string(seed.size()));
+    return Error(CryptoErrc::kDerivationFailed,
+                 "seed must be 16..64 bytes, got " + std::to_string(seed.size()));
   }
   Hash512 i = hmac_sha512(as_bytes("Bitcoin seed"), seed);
   auto key = PrivateKey::from_bytes(ByteView(i.data.data(), 32));
@@ -283,7 +291,8 @@ Result<HdKey> HdKey::child(std::uint32_t index) const {
   wipe(i.data);
   if (ok != 1) {
     wipe(k);
-    return Error(CryptoErrc::kDerivationFailed, "child " + std::to_string(index) + " is invalid; skip to the next index");
+    return Error(CryptoErrc::kDerivationFailed,
+                 "child " + std::to_string(index) + " is invalid; skip to the next index");
   }
   auto key = PrivateKey::from_bytes(k);
   wipe(k);
@@ -337,7 +346,8 @@ std::string HdKey::to_string() const {
   return "HdKey(depth " + std::to_string(depth_) + ", address " + key_.address().to_checksum() + ")";
 }
 
-Result<PrivateKey> derive_eth_key(const Mnemonic& mnemonic, std::uint32_t index, std::string_view passphrase) {
+Result<PrivateKey> derive_eth_key(const Mnemonic& mnemonic, std::uint32_t index,
+                                  std::string_view passphrase) {
   if (index >= DerivationPath::kHardened) {
     return Error(CryptoErrc::kInvalidPath, "account index must be below 2^31");
   }

@@ -102,8 +102,7 @@ Result<Address> Address::from_view(ByteView bytes) {
 Result<Address> Address::from_hex(std::string_view text) {
   std::string_view digits = strip_0x(text);
   if (digits.size() != 40) {
-    return Error(CryptoErrc::kInvalidAddress,
-                 "expected 40 hex digits, got " + std::to_string(digits.size()));
+    return Error(CryptoErrc::kInvalidAddress, "expected 40 hex digits, got " + std::to_string(digits.size()));
   }
   Address a;
   bool has_lower = false;
@@ -269,8 +268,8 @@ Signature PrivateKey::sign(const Hash256& hash) const {
   secp256k1_ecdsa_recoverable_signature rsig;
   // Cannot fail: the key was verified on construction and the default nonce function
   // (RFC 6979) always produces a nonce.
-  (void)secp256k1_ecdsa_sign_recoverable(secp256k1_ctx(), &rsig, hash.data.data(), secret_.data(),
-                                         nullptr, nullptr);
+  (void)secp256k1_ecdsa_sign_recoverable(secp256k1_ctx(), &rsig, hash.data.data(), secret_.data(), nullptr,
+                                         nullptr);
   Signature sig;
   int recid = 0;
   secp256k1_ecdsa_recoverable_signature_serialize_compact(secp256k1_ctx(), sig.data.data(), &recid, &rsig);
@@ -287,7 +286,10 @@ Secret PrivateKey::reveal_hex() const { return Secret(to_hex(secret_)); }
 // ---- free functions ------------------------------------------------------------------
 
 Hash256 eip191_hash(ByteView message) {
-  std::string prefix = "\x19" "Ethereum Signed Message:\n" + std::to_string(message.size());
+  std::string prefix =
+      "\x19"
+      "Ethereum Signed Message:\n" +
+      std::to_string(message.size());
   Keccak256 h;
   h.update(as_bytes(prefix)).update(message);
   return h.finish();

@@ -15,10 +15,9 @@ constexpr std::string_view kAnvilAddr0 = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb9
 PrivateKey anvil_key() { return *PrivateKey::from_hex(kAnvilKey0); }
 
 TEST(Address, ChecksumEip55Vectors) {
-  for (std::string_view text : {"0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed",
-                                "0xfB6916095ca1df60bB79Ce92cE3Ea74c37c5d359",
-                                "0xdbF03B407c01E7cD3CBea99509d93f8DDDC8C6FB",
-                                "0xD1220A0cf47c7B9Be7A2E6BA89F429762e7b9aDb"}) {
+  for (std::string_view text :
+       {"0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed", "0xfB6916095ca1df60bB79Ce92cE3Ea74c37c5d359",
+        "0xdbF03B407c01E7cD3CBea99509d93f8DDDC8C6FB", "0xD1220A0cf47c7B9Be7A2E6BA89F429762e7b9aDb"}) {
     auto a = Address::from_hex(text);
     ASSERT_TRUE(a) << text;
     EXPECT_EQ(a->to_checksum(), text);
@@ -43,7 +42,9 @@ TEST(Address, BadChecksumIsRejected) {
 
 TEST(Address, WrongLengthAndBadDigits) {
   EXPECT_TRUE(Address::from_hex("0x1234").error().is(CryptoErrc::kInvalidAddress));
-  EXPECT_TRUE(Address::from_hex("0xzaaeb6053f3e94c9b9a09f33669435e7ef1beaed").error().is(CryptoErrc::kInvalidAddress));
+  EXPECT_TRUE(Address::from_hex("0xzaaeb6053f3e94c9b9a09f33669435e7ef1beaed")
+                  .error()
+                  .is(CryptoErrc::kInvalidAddress));
   EXPECT_TRUE(Address::from_view(Bytes(19)).error().is(CryptoErrc::kInvalidAddress));
 }
 
@@ -109,7 +110,8 @@ TEST(Sign, MatchesCastNoHash) {
   auto hash = *Hash256::from_hex("0x1c8aff950685c2ed4bc3174f3472287b56d9517b9c948127319a09a7a36deac8");
   Signature sig = anvil_key().sign(hash);
   EXPECT_EQ(sig.hex(),
-            "0x73eebf81a611136662d65778960c853fdcaf6eca86793ed9cabc30f2195937af78a07e601627da5b4cc80c0ab35f6894da19b4a01759d90c101d9c9dd1c6745d1b");
+            "0x73eebf81a611136662d65778960c853fdcaf6eca86793ed9cabc30f2195937af78a07e601627da5b4cc80c0ab35f68"
+            "94da19b4a01759d90c101d9c9dd1c6745d1b");
 }
 
 TEST(Sign, PersonalSignMatchesCast) {
@@ -117,7 +119,8 @@ TEST(Sign, PersonalSignMatchesCast) {
             "0x50b2c43fd39106bafbba0da34fc430e1f91e3c96ea2acee2bc34119f92b37750");
   // cast wallet sign --private-key <anvil 0> hello
   EXPECT_EQ(anvil_key().sign_message(as_bytes("hello")).hex(),
-            "0xf16ea9a3478698f695fd1401bfe27e9e4a7e8e3da94aa72b021125e31fa899cc573c48ea3fe1d4ab61a9db10c19032026e3ed2dbccba5a178235ac27f94504311c");
+            "0xf16ea9a3478698f695fd1401bfe27e9e4a7e8e3da94aa72b021125e31fa899cc573c48ea3fe1d4ab61a9db10c19032"
+            "026e3ed2dbccba5a178235ac27f94504311c");
 }
 
 TEST(Sign, RecoverRoundTripAndLowS) {

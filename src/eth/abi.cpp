@@ -203,22 +203,32 @@ Error value_error(const AbiType& type, const std::string& why) {
 
 const char* kind_name(const AbiValue& v) {
   switch (v.storage().index()) {
-    case 0: return "bool";
-    case 1: return "unsigned integer";
-    case 2: return "signed integer";
-    case 3: return "address";
-    case 4: return "bytes";
-    case 5: return "string";
-    default: return "list";
+    case 0:
+      return "bool";
+    case 1:
+      return "unsigned integer";
+    case 2:
+      return "signed integer";
+    case 3:
+      return "address";
+    case 4:
+      return "bytes";
+    case 5:
+      return "string";
+    default:
+      return "list";
   }
 }
 
-void append_word(Bytes& out, const Hash256& word) { out.insert(out.end(), word.data.begin(), word.data.end()); }
+void append_word(Bytes& out, const Hash256& word) {
+  out.insert(out.end(), word.data.begin(), word.data.end());
+}
 
 void append_u64_word(Bytes& out, std::uint64_t v) {
   std::size_t at = out.size();
   out.resize(at + 32);
-  for (int i = 0; i < 8; ++i) out[at + 31 - static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(v >> (8 * i));
+  for (int i = 0; i < 8; ++i)
+    out[at + 31 - static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(v >> (8 * i));
 }
 
 void append_padded(Bytes& out, ByteView data) {
@@ -234,8 +244,8 @@ U256 twos_complement(const I256& v) {
 
 Status encode_into(const AbiType& type, const AbiValue& value, Bytes& out);
 
-Status encode_sequence(const AbiType& parent, const std::vector<const AbiType*>& types, const AbiValue::List& values,
-                       Bytes& out) {
+Status encode_sequence(const AbiType& parent, const std::vector<const AbiType*>& types,
+                       const AbiValue::List& values, Bytes& out) {
   std::size_t head_total = 0;
   for (const auto* t : types) head_total += t->head_size();
   Bytes head;
@@ -308,7 +318,8 @@ Status encode_into(const AbiType& type, const AbiValue& value, Bytes& out) {
       const auto* b = value.get_if<Bytes>();
       if (!b) return value_error(type, std::string("expected bytes, got ") + kind_name(value));
       if (b->size() != type.size()) {
-        return value_error(type, "expected " + std::to_string(type.size()) + " bytes, got " + std::to_string(b->size()));
+        return value_error(
+            type, "expected " + std::to_string(type.size()) + " bytes, got " + std::to_string(b->size()));
       }
       append_padded(out, *b);
       return {};
@@ -321,8 +332,9 @@ Status encode_into(const AbiType& type, const AbiValue& value, Bytes& out) {
       } else if (const auto* s = value.get_if<std::string>(); s && type.kind() == Kind::kString) {
         data = ::wavs::as_bytes(*s);
       } else {
-        return value_error(type, std::string("expected ") + (type.kind() == Kind::kBytes ? "bytes" : "a string") +
-                                     ", got " + kind_name(value));
+        return value_error(type, std::string("expected ") +
+                                     (type.kind() == Kind::kBytes ? "bytes" : "a string") + ", got " +
+                                     kind_name(value));
       }
       append_u64_word(out, data.size());
       append_padded(out, data);
@@ -344,8 +356,8 @@ Status encode_into(const AbiType& type, const AbiValue& value, Bytes& out) {
       const auto* items = value.get_if<AbiValue::List>();
       if (!items) return value_error(type, std::string("expected a tuple, got ") + kind_name(value));
       if (items->size() != type.components().size()) {
-        return value_error(type, "expected " + std::to_string(type.components().size()) + " components, got " +
-                                     std::to_string(items->size()));
+        return value_error(type, "expected " + std::to_string(type.components().size()) +
+                                     " components, got " + std::to_string(items->size()));
       }
       std::vector<const AbiType*> types;
       for (const auto& c : type.components()) types.push_back(&c);
@@ -414,8 +426,8 @@ class Decoder {
 
   // The elements of a tuple (types) or an array (n copies of *element), whose heads
   // start at `base`; offsets are relative to `base`.
-  Result<AbiValue::List> sequence(const AbiType& parent, const std::vector<const AbiType*>& types, const AbiType* element,
-                            std::size_t n, std::size_t base) {
+  Result<AbiValue::List> sequence(const AbiType& parent, const std::vector<const AbiType*>& types,
+                                  const AbiType* element, std::size_t n, std::size_t base) {
     if (++depth_ > 2 * kMaxTypeDepth + 2) return fail(base, "nested too deeply");
     // All heads must lie inside the data; checking up front gives a clear message
     // instead of a budget failure for large static types. Cannot overflow: array
@@ -481,8 +493,8 @@ class Decoder {
 
   Result<const std::uint8_t*> word(std::size_t at) const {
     if (at > data_.size() || data_.size() - at < 32) {
-      return fail(at, "truncated: need 32 bytes, " + std::to_string(at > data_.size() ? 0 : data_.size() - at) +
-                          " left");
+      return fail(at, "truncated: need 32 bytes, " +
+                          std::to_string(at > data_.size() ? 0 : data_.size() - at) + " left");
     }
     return data_.data() + at;
   }
@@ -505,7 +517,8 @@ class Decoder {
     if (!len) return len;
     std::size_t v = *len;
     if (v > data_.size()) {
-      return fail(at, "length or offset " + std::to_string(v) + " exceeds the data size " + std::to_string(data_.size()));
+      return fail(at, "length or offset " + std::to_string(v) + " exceeds the data size " +
+                          std::to_string(data_.size()));
     }
     return v;
   }
@@ -643,15 +656,24 @@ std::size_t AbiType::head_size() const {
 
 std::string AbiType::to_string() const {
   switch (kind_) {
-    case Kind::kUint: return "uint" + std::to_string(n_);
-    case Kind::kInt: return "int" + std::to_string(n_);
-    case Kind::kAddress: return "address";
-    case Kind::kBool: return "bool";
-    case Kind::kFixedBytes: return "bytes" + std::to_string(n_);
-    case Kind::kBytes: return "bytes";
-    case Kind::kString: return "string";
-    case Kind::kArray: return element().to_string() + "[]";
-    case Kind::kFixedArray: return element().to_string() + "[" + std::to_string(n_) + "]";
+    case Kind::kUint:
+      return "uint" + std::to_string(n_);
+    case Kind::kInt:
+      return "int" + std::to_string(n_);
+    case Kind::kAddress:
+      return "address";
+    case Kind::kBool:
+      return "bool";
+    case Kind::kFixedBytes:
+      return "bytes" + std::to_string(n_);
+    case Kind::kBytes:
+      return "bytes";
+    case Kind::kString:
+      return "string";
+    case Kind::kArray:
+      return element().to_string() + "[]";
+    case Kind::kFixedArray:
+      return element().to_string() + "[" + std::to_string(n_) + "]";
     case Kind::kTuple: {
       std::string out = "(";
       for (std::size_t i = 0; i < children_.size(); ++i) {
@@ -721,8 +743,8 @@ class ValueParser {
 
  private:
   Error fail(const std::string& why) const {
-    return Error(EthErrc::kAbiValue, "'" + std::string(text_.substr(0, 200)) + "' at offset " + std::to_string(pos_) +
-                                         ": " + why);
+    return Error(EthErrc::kAbiValue, "'" + std::string(text_.substr(0, 200)) + "' at offset " +
+                                         std::to_string(pos_) + ": " + why);
   }
   void skip_space() {
     while (pos_ < text_.size() && is_space(text_[pos_])) ++pos_;
@@ -827,7 +849,9 @@ class ValueParser {
         return fail(std::string("expected ',' or '") + close + "'");
       }
     }
-    std::size_t want = is_tuple ? type.components().size() : type.kind() == AbiType::Kind::kFixedArray ? type.size() : items.size();
+    std::size_t want = is_tuple                                    ? type.components().size()
+                       : type.kind() == AbiType::Kind::kFixedArray ? type.size()
+                                                                   : items.size();
     if (items.size() != want) {
       return fail("expected " + std::to_string(want) + " elements, got " + std::to_string(items.size()));
     }
@@ -840,14 +864,16 @@ class ValueParser {
 
 }  // namespace
 
-Result<AbiValue> parse_abi_value(const AbiType& type, std::string_view text) { return ValueParser(text).top(type); }
+Result<AbiValue> parse_abi_value(const AbiType& type, std::string_view text) {
+  return ValueParser(text).top(type);
+}
 
 // ---- encode / decode -----------------------------------------------------------------
 
 Result<Bytes> abi_encode(std::span<const AbiType> types, std::span<const AbiValue> values) {
   if (types.size() != values.size()) {
-    return Error(EthErrc::kAbiValue,
-                 "expected " + std::to_string(types.size()) + " values, got " + std::to_string(values.size()));
+    return Error(EthErrc::kAbiValue, "expected " + std::to_string(types.size()) + " values, got " +
+                                         std::to_string(values.size()));
   }
   AbiType tuple = AbiType::tuple(std::vector<AbiType>(types.begin(), types.end()));
   Bytes out;
@@ -1018,7 +1044,8 @@ Result<std::vector<AbiValue>> AbiEvent::decode_log(std::span<const Hash256> topi
                                     std::to_string(topics.size()));
   }
   if (!anonymous_ && topics[0] != topic0_) {
-    return Error(EthErrc::kLog, name_ + ": topic0 " + topics[0].hex() + " is not this event's " + topic0_.hex());
+    return Error(EthErrc::kLog,
+                 name_ + ": topic0 " + topics[0].hex() + " is not this event's " + topic0_.hex());
   }
   std::vector<AbiType> data_types;
   for (const auto& p : params_) {
@@ -1048,8 +1075,8 @@ Result<std::vector<AbiValue>> AbiEvent::decode_log(std::span<const Hash256> topi
 
 Result<std::pair<std::vector<Hash256>, Bytes>> AbiEvent::encode_log(std::span<const AbiValue> values) const {
   if (values.size() != params_.size()) {
-    return Error(EthErrc::kAbiValue, name_ + ": expected " + std::to_string(params_.size()) + " values, got " +
-                                         std::to_string(values.size()));
+    return Error(EthErrc::kAbiValue, name_ + ": expected " + std::to_string(params_.size()) +
+                                         " values, got " + std::to_string(values.size()));
   }
   std::vector<Hash256> topics;
   if (!anonymous_) topics.push_back(topic0_);
@@ -1069,10 +1096,12 @@ Result<std::pair<std::vector<Hash256>, Bytes>> AbiEvent::encode_log(std::span<co
     } else if (p.type.kind() == AbiType::Kind::kString || p.type.kind() == AbiType::Kind::kBytes) {
       const auto* s = values[i].get_if<std::string>();
       const auto* b = values[i].get_if<Bytes>();
-      if (!s && !b) return Error(EthErrc::kAbiValue, name_ + ": indexed " + p.type.to_string() + " needs a value");
+      if (!s && !b)
+        return Error(EthErrc::kAbiValue, name_ + ": indexed " + p.type.to_string() + " needs a value");
       topics.push_back(s ? crypto::keccak256(std::string_view(*s)) : crypto::keccak256(*b));
     } else {
-      return Error(EthErrc::kAbiValue, name_ + ": encoding indexed " + p.type.to_string() + " is not supported");
+      return Error(EthErrc::kAbiValue,
+                   name_ + ": encoding indexed " + p.type.to_string() + " is not supported");
     }
   }
   auto data = abi_encode(data_types, data_values);
@@ -1109,17 +1138,28 @@ constexpr std::array<std::uint8_t, 4> kPanicSelector = {0x4e, 0x48, 0x7b, 0x71};
 const char* panic_meaning(const U256& code) {
   if (code > 0xff) return "unknown panic code";
   switch (static_cast<unsigned>(code)) {
-    case 0x00: return "generic compiler panic";
-    case 0x01: return "assertion failed";
-    case 0x11: return "arithmetic overflow or underflow";
-    case 0x12: return "division or modulo by zero";
-    case 0x21: return "invalid enum value";
-    case 0x22: return "corrupt storage byte array";
-    case 0x31: return "pop on an empty array";
-    case 0x32: return "array index out of bounds";
-    case 0x41: return "out of memory";
-    case 0x51: return "call to a zero-initialised function";
-    default: return "unknown panic code";
+    case 0x00:
+      return "generic compiler panic";
+    case 0x01:
+      return "assertion failed";
+    case 0x11:
+      return "arithmetic overflow or underflow";
+    case 0x12:
+      return "division or modulo by zero";
+    case 0x21:
+      return "invalid enum value";
+    case 0x22:
+      return "corrupt storage byte array";
+    case 0x31:
+      return "pop on an empty array";
+    case 0x32:
+      return "array index out of bounds";
+    case 0x41:
+      return "out of memory";
+    case 0x51:
+      return "call to a zero-initialised function";
+    default:
+      return "unknown panic code";
   }
 }
 
@@ -1163,9 +1203,12 @@ RevertReason decode_revert(ByteView data, std::span<const AbiError> known_errors
 
 std::string RevertReason::to_string() const {
   switch (kind) {
-    case Kind::kEmpty: return "reverted without data";
-    case Kind::kMessage: return "reverted: " + quote(message);
-    case Kind::kPanic: return "panic " + to_quantity(panic_code) + " (" + panic_meaning(panic_code) + ")";
+    case Kind::kEmpty:
+      return "reverted without data";
+    case Kind::kMessage:
+      return "reverted: " + quote(message);
+    case Kind::kPanic:
+      return "panic " + to_quantity(panic_code) + " (" + panic_meaning(panic_code) + ")";
     case Kind::kCustom: {
       std::string out = error_name + "(";
       for (std::size_t i = 0; i < args.size(); ++i) {
@@ -1175,9 +1218,10 @@ std::string RevertReason::to_string() const {
       return out + ")";
     }
     case Kind::kUnknown:
-      if (data.size() < 4) return "reverted with " + std::to_string(data.size()) + " bytes of unrecognised data";
-      return "reverted with unknown error " + to_hex(ByteView(data).first(4)) + " (" + std::to_string(data.size()) +
-             " bytes)";
+      if (data.size() < 4)
+        return "reverted with " + std::to_string(data.size()) + " bytes of unrecognised data";
+      return "reverted with unknown error " + to_hex(ByteView(data).first(4)) + " (" +
+             std::to_string(data.size()) + " bytes)";
   }
   return "reverted";
 }

@@ -32,7 +32,16 @@ using Selector = FixedBytes<4>;
 class AbiType {
  public:
   enum class Kind : std::uint8_t {
-    kUint, kInt, kAddress, kBool, kFixedBytes, kBytes, kString, kArray, kFixedArray, kTuple
+    kUint,
+    kInt,
+    kAddress,
+    kBool,
+    kFixedBytes,
+    kBytes,
+    kString,
+    kArray,
+    kFixedArray,
+    kTuple
   };
 
   // One type: "uint256", "bytes32[]", "(address,bytes)[2]", "tuple(uint8,string)".
@@ -94,7 +103,9 @@ class AbiValue {
   [[nodiscard]] const Storage& storage() const { return v_; }
   // nullptr when the value holds another kind.
   template <class T>
-  [[nodiscard]] const T* get_if() const { return std::get_if<T>(&v_); }
+  [[nodiscard]] const T* get_if() const {
+    return std::get_if<T>(&v_);
+  }
 
   // Typed accessors that fail with kAbiValue naming the actual kind.
   [[nodiscard]] Result<U256> as_uint() const;
@@ -194,9 +205,11 @@ class AbiEvent {
 
   // Values in declaration order. Indexed parameters of dynamic type (string, bytes,
   // arrays, tuples) are stored as their topic: the 32-byte hash, as a bytes32 value.
-  [[nodiscard]] Result<std::vector<AbiValue>> decode_log(std::span<const Hash256> topics, ByteView data) const;
+  [[nodiscard]] Result<std::vector<AbiValue>> decode_log(std::span<const Hash256> topics,
+                                                         ByteView data) const;
   // The topics and data a contract would emit for these values (for tests and mocks).
-  [[nodiscard]] Result<std::pair<std::vector<Hash256>, Bytes>> encode_log(std::span<const AbiValue> values) const;
+  [[nodiscard]] Result<std::pair<std::vector<Hash256>, Bytes>> encode_log(
+      std::span<const AbiValue> values) const;
 
  private:
   std::string name_;
@@ -230,11 +243,11 @@ struct RevertReason {
     kUnknown   // a selector nobody told us about, or undecodable data
   };
   Kind kind = Kind::kEmpty;
-  std::string message;          // kMessage: the string
-  U256 panic_code;              // kPanic
-  std::string error_name;       // kCustom
-  std::vector<AbiValue> args;   // kCustom
-  Bytes data;                   // the raw revert data
+  std::string message;         // kMessage: the string
+  U256 panic_code;             // kPanic
+  std::string error_name;      // kCustom
+  std::vector<AbiValue> args;  // kCustom
+  Bytes data;                  // the raw revert data
 
   // "reverted: <msg>", "panic 0x11 (arithmetic overflow)", "InsufficientQuorum(1, 2, 3)".
   [[nodiscard]] std::string to_string() const;

@@ -10,9 +10,25 @@
 namespace {
 
 const char* const kTypes[] = {
-    "uint256", "int8", "address", "bool", "bytes4", "bytes", "string", "uint8[]", "uint256[3]",
-    "(bytes20,bytes12,bytes)", "(address[],bytes[],uint32)", "string[]", "bytes[2][]", "(uint8,(string,int16)[])[]",
-    "uint256[][][]", "()[]", "(bool,bytes32)[2]", "int256[]", "((bytes)[])[]",
+    "uint256",
+    "int8",
+    "address",
+    "bool",
+    "bytes4",
+    "bytes",
+    "string",
+    "uint8[]",
+    "uint256[3]",
+    "(bytes20,bytes12,bytes)",
+    "(address[],bytes[],uint32)",
+    "string[]",
+    "bytes[2][]",
+    "(uint8,(string,int16)[])[]",
+    "uint256[][][]",
+    "()[]",
+    "(bool,bytes32)[2]",
+    "int256[]",
+    "((bytes)[])[]",
 };
 
 }  // namespace

@@ -34,8 +34,8 @@ TEST(AbiType, ParsesAndCanonicalises) {
 
 TEST(AbiType, RejectsBadTypes) {
   for (std::string_view bad : {"", "uint7", "uint0", "uint264", "uint08", "int9", "bytes0", "bytes33", "foo",
-                               "uint256[", "uint256[0]", "uint256[01]", "(uint8", "(uint8,)", "uint8]", "uint8 x",
-                               "uint256[9999999]", "bytes32[65536][65536]", "function"}) {
+                               "uint256[", "uint256[0]", "uint256[01]", "(uint8", "(uint8,)", "uint8]",
+                               "uint8 x", "uint256[9999999]", "bytes32[65536][65536]", "function"}) {
     auto r = AbiType::parse(bad);
     EXPECT_FALSE(r) << bad;
     if (!r) {
@@ -71,20 +71,36 @@ TEST(AbiEncode, MatchesCastVector) {
   };
   auto enc = abi_encode(types, values);
   ASSERT_TRUE(enc) << enc.error().message();
-  EXPECT_EQ(to_hex(*enc),
-            "0x00000000000000000000000000000000000000000000000000000000000000ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff80ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff00000000000000000000000000000000000000000000000000000000000000010102030000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000012000000000000000000000000070997970c51812dc3a010c7d01b50e0d17dc79c8000000000000000000000000f39fd6e51aad88f6f4ce6ab8827279cfffb922660000000000000000000000000000000000000000000000000000000000000160000000000000000000000000000000000000000000000000000000000000000568656c6c6f0000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000003000000000000000000000000000000000000000000000000000000000000006000000000000000000000000000000000000000000000000000000000000000c000000000000000000000000000000000000000000000000000000000000000e0000000000000000000000000000000000000000000000000000000000000000200000000000000000000000000000000000000000000000000000000000000010000000000000000000000000000000000000000000000000000000000000002000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000010000000000000000000000000000000000000000000000000000000000000003");
+  EXPECT_EQ(
+      to_hex(*enc),
+      "0x00000000000000000000000000000000000000000000000000000000000000ffffffffffffffffffffffffffffffffffffff"
+      "ffffffffffffffffffffffffff80ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff0000000000"
+      "000000000000000000000000000000000000000000000000000001010203000000000000000000000000000000000000000000"
+      "000000000000000000000000000000000000000000000000000000000000000000000000000001200000000000000000000000"
+      "0070997970c51812dc3a010c7d01b50e0d17dc79c8000000000000000000000000f39fd6e51aad88f6f4ce6ab8827279cfffb9"
+      "226600000000000000000000000000000000000000000000000000000000000001600000000000000000000000000000000000"
+      "00000000000000000000000000000568656c6c6f00000000000000000000000000000000000000000000000000000000000000"
+      "000000000000000000000000000000000000000000000000000000030000000000000000000000000000000000000000000000"
+      "00000000000000006000000000000000000000000000000000000000000000000000000000000000c000000000000000000000"
+      "000000000000000000000000000000000000000000e00000000000000000000000000000000000000000000000000000000000"
+      "000002000000000000000000000000000000000000000000000000000000000000000100000000000000000000000000000000"
+      "000000000000000000000000000000020000000000000000000000000000000000000000000000000000000000000000000000"
+      "000000000000000000000000000000000000000000000000000000000100000000000000000000000000000000000000000000"
+      "00000000000000000003");
   auto back = abi_decode(types, *enc);
   ASSERT_TRUE(back) << back.error().message();
   EXPECT_EQ(*back, values);
 }
 
 TEST(AbiEncode, SingleDynamicValueStartsWithOffset) {
-  auto enc = abi_encode(type("(bytes20,bytes12,bytes)"),
-                        AbiValue::list({AbiValue::bytes(Bytes(20, 0x11)), AbiValue::bytes(hex("0x000000000000000000000007")),
-                                        AbiValue::bytes(hex("0xdeadbeef"))}));
+  auto enc = abi_encode(
+      type("(bytes20,bytes12,bytes)"),
+      AbiValue::list({AbiValue::bytes(Bytes(20, 0x11)), AbiValue::bytes(hex("0x000000000000000000000007")),
+                      AbiValue::bytes(hex("0xdeadbeef"))}));
   ASSERT_TRUE(enc);
   EXPECT_EQ(Bytes(enc->begin(), enc->begin() + 32), word(0x20));
-  EXPECT_EQ(crypto::keccak256(*enc).hex(), "0xb6764169383b8d8e8bd68c8b834980506e842667658580e7093269fbbdd7c75e");
+  EXPECT_EQ(crypto::keccak256(*enc).hex(),
+            "0xb6764169383b8d8e8bd68c8b834980506e842667658580e7093269fbbdd7c75e");
 }
 
 TEST(AbiEncode, ValueTypeMismatchesAreErrors) {
@@ -112,7 +128,8 @@ TEST(AbiEncode, ValueTypeMismatchesAreErrors) {
 }
 
 TEST(AbiDecode, RejectsTruncatedData) {
-  auto enc = *abi_encode(type("(uint256,string)"), AbiValue::list({AbiValue::uint(1), AbiValue::string("hello")}));
+  auto enc =
+      *abi_encode(type("(uint256,string)"), AbiValue::list({AbiValue::uint(1), AbiValue::string("hello")}));
   // Padding after the last content byte is not required (as in Solidity's decoder), so
   // every cut before the end of "hello" must fail.
   const std::size_t content_end = enc.size() - 32 + 5;
@@ -274,7 +291,8 @@ TEST(AbiDecode, TrailingBytesAreAllowed) {
 }
 
 TEST(Selector, KnownSignatures) {
-  EXPECT_EQ(selector("handleSignedEnvelope((bytes20,bytes12,bytes),(address[],bytes[],uint32))")->hex(), "0xf969ff33");
+  EXPECT_EQ(selector("handleSignedEnvelope((bytes20,bytes12,bytes),(address[],bytes[],uint32))")->hex(),
+            "0xf969ff33");
   EXPECT_EQ(selector("transfer(address to, uint256 amount)")->hex(), "0xa9059cbb");
   EXPECT_EQ(selector("transfer(address,uint)")->hex(), "0xa9059cbb");
   EXPECT_EQ(event_topic("Transfer(address indexed from, address indexed to, uint256 value)")->hex(),
@@ -291,7 +309,8 @@ TEST(AbiFunction, ParseEncodeDecode) {
   EXPECT_EQ(fn->selector().hex(), "0x70a08231");
   EXPECT_EQ(fn->outputs().size(), 1u);
   EXPECT_EQ(fn->inputs()[0].name, "owner");
-  auto call = fn->encode_call(std::vector<AbiValue>{AbiValue::address(addr("0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"))});
+  auto call = fn->encode_call(
+      std::vector<AbiValue>{AbiValue::address(addr("0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"))});
   ASSERT_TRUE(call);
   EXPECT_EQ(call->size(), 36u);
   auto args = fn->decode_call(*call);
@@ -355,7 +374,10 @@ TEST(AbiEvent, IndexedDynamicIsHashAndAnonymous) {
 }
 
 TEST(Revert, ErrorString) {
-  auto r = decode_revert(hex("0x08c379a000000000000000000000000000000000000000000000000000000000000000200000000000000000000000000000000000000000000000000000000000000004626f6f6d00000000000000000000000000000000000000000000000000000000"));
+  auto r =
+      decode_revert(hex("0x08c379a000000000000000000000000000000000000000000000000000000000000000200000000000"
+                        "000000000000000000000000000000000000000000000000000004626f6f6d0000000000000000000000"
+                        "0000000000000000000000000000000000"));
   EXPECT_EQ(r.kind, RevertReason::Kind::kMessage);
   EXPECT_EQ(r.message, "boom");
   EXPECT_EQ(r.to_string(), "reverted: \"boom\"");
@@ -369,7 +391,8 @@ TEST(Revert, Panic) {
 }
 
 TEST(Revert, CustomUnknownEmptyAndGarbage) {
-  auto quorum = *AbiError::parse("InsufficientQuorum(uint256 signerWeight, uint256 thresholdWeight, uint256 totalWeight)");
+  auto quorum = *AbiError::parse(
+      "InsufficientQuorum(uint256 signerWeight, uint256 thresholdWeight, uint256 totalWeight)");
   auto zero = *AbiError::parse("InsufficientQuorumZero()");
   std::vector<AbiError> known = {zero, quorum};
   auto data = quorum.encode(std::vector<AbiValue>{AbiValue::uint(1), AbiValue::uint(2), AbiValue::uint(3)});
@@ -419,9 +442,19 @@ TEST(ParseAbiValue, CastSyntax) {
 
 TEST(ParseAbiValue, Errors) {
   for (auto [t, text] : std::vector<std::pair<std::string, std::string>>{
-           {"uint8", "256"}, {"int8", "-129"}, {"uint8", "-1"}, {"bool", "yes"}, {"bytes2", "0x01"},
-           {"address", "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD"}, {"uint8[2]", "[1]"}, {"uint8[]", "[1,"},
-           {"(uint8,bool)", "(1)"}, {"(uint8)", "(1,2)"}, {"uint8[]", "1"}, {"uint8", "1 2"}, {"string[]", "[\"a]"}}) {
+           {"uint8", "256"},
+           {"int8", "-129"},
+           {"uint8", "-1"},
+           {"bool", "yes"},
+           {"bytes2", "0x01"},
+           {"address", "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD"},
+           {"uint8[2]", "[1]"},
+           {"uint8[]", "[1,"},
+           {"(uint8,bool)", "(1)"},
+           {"(uint8)", "(1,2)"},
+           {"uint8[]", "1"},
+           {"uint8", "1 2"},
+           {"string[]", "[\"a]"}}) {
     auto r = parse_abi_value(type(t), text);
     EXPECT_FALSE(r) << t << " " << text;
     if (!r) {

@@ -110,17 +110,23 @@ class Random {
   U256 uint_bits(std::size_t bits) {
     U256 mask = bits == 256 ? ~U256(0) : (U256(1) << bits) - 1;
     switch (below(5)) {
-      case 0: return 0;
-      case 1: return mask;
-      case 2: return U256(u64() % 1000) & mask;
-      default: return u256() & mask;
+      case 0:
+        return 0;
+      case 1:
+        return mask;
+      case 2:
+        return U256(u64() % 1000) & mask;
+      default:
+        return u256() & mask;
     }
   }
   I256 int_bits(std::size_t bits) {
     I256 limit = I256(1) << (bits - 1);
     switch (below(5)) {
-      case 0: return -limit;
-      case 1: return limit - 1;
+      case 0:
+        return -limit;
+      case 1:
+        return limit - 1;
       case 2: {
         I256 small = I256(static_cast<std::int64_t>(u64() % 2000)) - 1000;
         return small % limit;
@@ -146,15 +152,24 @@ class Random {
 AbiType random_type(Random& r, int depth) {
   int choice = static_cast<int>(r.below(depth >= 3 ? 7 : 10));
   switch (choice) {
-    case 0: return AbiType::uint(8 * (1 + r.below(32)));
-    case 1: return AbiType::int_(8 * (1 + r.below(32)));
-    case 2: return AbiType::address();
-    case 3: return AbiType::boolean();
-    case 4: return AbiType::fixed_bytes(1 + r.below(32));
-    case 5: return AbiType::bytes();
-    case 6: return AbiType::string();
-    case 7: return AbiType::array(random_type(r, depth + 1));
-    case 8: return AbiType::fixed_array(random_type(r, depth + 1), 1 + r.below(3));
+    case 0:
+      return AbiType::uint(8 * (1 + r.below(32)));
+    case 1:
+      return AbiType::int_(8 * (1 + r.below(32)));
+    case 2:
+      return AbiType::address();
+    case 3:
+      return AbiType::boolean();
+    case 4:
+      return AbiType::fixed_bytes(1 + r.below(32));
+    case 5:
+      return AbiType::bytes();
+    case 6:
+      return AbiType::string();
+    case 7:
+      return AbiType::array(random_type(r, depth + 1));
+    case 8:
+      return AbiType::fixed_array(random_type(r, depth + 1), 1 + r.below(3));
     default: {
       std::vector<AbiType> parts;
       for (std::size_t i = 0, n = 1 + r.below(3); i < n; ++i) parts.push_back(random_type(r, depth + 1));
@@ -292,7 +307,8 @@ TEST_F(CastDiff, WalletSignNoHash) {
     auto sig = key->sign(hash);
     ours.push_back(sig.hex());
     ASSERT_EQ(*crypto::recover(hash, sig), key->address());
-    cmds.push_back(cast_ + " wallet sign --no-hash --private-key " + key->reveal_hex().reveal() + " " + hash.hex());
+    cmds.push_back(cast_ + " wallet sign --no-hash --private-key " + key->reveal_hex().reveal() + " " +
+                   hash.hex());
   }
   auto lines = run_batch(cmds);
   ASSERT_EQ(lines.size(), cmds.size());
@@ -316,12 +332,11 @@ TEST_F(CastDiff, MktxEip1559) {
     tx.value = r.coin() ? U256(0) : r.u256() >> r.below(256);
     tx.data = r.below(4) == 0 ? Bytes{} : r.bytes(4 + r.below(100));
     ours.push_back(to_hex(tx.sign(key).raw));
-    std::string cmd = cast_ + " mktx --private-key " + key.reveal_hex().reveal() +
-                      " --chain " + std::to_string(tx.chain_id) + " --nonce " + std::to_string(tx.nonce) +
-                      " --gas-limit " + std::to_string(tx.gas_limit) + " --gas-price " +
-                      to_decimal(tx.max_fee_per_gas) + " --priority-gas-price " +
-                      to_decimal(tx.max_priority_fee_per_gas) + " --value " + to_decimal(tx.value) + " " +
-                      tx.to->to_checksum();
+    std::string cmd = cast_ + " mktx --private-key " + key.reveal_hex().reveal() + " --chain " +
+                      std::to_string(tx.chain_id) + " --nonce " + std::to_string(tx.nonce) + " --gas-limit " +
+                      std::to_string(tx.gas_limit) + " --gas-price " + to_decimal(tx.max_fee_per_gas) +
+                      " --priority-gas-price " + to_decimal(tx.max_priority_fee_per_gas) + " --value " +
+                      to_decimal(tx.value) + " " + tx.to->to_checksum();
     if (!tx.data.empty()) cmd += " " + to_hex(tx.data);
     cmds.push_back(cmd);
   }
@@ -361,9 +376,10 @@ TEST_F(CastDiff, MktxLegacyEip155) {
     tx.data = r.below(4) == 0 ? Bytes{} : r.bytes(4 + r.below(100));
     ours.push_back(to_hex(tx.sign(key).raw));
     std::string cmd = cast_ + " mktx --legacy --private-key " + key.reveal_hex().reveal() + " --chain " +
-                      std::to_string(*tx.chain_id) + " --nonce " + std::to_string(tx.nonce) + " --gas-limit " +
-                      std::to_string(tx.gas_limit) + " --gas-price " + to_decimal(tx.gas_price) + " --value " +
-                      to_decimal(tx.value) + " " + tx.to->to_checksum();
+                      std::to_string(*tx.chain_id) + " --nonce " + std::to_string(tx.nonce) +
+                      " --gas-limit " + std::to_string(tx.gas_limit) + " --gas-price " +
+                      to_decimal(tx.gas_price) + " --value " + to_decimal(tx.value) + " " +
+                      tx.to->to_checksum();
     if (!tx.data.empty()) cmd += " " + to_hex(tx.data);
     cmds.push_back(cmd);
   }
@@ -386,8 +402,8 @@ TEST_F(CastDiff, MnemonicDerivedAddress) {
     auto key = crypto::derive_eth_key(*m, index, passphrase);
     ASSERT_TRUE(key);
     ours.push_back(key->address().to_checksum());
-    std::string cmd = cast_ + " wallet address --mnemonic " + quote(m->phrase().reveal()) + " --mnemonic-index " +
-                      std::to_string(index);
+    std::string cmd = cast_ + " wallet address --mnemonic " + quote(m->phrase().reveal()) +
+                      " --mnemonic-index " + std::to_string(index);
     if (!passphrase.empty()) cmd += " --mnemonic-passphrase " + passphrase;
     cmds.push_back(cmd);
   }
@@ -409,10 +425,18 @@ rlp::Item random_item(Random& r, int depth, std::string& json) {
   }
   std::size_t len = 0;
   switch (r.below(4)) {
-    case 0: len = r.below(2); break;
-    case 1: len = 2 + r.below(54); break;
-    case 2: len = 55 + r.below(3); break;  // around the short/long boundary
-    default: len = r.below(300); break;
+    case 0:
+      len = r.below(2);
+      break;
+    case 1:
+      len = 2 + r.below(54);
+      break;
+    case 2:
+      len = 55 + r.below(3);
+      break;  // around the short/long boundary
+    default:
+      len = r.below(300);
+      break;
   }
   Bytes b = r.bytes(len);
   if (len == 1 && r.coin()) b[0] &= 0x7f;  // single bytes that encode as themselves

@@ -21,12 +21,13 @@ const AbiType& signature_data_type() {
 void append_u64_word(Bytes& out, std::uint64_t v) {
   std::size_t at = out.size();
   out.resize(at + 32);
-  for (int i = 0; i < 8; ++i) out[at + 31 - static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(v >> (8 * i));
+  for (int i = 0; i < 8; ++i)
+    out[at + 31 - static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(v >> (8 * i));
 }
 
 AbiValue envelope_value(const Envelope& e) {
-  return AbiValue::list({AbiValue::bytes(e.event_id.view()), AbiValue::bytes(e.ordering.view()),
-                         AbiValue::bytes(e.payload)});
+  return AbiValue::list(
+      {AbiValue::bytes(e.event_id.view()), AbiValue::bytes(e.ordering.view()), AbiValue::bytes(e.payload)});
 }
 
 AbiValue signature_data_value(const SignatureData& d) {
@@ -77,13 +78,15 @@ crypto::Signature Envelope::sign(const crypto::PrivateKey& key) const { return k
 
 Ordering Envelope::ordering_from_u64(std::uint64_t value) {
   Ordering o;
-  for (int i = 0; i < 8; ++i) o[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(value >> (56 - 8 * i));
+  for (int i = 0; i < 8; ++i)
+    o[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(value >> (56 - 8 * i));
   return o;
 }
 
 Result<SignatureData> SignatureData::from_signatures(
     std::vector<std::pair<crypto::Address, crypto::Signature>> signed_by, std::uint32_t reference_block) {
-  std::sort(signed_by.begin(), signed_by.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::sort(signed_by.begin(), signed_by.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
   SignatureData d;
   d.reference_block = reference_block;
   for (std::size_t i = 0; i < signed_by.size(); ++i) {

@@ -64,11 +64,13 @@ Result<Header> read_header(ByteView data, std::size_t at, std::size_t end) {
   std::size_t len_of_len = static_cast<std::size_t>(p - base - 55);
   if (len_of_len > avail) return decode_error(at, "truncated length");
   if (data[at + 1] == 0) return canon_error(at, "length has a leading zero byte");
-  if (len_of_len > 8) return decode_error(at, "length of " + std::to_string(len_of_len) + " bytes is too large");
+  if (len_of_len > 8)
+    return decode_error(at, "length of " + std::to_string(len_of_len) + " bytes is too large");
   std::uint64_t len = 0;
   for (std::size_t i = 0; i < len_of_len; ++i) len = len << 8 | data[at + 1 + i];
   if (len < 56) return canon_error(at, "long form used for a length below 56");
-  if (len > avail - len_of_len) return decode_error(at, "length " + std::to_string(len) + " runs past the end");
+  if (len > avail - len_of_len)
+    return decode_error(at, "length " + std::to_string(len) + " runs past the end");
   return Header{is_list, at + 1 + len_of_len, static_cast<std::size_t>(len)};
 }
 
@@ -95,7 +97,8 @@ Result<Item> decode_at(ByteView data, std::size_t at, std::size_t end, int depth
 
 Result<U256> Item::as_uint() const {
   if (is_list) return Error(EthErrc::kRlpDecode, "expected an integer, got a list");
-  if (!bytes.empty() && bytes[0] == 0) return Error(EthErrc::kRlpNonCanonical, "integer has a leading zero byte");
+  if (!bytes.empty() && bytes[0] == 0)
+    return Error(EthErrc::kRlpNonCanonical, "integer has a leading zero byte");
   if (bytes.size() > 32) return Error(EthErrc::kRlpDecode, "integer longer than 32 bytes");
   return u256_from_be(bytes);
 }
@@ -103,7 +106,8 @@ Result<U256> Item::as_uint() const {
 Result<std::uint64_t> Item::as_u64() const {
   auto v = as_uint();
   if (!v) return v.error();
-  if (*v > std::numeric_limits<std::uint64_t>::max()) return Error(EthErrc::kRlpDecode, "integer exceeds 64 bits");
+  if (*v > std::numeric_limits<std::uint64_t>::max())
+    return Error(EthErrc::kRlpDecode, "integer exceeds 64 bits");
   return static_cast<std::uint64_t>(*v);
 }
 

@@ -25,8 +25,8 @@ TEST(Rlp, YellowPaperExamples) {
 }
 
 TEST(Rlp, DecodeRoundTrip) {
-  Item nested = Item::list({Item::string(hex("0x01")), Item::list({Item::string(hex("0xaabb"))}), Item::string({}),
-                            Item::string(Bytes(100, 0x42)), Item::uint(U256(1) << 200)});
+  Item nested = Item::list({Item::string(hex("0x01")), Item::list({Item::string(hex("0xaabb"))}),
+                            Item::string({}), Item::string(Bytes(100, 0x42)), Item::uint(U256(1) << 200)});
   Bytes enc = encode(nested);
   auto back = decode(enc);
   ASSERT_TRUE(back) << back.error().message();

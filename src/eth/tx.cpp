@@ -104,7 +104,8 @@ Result<std::pair<Eip1559Tx, SignedTx>> Eip1559Tx::decode_signed(ByteView raw) {
   if (raw.empty() || raw[0] != 0x02) return tx_error("not a type-2 transaction");
   auto item = rlp::decode(raw.subspan(1));
   if (!item) return item.error().with_context("type-2 transaction");
-  if (!item->is_list || item->items.size() != 12) return tx_error("type-2 transaction must be a list of 12 fields");
+  if (!item->is_list || item->items.size() != 12)
+    return tx_error("type-2 transaction must be a list of 12 fields");
   const auto& f = item->items;
   Eip1559Tx tx;
   auto chain_id = f[0].as_u64();

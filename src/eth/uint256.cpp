@@ -9,9 +9,12 @@ namespace {
 
 int digit_value(char c, unsigned base) {
   int v = -1;
-  if (c >= '0' && c <= '9') v = c - '0';
-  else if (c >= 'a' && c <= 'f') v = c - 'a' + 10;
-  else if (c >= 'A' && c <= 'F') v = c - 'A' + 10;
+  if (c >= '0' && c <= '9')
+    v = c - '0';
+  else if (c >= 'a' && c <= 'f')
+    v = c - 'a' + 10;
+  else if (c >= 'A' && c <= 'F')
+    v = c - 'A' + 10;
   return v >= 0 && static_cast<unsigned>(v) < base ? v : -1;
 }
 
@@ -29,7 +32,8 @@ Result<U256> u256_from_be(ByteView bytes) {
 Hash256 u256_to_be32(const U256& value) {
   Hash256 out;
   Bytes minimal = u256_to_be_minimal(value);
-  std::copy(minimal.begin(), minimal.end(), out.data.begin() + static_cast<std::ptrdiff_t>(32 - minimal.size()));
+  std::copy(minimal.begin(), minimal.end(),
+            out.data.begin() + static_cast<std::ptrdiff_t>(32 - minimal.size()));
   return out;
 }
 
@@ -48,7 +52,8 @@ Result<U256> parse_u256(std::string_view text) {
     base = 16;
     digits.remove_prefix(2);
   }
-  if (digits.empty()) return Error(EthErrc::kNumber, "'" + std::string(text.substr(0, 80)) + "' has no digits");
+  if (digits.empty())
+    return Error(EthErrc::kNumber, "'" + std::string(text.substr(0, 80)) + "' has no digits");
   const U256 max = ~U256(0);
   U256 v = 0;
   for (std::size_t i = 0; i < digits.size(); ++i) {
