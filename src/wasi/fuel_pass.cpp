@@ -173,7 +173,7 @@ std::optional<After> skip_instruction(std::uint8_t op, Cursor& c) {
   }
 }
 
-void put_charge(Bytes& out, std::uint32_t global, std::uint64_t cost) {
+void put_charge(Bytes& out, std::uint32_t global, std::uint64_t cost, bool check) {
   out.push_back(0x23);
   put_leb_u(out, global);
   out.push_back(0x42);
@@ -181,6 +181,7 @@ void put_charge(Bytes& out, std::uint32_t global, std::uint64_t cost) {
   out.push_back(0x7d);  // i64.sub
   out.push_back(0x24);
   put_leb_u(out, global);
+  if (!check) return;
   out.push_back(0x23);
   put_leb_u(out, global);
   out.push_back(0x42);
@@ -208,8 +209,9 @@ Result<Bytes> meter_body(ByteView wasm, std::size_t begin, std::size_t end, std:
   struct Segment {
     std::size_t start;
     std::uint64_t cost;
+    bool check;  // function entry and loop headers: where unbounded execution must pass
   };
-  std::vector<Segment> segments{{c.pos(), 0}};
+  std::vector<Segment> segments{{c.pos(), 0, true}};
   std::uint32_t depth = 1;
   while (depth > 0) {
     if (c.at_end()) return instrument_error(c.pos(), "function body without final end");
@@ -221,7 +223,7 @@ Result<Bytes> meter_body(ByteView wasm, std::size_t begin, std::size_t end, std:
     if (op == 0x02 || op == 0x03 || op == 0x04) ++depth;
     if (op == 0x0b) --depth;
     segments.back().cost += 1;
-    if (*after == After::kNewSegment && depth > 0) segments.push_back({c.pos(), 0});
+    if (*after == After::kNewSegment && depth > 0) segments.push_back({c.pos(), 0, op == 0x03});
   }
   if (c.pos() != end) return instrument_error(c.pos(), "bytes after the function's final end");
 
@@ -231,8 +233,8 @@ Result<Bytes> meter_body(ByteView wasm, std::size_t begin, std::size_t end, std:
     out.insert(out.end(), wasm.begin() + static_cast<std::ptrdiff_t>(copied),
                wasm.begin() + static_cast<std::ptrdiff_t>(s.start));
     copied = s.start;
-    if (s.cost == 0) continue;
-    put_charge(out, global, s.cost);
+    if (s.cost == 0 && !s.check) continue;
+    put_charge(out, global, s.cost, s.check);
     ++stats.charge_points;
   }
   out.insert(out.end(), wasm.begin() + static_cast<std::ptrdiff_t>(copied),

@@ -2,9 +2,13 @@
 // Deterministic fuel metering by rewriting the module (a wasm-to-wasm pass).
 //
 // The pass adds one mutable i64 global, exported as kFuelExport, and charges each
-// straight-line segment of every function on entry:
+// straight-line segment of every function when it is entered:
 //
 //   global.get $fuel  i64.const <cost>  i64.sub  global.set $fuel
+//
+// At function entry and at every loop header (the only places through which unbounded
+// execution can pass) the charge is followed by the check
+//
 //   global.get $fuel  i64.const 0  i64.lt_s  if unreachable end
 //
 // Cost model (docs/sandbox.md): every instruction of the original code costs 1 unit,
@@ -12,10 +16,13 @@
 // and after every loop, if, else, end, br, br_if, br_table, return and unreachable, so
 // a backward branch always pays for the loop body again and code after a taken branch
 // is never charged. A segment is paid in full when entered. Because the counter lives
-// in the module, every tier and every machine counts the same units.
+// in the module, every tier and every machine counts the same units. The counter may
+// dip below zero between two checks by at most the straight-line code of one
+// function; a run that ends with it below zero is out of fuel as well.
 //
 // Exhaustion shows up as an `unreachable` trap while the counter is negative; the
-// runner reads the global to tell it from a guest's own `unreachable`.
+// runner reads the global to tell it from a guest's own `unreachable`. An engine may
+// fuse both sequences into one internal instruction each.
 //
 // A start function would run inside instantiation, before the host can set the
 // budget, so the pass removes the start section and exports that function as

@@ -87,9 +87,19 @@ Result<RunResult> run(const Program& program, const RunOptions& options) {
   auto ctx = WasiContext::create(std::move(config));
   if (!ctx) return ctx.error();
 
-  wasm::Linker linker;
-  (*ctx)->link(linker);
-  if (options.link_imports) options.link_imports(linker);
+  // WASI alone: the shared linker. Extra imports: a copy with them added.
+  static const wasm::Linker kWasiLinker = [] {
+    wasm::Linker l;
+    WasiContext::link_active(l);
+    return l;
+  }();
+  std::optional<wasm::Linker> own;
+  if (options.link_imports) {
+    own.emplace(kWasiLinker);
+    options.link_imports(*own);
+  }
+  const wasm::Linker& linker = own ? *own : kWasiLinker;
+  WasiContext::Scope scope(**ctx);
 
   wasm::InstanceLimits il;
   il.max_memory_pages = static_cast<std::uint32_t>(
@@ -137,7 +147,14 @@ Result<RunResult> run(const Program& program, const RunOptions& options) {
 
   std::int64_t remaining = fuel ? fuel->get().i64() : budget;
   if (program.metered && fuel) r.fuel_consumed = static_cast<std::uint64_t>(budget - remaining);
-  if (trap) {
+  if (!trap || trap->kind == wasm::TrapKind::kExit) {
+    // Straight-line code after the last check may have overdrawn the budget.
+    if (fuel && remaining < 0) {
+      r.stop = StopReason::kFuelExhausted;
+      r.trap = wasm::Trap{wasm::TrapKind::kUnreachable, "fuel exhausted", 0};
+    }
+  }
+  if (trap && r.stop == StopReason::kExited) {
     if (trap->kind == wasm::TrapKind::kExit) {
       r.exit_code = trap->exit_code;
     } else if (trap->kind == wasm::TrapKind::kInterrupted && interrupt.load()) {

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include "wasi/error.hpp"
 #include "wasi/test_support.hpp"
 
@@ -260,6 +262,57 @@ TEST(RunLimits, WithinTakesTheTighterOfEach) {
   EXPECT_EQ(r.fuel, 500u);
   EXPECT_EQ(r.time, std::chrono::microseconds(2'000'000));
   EXPECT_EQ(r.max_memory_bytes, 1u << 20);
+}
+
+}  // namespace
+}  // namespace wavs::wasi
+
+namespace wavs::wasi {
+namespace {
+
+// Runs share one linker whose functions find their context through the calling
+// thread: concurrent runs must each see only their own stdin and stdout.
+TEST(Run, ConcurrentRunsKeepTheirOwnContexts) {
+  Program p = load(R"((module
+    (import "wasi_snapshot_preview1" "fd_read" (func $fd_read (param i32 i32 i32 i32) (result i32)))
+    (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+    (memory (export "memory") 1)
+    (func (export "_start")
+      (i32.store (i32.const 0) (i32.const 64))
+      (i32.store (i32.const 4) (i32.const 64))
+      (drop (call $fd_read (i32.const 0) (i32.const 0) (i32.const 1) (i32.const 8)))
+      (i32.store (i32.const 4) (i32.load (i32.const 8)))
+      (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8))))))");
+  std::atomic<int> mismatches{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 50; ++i) {
+        RunOptions o;
+        std::string in = "thread " + std::to_string(t) + " run " + std::to_string(i);
+        o.stdin_bytes = Bytes(in.begin(), in.end());
+        auto r = run(p, o);
+        if (!r || r->stdout_data != in) ++mismatches;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(mismatches.load(), 0);
+}
+
+TEST(WasiContext, ActiveLinkerWithoutContextTraps) {
+  wasm::Linker l;
+  WasiContext::link_active(l);
+  Bytes b = test::wat(R"((module
+    (import "wasi_snapshot_preview1" "sched_yield" (func $y (result i32)))
+    (func (export "f") (result i32) (call $y))))");
+  auto m = wasm::Engine().compile(b);
+  ASSERT_TRUE(m);
+  auto inst = l.instantiate(**m);
+  ASSERT_TRUE(inst);
+  auto r = (*inst)->call("f");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().kind, wasm::TrapKind::kHost);
 }
 
 }  // namespace

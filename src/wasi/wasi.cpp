@@ -1020,11 +1020,12 @@ wasm::FuncType type_of(const Entry& e) {
   return t;
 }
 
-std::optional<Trap> dispatch(void* user, Caller& caller, std::span<const Value> args, std::span<Value> results) {
-  auto* b = static_cast<Binding*>(user);
-  W& w = *b->w;
+thread_local W* t_active = nullptr;
+
+std::optional<Trap> call_entry(W& w, std::size_t index, Caller& caller, std::span<const Value> args,
+                               std::span<Value> results) {
   Mem m(caller.memory());
-  Errno e = kEntries[b->index].fn(w, m, args);
+  Errno e = kEntries[index].fn(w, m, args);
   if (w.pending) {
     Trap t = std::move(*w.pending);
     w.pending.reset();
@@ -1032,6 +1033,18 @@ std::optional<Trap> dispatch(void* user, Caller& caller, std::span<const Value> 
   }
   if (!results.empty()) results[0] = Value::i32(e);
   return std::nullopt;
+}
+
+std::optional<Trap> dispatch(void* user, Caller& caller, std::span<const Value> args, std::span<Value> results) {
+  auto* b = static_cast<Binding*>(user);
+  return call_entry(*b->w, b->index, caller, args, results);
+}
+
+// For link_active: `user` is the entry's index.
+std::optional<Trap> dispatch_active(void* user, Caller& caller, std::span<const Value> args,
+                                    std::span<Value> results) {
+  if (!t_active) return Trap::host("WASI call with no active context");
+  return call_entry(*t_active, reinterpret_cast<std::uintptr_t>(user), caller, args, results);
 }
 
 }  // namespace
@@ -1047,6 +1060,16 @@ void WasiContext::link(wasm::Linker& linker) {
                        &impl_->bindings[i]);
   }
 }
+
+void WasiContext::link_active(wasm::Linker& linker) {
+  for (std::size_t i = 0; i < std::size(kEntries); ++i) {
+    linker.define_func(std::string(kModuleName), std::string(kEntries[i].name), type_of(kEntries[i]),
+                       dispatch_active, reinterpret_cast<void*>(static_cast<std::uintptr_t>(i)));
+  }
+}
+
+WasiContext::Scope::Scope(WasiContext& ctx) : previous_(t_active) { t_active = ctx.impl_.get(); }
+WasiContext::Scope::~Scope() { t_active = previous_; }
 
 std::span<const FunctionInfo> preview1_functions() {
   static const std::vector<FunctionInfo> kInfos = [] {

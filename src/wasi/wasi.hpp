@@ -79,6 +79,8 @@ struct WasiConfig {
 
 class WasiContext {
  public:
+  struct Impl;
+
   // Errors: WasiErrc::kPreopen when a granted directory cannot be opened.
   [[nodiscard]] static Result<std::unique_ptr<WasiContext>> create(WasiConfig config);
   ~WasiContext();
@@ -89,10 +91,25 @@ class WasiContext {
   // (which must outlive the instances linked against it).
   void link(wasm::Linker& linker);
 
+  // Defines every function bound to whichever context is active on the calling thread
+  // (see Scope): one such linker serves every run, so a run does not pay for 46
+  // definitions. A call with no active context traps.
+  static void link_active(wasm::Linker& linker);
+
+  // Makes a context the calling thread's active one for its lifetime (nestable).
+  class Scope {
+   public:
+    explicit Scope(WasiContext& ctx);
+    ~Scope();
+    Scope(const Scope&) = delete;
+    Scope& operator=(const Scope&) = delete;
+
+   private:
+    Impl* previous_;
+  };
+
   [[nodiscard]] OutputSink& stdout_sink();
   [[nodiscard]] OutputSink& stderr_sink();
-
-  struct Impl;
 
  private:
   explicit WasiContext(std::unique_ptr<Impl> impl);

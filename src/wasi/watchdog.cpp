@@ -1,5 +1,7 @@
 #include "wasi/watchdog.hpp"
 
+#include <algorithm>
+
 namespace wavs::wasi {
 
 Watchdog::Watchdog() : thread_([this] { loop(); }) {}
@@ -20,12 +22,14 @@ Watchdog& Watchdog::shared() {
 
 std::uint64_t Watchdog::arm(Clock::time_point deadline, std::atomic<bool>* flag) {
   std::uint64_t id;
+  bool wake;
   {
     std::lock_guard lock(mu_);
     id = next_id_++;
     deadlines_.emplace(deadline, std::make_pair(id, flag));
+    wake = deadline < wake_at_;
   }
-  cv_.notify_all();
+  if (wake) cv_.notify_all();
   return id;
 }
 
@@ -41,18 +45,18 @@ void Watchdog::disarm(std::uint64_t ticket) {
 
 void Watchdog::loop() {
   std::unique_lock lock(mu_);
+  // With nothing due, wake every kIdle to pick up deadlines armed without a notify.
+  constexpr auto kIdle = std::chrono::milliseconds(100);
   while (!stop_) {
-    if (deadlines_.empty()) {
-      cv_.wait(lock);
+    auto now = Clock::now();
+    if (!deadlines_.empty() && now >= deadlines_.begin()->first) {
+      deadlines_.begin()->second.second->store(true, std::memory_order_relaxed);
+      deadlines_.erase(deadlines_.begin());
       continue;
     }
-    auto first = deadlines_.begin();
-    if (Clock::now() >= first->first) {
-      first->second.second->store(true, std::memory_order_relaxed);
-      deadlines_.erase(first);
-      continue;
-    }
-    cv_.wait_until(lock, first->first);
+    wake_at_ = now + kIdle;
+    if (!deadlines_.empty()) wake_at_ = std::min(wake_at_, deadlines_.begin()->first);
+    cv_.wait_until(lock, wake_at_);
   }
 }
 

@@ -53,6 +53,9 @@ class Watchdog {
   std::condition_variable cv_;
   std::multimap<Clock::time_point, std::pair<std::uint64_t, std::atomic<bool>*>> deadlines_;
   std::uint64_t next_id_ = 1;
+  // When the thread will next wake by itself: arming a later deadline need not wake it
+  // (a context switch per run), it picks that deadline up then.
+  Clock::time_point wake_at_ = Clock::time_point::max();
   bool stop_ = false;
   std::thread thread_;
 };

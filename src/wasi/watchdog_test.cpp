@@ -42,3 +42,26 @@ TEST(Watchdog, ManyDeadlinesInAnyOrder) {
 
 }  // namespace
 }  // namespace wavs::wasi
+
+namespace wavs::wasi {
+namespace {
+
+// Regression: arming a deadline later than the thread's next wake-up does not notify
+// it; the deadline must still fire on time.
+TEST(Watchdog, LaterDeadlineArmedWhileIdleStillFires) {
+  Watchdog w;
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));  // thread idles
+  std::atomic<bool> flag{false};
+  auto t0 = Watchdog::Clock::now();
+  Watchdog::Ticket t(w, t0 + std::chrono::milliseconds(250), &flag);
+  while (!flag.load() && Watchdog::Clock::now() - t0 < std::chrono::seconds(2)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  auto took = Watchdog::Clock::now() - t0;
+  EXPECT_TRUE(flag.load());
+  EXPECT_GE(took, std::chrono::milliseconds(250));
+  EXPECT_LT(took, std::chrono::milliseconds(500));
+}
+
+}  // namespace
+}  // namespace wavs::wasi
