@@ -178,4 +178,20 @@ Result<RunResult> run(const Program& program, const RunOptions& options) {
   return r;
 }
 
+EnvList component_env(const EnvList& host_env, const std::vector<std::string>& env_keys) {
+  EnvList out;
+  for (const auto& key : env_keys) {
+    if (key.size() <= kComponentEnvPrefix.size() || key.compare(0, kComponentEnvPrefix.size(), kComponentEnvPrefix) != 0) {
+      continue;
+    }
+    for (const auto& [name, value] : host_env) {
+      if (name == key) {
+        out.emplace_back(name, value);
+        break;
+      }
+    }
+  }
+  return out;
+}
+
 }  // namespace wavs::wasi

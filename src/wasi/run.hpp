@@ -21,6 +21,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -93,5 +94,13 @@ struct RunResult {
 };
 
 [[nodiscard]] Result<RunResult> run(const Program& program, const RunOptions& options);
+
+using EnvList = std::vector<std::pair<std::string, std::string>>;
+
+// The environment a component may see: of `host_env`, only the variables named in
+// `env_keys` that start with kComponentEnvPrefix, in the order of `env_keys`. Names
+// without the prefix are never passed, whatever a workflow asks for.
+inline constexpr std::string_view kComponentEnvPrefix = "WAVS_ENV_";
+[[nodiscard]] EnvList component_env(const EnvList& host_env, const std::vector<std::string>& env_keys);
 
 }  // namespace wavs::wasi

@@ -317,3 +317,16 @@ TEST(WasiContext, ActiveLinkerWithoutContextTraps) {
 
 }  // namespace
 }  // namespace wavs::wasi
+
+namespace wavs::wasi {
+namespace {
+
+TEST(ComponentEnv, OnlyPrefixedAndListedVariables) {
+  EnvList host = {{"HOME", "/root"}, {"WAVS_ENV_API_KEY", "k"}, {"WAVS_ENV_OTHER", "o"}, {"WAVS_ENV_", "bare"}};
+  EnvList got = component_env(host, {"WAVS_ENV_API_KEY", "HOME", "WAVS_ENV_MISSING", "WAVS_ENV_"});
+  EXPECT_EQ(got, (EnvList{{"WAVS_ENV_API_KEY", "k"}}));
+  EXPECT_TRUE(component_env(host, {}).empty());
+}
+
+}  // namespace
+}  // namespace wavs::wasi
