@@ -6,6 +6,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <deque>
 
@@ -148,7 +149,7 @@ bool link_target_beneath(const RelPath& link_dir, std::string_view target) {
 }
 
 int open_beneath(int root_fd, const std::string& rel, int flags, int mode) {
-  static bool have_openat2 = true;
+  static std::atomic<bool> have_openat2{true};
   if (have_openat2) {
     open_how how{};
     how.flags = static_cast<std::uint64_t>(flags);
@@ -157,7 +158,7 @@ int open_beneath(int root_fd, const std::string& rel, int flags, int mode) {
     long fd = syscall(SYS_openat2, root_fd, rel.c_str(), &how, sizeof how);
     if (fd >= 0) return static_cast<int>(fd);
     if (errno != ENOSYS) return -errno;
-    have_openat2 = false;
+    have_openat2.store(false);
   }
   int fd = openat(root_fd, rel.c_str(), flags, mode);
   return fd >= 0 ? fd : -errno;
