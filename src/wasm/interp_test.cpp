@@ -199,6 +199,48 @@ TEST(WasmInterp, FusedLoopCountsCorrectly) {
   }
 }
 
+TEST(WasmInterp, BranchesCarryValuesToTheirLabels) {
+  for (bool fuse : {true, false}) {
+    // br_table with a value: to the inner block (then + 100) or straight out.
+    Bytes table = cat({Bytes{0x02, I32, 0x02, I32}, i32c(10), local_get(0),
+                       Bytes{0x0e, 0x02, 0x00, 0x01, 0x00}, op(0x0b), i32c(100), op(0x6a), op(0x0b)});
+    Runner bt(single({I32}, {I32}, table), EngineConfig{fuse});
+    EXPECT_EQ((*bt({Value::i32(0)}))[0].i32(), 110);
+    EXPECT_EQ((*bt({Value::i32(1)}))[0].i32(), 10);
+    EXPECT_EQ((*bt({Value::i32(7)}))[0].i32(), 110);
+
+    // A multi-value block with parameters: (a b) → (a+b, a) by `br 0`, then subtract.
+    ModuleSpec mv;
+    Bytes code = cat({local_get(0), local_get(1), Bytes{0x02, 0x01}, op(0x6a), local_get(0),
+                      Bytes{0x0c, 0x00}, op(0x0b), op(0x6b)});
+    mv.funcs.push_back({{I32, I32}, {I32}, {}, code, "f"});
+    mv.extra_types.push_back(func_type({I32, I32}, {I32, I32}));
+    Runner mvr(build(mv), EngineConfig{fuse});
+    EXPECT_EQ((*mvr({Value::i32(7), Value::i32(5)}))[0].i32(), 5);
+
+    // if/else with a parameter.
+    ModuleSpec ie;
+    Bytes ic = cat({local_get(0), local_get(1), Bytes{0x04, 0x01}, i32c(1), op(0x6a), op(0x05), i32c(2),
+                    op(0x6c), op(0x0b)});
+    ie.funcs.push_back({{I32, I32}, {I32}, {}, ic, "f"});
+    ie.extra_types.push_back(func_type({I32}, {I32}));
+    Runner ier(build(ie), EngineConfig{fuse});
+    EXPECT_EQ((*ier({Value::i32(10), Value::i32(1)}))[0].i32(), 11);
+    EXPECT_EQ((*ier({Value::i32(10), Value::i32(0)}))[0].i32(), 20);
+
+    // A conditional return of two values from inside a block.
+    Bytes ret = cat({Bytes{0x02, 0x40}, local_get(1), local_get(0), local_get(0), Bytes{0x0d, 0x01}, op(0x1a),
+                     op(0x1a), op(0x0b), i32c(-1), i32c(-2)});
+    Runner rr(single({I32}, {I32, I32}, ret, {I32}), EngineConfig{fuse});
+    auto r = rr({Value::i32(3)});
+    EXPECT_EQ((*r)[0].i32(), 0);  // local 1 (zero) and then local 0
+    EXPECT_EQ((*r)[1].i32(), 3);
+    r = rr({Value::i32(0)});
+    EXPECT_EQ((*r)[0].i32(), -1);
+    EXPECT_EQ((*r)[1].i32(), -2);
+  }
+}
+
 TEST(WasmInterp, InterruptStopsARunawayLoop) {
   Runner run(single({}, {}, Bytes{0x03, 0x40, 0x0c, 0x00, 0x0b}));
   std::thread stopper([&] {

@@ -7,7 +7,7 @@
 //   linker.define_func("env", "log", {{ValType::kI32}, {}},
 //       [](wasm::Caller& c, std::span<const wasm::Value> args, std::span<wasm::Value>)
 //           -> std::optional<wasm::Trap> { ...; return std::nullopt; });
-//   auto instance = linker.instantiate(*module);            // memories, tables, globals, start
+//   auto instance = linker.instantiate(**module);           // memories, tables, globals, start
 //   auto results = (*instance)->call("run", {wasm::Value::i32(7)});
 //   if (!results) /* results.error() is a wasm::Trap: kind + message */;
 //
