@@ -286,6 +286,7 @@ Subscriber::~Subscriber() { stop(); }
 
 void Subscriber::start() {
   if (impl_->thread.joinable()) return;
+  impl_->ioc.restart();  // after a stop()
   impl_->work.emplace(impl_->ioc.get_executor());
   net::post(impl_->ioc, [impl = impl_.get()] { impl->connect(); });
   impl_->thread = std::thread([impl = impl_.get()] {

@@ -54,6 +54,25 @@ TEST(Subscriber, UnreachableEndpointReportsAndRetriesUntilStopped) {
   EXPECT_EQ(failures.load(), after);  // nothing runs after stop()
 }
 
+TEST(Subscriber, RestartsAfterStop) {
+  SubscriberConfig c;
+  c.ws_endpoints = {"ws://127.0.0.1:1"};
+  c.reconnect_initial = std::chrono::milliseconds(10);
+  std::atomic<int> failures{0};
+  SubscriberHandlers h;
+  h.on_disconnected = [&](const Error&) { ++failures; };
+  Subscriber sub(c, h, true, std::nullopt);
+  sub.start();
+  for (int i = 0; i < 200 && failures == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  sub.stop();
+  int after_first = failures.load();
+  ASSERT_GE(after_first, 1);
+  sub.start();
+  for (int i = 0; i < 200 && failures == after_first; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  sub.stop();
+  EXPECT_GT(failures.load(), after_first);
+}
+
 TEST(Subscriber, StopWithoutStartAndTwice) {
   Subscriber sub(SubscriberConfig{}, SubscriberHandlers{}, true, std::nullopt);
   sub.stop();
