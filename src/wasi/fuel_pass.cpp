@@ -176,9 +176,11 @@ std::optional<After> skip_instruction(std::uint8_t op, Cursor& c) {
 void put_charge(Bytes& out, std::uint32_t global, std::uint64_t cost, bool check) {
   out.push_back(0x23);
   put_leb_u(out, global);
+  // Adding the negated cost (rather than subtracting it) lets the engine's translator
+  // fuse the constant into the add.
   out.push_back(0x42);
-  put_leb_s(out, static_cast<std::int64_t>(cost));
-  out.push_back(0x7d);  // i64.sub
+  put_leb_s(out, -static_cast<std::int64_t>(cost));
+  out.push_back(0x7c);  // i64.add
   out.push_back(0x24);
   put_leb_u(out, global);
   if (!check) return;

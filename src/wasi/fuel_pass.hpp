@@ -4,7 +4,7 @@
 // The pass adds one mutable i64 global, exported as kFuelExport, and charges each
 // straight-line segment of every function when it is entered:
 //
-//   global.get $fuel  i64.const <cost>  i64.sub  global.set $fuel
+//   global.get $fuel  i64.const -<cost>  i64.add  global.set $fuel
 //
 // At function entry and at every loop header (the only places through which unbounded
 // execution can pass) the charge is followed by the check
