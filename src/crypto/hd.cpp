@@ -270,7 +270,7 @@ Result<HdKey> HdKey::from_seed(ByteView seed) {
   Hash256 chain;
   std::memcpy(chain.data.data(), i.data.data() + 32, 32);
   wipe(i.data);
-  return HdKey(std::move(*key), chain);
+  return HdKey(*key, chain);
 }
 
 Result<HdKey> HdKey::child(std::uint32_t index) const {
@@ -297,7 +297,7 @@ Result<HdKey> HdKey::child(std::uint32_t index) const {
   auto key = PrivateKey::from_bytes(k);
   wipe(k);
   if (!key) return Error(CryptoErrc::kDerivationFailed, "child " + std::to_string(index) + " is invalid");
-  HdKey out(std::move(*key), chain);
+  HdKey out(*key, chain);
   out.depth_ = static_cast<std::uint8_t>(depth_ + 1);
   auto id = ripemd160(sha256(key_.public_key().compressed().view()).view());
   out.parent_fingerprint_ = read_be32(id.data.data());

@@ -95,7 +95,7 @@ class HdKey {
   [[nodiscard]] std::string to_string() const;  // "HdKey(depth d, address 0x…)"
 
  private:
-  HdKey(PrivateKey key, const Hash256& chain_code) : key_(std::move(key)), chain_code_(chain_code) {}
+  HdKey(const PrivateKey& key, const Hash256& chain_code) : key_(key), chain_code_(chain_code) {}
   PrivateKey key_;
   Hash256 chain_code_;
   std::uint8_t depth_ = 0;

@@ -49,6 +49,7 @@ class AbiType {
   [[nodiscard]] static Result<AbiType> parse(std::string_view text);
 
   static AbiType uint(unsigned bits = 256) { return AbiType(Kind::kUint, bits); }
+  // NOLINTNEXTLINE(readability-identifier-naming): 'int' is a keyword
   static AbiType int_(unsigned bits = 256) { return AbiType(Kind::kInt, bits); }
   static AbiType address() { return AbiType(Kind::kAddress, 0); }
   static AbiType boolean() { return AbiType(Kind::kBool, 0); }
@@ -92,6 +93,7 @@ class AbiValue {
 
   AbiValue() = default;
   static AbiValue uint(U256 v) { return AbiValue(Storage(std::in_place_type<U256>, std::move(v))); }
+  // NOLINTNEXTLINE(readability-identifier-naming): 'int' is a keyword
   static AbiValue int_(I256 v) { return AbiValue(Storage(std::in_place_type<I256>, std::move(v))); }
   static AbiValue address(const Address& a) { return AbiValue(Storage(a)); }
   static AbiValue boolean(bool b) { return AbiValue(Storage(b)); }

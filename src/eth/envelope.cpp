@@ -46,7 +46,7 @@ Bytes Envelope::abi_encode() const {
   // against the generic codec.
   Bytes out;
   std::size_t padded = (payload.size() + 31) / 32 * 32;
-  out.reserve(32 * 6 + padded);
+  out.reserve(std::size_t{32} * 6 + padded);
   append_u64_word(out, 0x20);
   out.insert(out.end(), event_id.data.begin(), event_id.data.end());
   out.resize(out.size() + 12);
