@@ -35,9 +35,11 @@
   Y(BrIfI32EqImm) Y(BrIfI32NeImm) Y(BrIfI32LtSImm) Y(BrIfI32LtUImm) Y(BrIfI32GtSImm) Y(BrIfI32GtUImm) \
   Y(BrIfI32LeSImm) Y(BrIfI32LeUImm) Y(BrIfI32GeSImm) Y(BrIfI32GeUImm) \
   Y(I32AddImm) Y(I32MulImm) Y(I32AndImm) Y(I32OrImm) Y(I32XorImm) Y(I32ShlImm) Y(I32ShrSImm) Y(I32ShrUImm) \
+  Y(I32RotlImm) Y(I32RotrImm) \
   Y(I32EqImm) Y(I32NeImm) Y(I32LtSImm) Y(I32LtUImm) Y(I32GtSImm) Y(I32GtUImm) \
   Y(I32LeSImm) Y(I32LeUImm) Y(I32GeSImm) Y(I32GeUImm) \
   Y(I64AddImm) Y(I64AndImm) Y(I64OrImm) Y(I64XorImm) Y(I64ShlImm) Y(I64ShrSImm) Y(I64ShrUImm) \
+  Y(I64RotlImm) Y(I64RotrImm) \
   Y(Trap) Y(Ret) Y(Ret1) Y(Call) Y(CallImport) Y(CallIndirect) Y(Select) \
   Y(GlobalGet) Y(GlobalSet) \
   Y(TableGet) Y(TableSet) Y(TableSize) Y(TableGrow) Y(TableFill) Y(TableCopy) Y(TableInit) Y(ElemDrop) \

@@ -86,6 +86,14 @@ IOp imm_form(IOp op) {
       return IOp::I32ShrSImm;
     case IOp::I32ShrU:
       return IOp::I32ShrUImm;
+    case IOp::I32Rotl:
+      return IOp::I32RotlImm;
+    case IOp::I32Rotr:
+      return IOp::I32RotrImm;
+    case IOp::I64Rotl:
+      return IOp::I64RotlImm;
+    case IOp::I64Rotr:
+      return IOp::I64RotrImm;
     case IOp::I32Eq:
       return IOp::I32EqImm;
     case IOp::I32Ne:

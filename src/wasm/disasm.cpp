@@ -57,7 +57,7 @@ int internal_words(IOp op) {
     case IOp::BrTable:
       return 0;
     default:
-      if (op >= IOp::BrIfI32Eq && op <= IOp::I64ShrUImm) return 4;
+      if (op >= IOp::BrIfI32Eq && op <= IOp::I64RotrImm) return 4;
       if (op >= IOp::I32LoadAI && op <= IOp::I32Store8AI) return 5;
       return -1;
   }

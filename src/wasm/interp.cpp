@@ -450,6 +450,8 @@ L_base:
   BINIMM(I32ShlImm, std::uint32_t, U32, PUT_U32, a << (b & 31))
   BINIMM(I32ShrSImm, std::int32_t, S32, PUT_U32, a >> (b & 31))
   BINIMM(I32ShrUImm, std::uint32_t, U32, PUT_U32, a >> (b & 31))
+  BINIMM(I32RotlImm, std::uint32_t, U32, PUT_U32, std::rotl(a, static_cast<int>(b & 31)))
+  BINIMM(I32RotrImm, std::uint32_t, U32, PUT_U32, std::rotr(a, static_cast<int>(b & 31)))
   BINIMM(I32EqImm, std::uint32_t, U32, PUT_U32, a == b)
   BINIMM(I32NeImm, std::uint32_t, U32, PUT_U32, a != b)
   BINIMM(I32LtSImm, std::int32_t, S32, PUT_U32, a < b)
@@ -467,6 +469,8 @@ L_base:
   BINIMM64(I64ShlImm, a << (b & 63))
   BINIMM64(I64ShrSImm, static_cast<std::uint64_t>(static_cast<std::int64_t>(a) >> (b & 63)))
   BINIMM64(I64ShrUImm, a >> (b & 63))
+  BINIMM64(I64RotlImm, std::rotl(a, static_cast<int>(b & 63)))
+  BINIMM64(I64RotrImm, std::rotr(a, static_cast<int>(b & 63)))
   OP(Trap) { TRAP(kUnreachable); }
   OP(Ret1) {
     fp[0] = SLOT(1);

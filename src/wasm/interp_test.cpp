@@ -69,6 +69,42 @@ TEST(WasmInterp, IntegerArithmeticEdges) {
   EXPECT_EQ((*unop(I64, I32, op(0xa7), Value::i64(0x100000005ll)))[0].i32(), 5);  // wrap
 }
 
+TEST(WasmInterp, ImmediateFormsMatchTheGeneralOnes) {
+  // x op const, translated to register-immediate instructions; counts mask the same way.
+  struct Case {
+    std::uint8_t type, opcode;
+    std::int64_t x, c, want;
+  };
+  const Case cases[] = {
+      {I32, 0x77, static_cast<std::int32_t>(0x80000001u), 33, 3},            // rotl by 33 = by 1
+      {I32, 0x78, 3, 1, static_cast<std::int32_t>(0x80000001u)},             // rotr
+      {I32, 0x74, 1, 35, 8},                                                 // shl masks
+      {I32, 0x75, -16, 2, -4},                                               // shr_s
+      {I32, 0x6b, 5, 7, -2},                                                 // sub → add -7
+      {I32, 0x48, -1, 0, 1},                                                 // lt_s
+      {I32, 0x49, -1, 0, 0},                                                 // lt_u
+      {I64, 0x89, static_cast<std::int64_t>(0x8000000000000001ull), 65, 3},  // i64 rotl by 65
+      {I64, 0x8a, 3, 1, static_cast<std::int64_t>(0x8000000000000001ull)},   // i64 rotr
+      {I64, 0x7c, 1, -2, -1},                                                // add, negative imm
+      {I64, 0x7c, 1, 0x100000000ll, 0x100000001ll},                          // add, imm too wide
+  };
+  for (const auto& c : cases) {
+    Bytes k = c.type == I32 ? i32c(static_cast<std::int32_t>(c.c)) : i64c(c.c);
+    Bytes code = cat({local_get(0), k, op(c.opcode)});
+    for (bool fuse : {true, false}) {
+      Runner run(
+          single({c.type}, {c.type == I32 && c.opcode >= 0x46 && c.opcode <= 0x4f ? I32 : c.type}, code),
+          EngineConfig{fuse});
+      Value x = c.type == I32 ? Value::i32(static_cast<std::int32_t>(c.x)) : Value::i64(c.x);
+      auto r = run({x});
+      ASSERT_TRUE(r) << r.error().message;
+      EXPECT_EQ((*r)[0].i64() & (c.type == I32 ? 0xffffffffll : -1ll),
+                c.want & (c.type == I32 ? 0xffffffffll : -1ll))
+          << "opcode 0x" << std::hex << int(c.opcode) << " fuse " << fuse;
+    }
+  }
+}
+
 TEST(WasmInterp, FloatNaNsAndSignedZeros) {
   const float nan = std::numeric_limits<float>::quiet_NaN();
   // Arithmetic on NaN yields a NaN; min/max propagate it.
