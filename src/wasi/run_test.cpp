@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <thread>
 
 #include "wasi/error.hpp"
@@ -326,6 +328,37 @@ TEST(ComponentEnv, OnlyPrefixedAndListedVariables) {
   EnvList got = component_env(host, {"WAVS_ENV_API_KEY", "HOME", "WAVS_ENV_MISSING", "WAVS_ENV_"});
   EXPECT_EQ(got, (EnvList{{"WAVS_ENV_API_KEY", "k"}}));
   EXPECT_TRUE(component_env(host, {}).empty());
+}
+
+}  // namespace
+}  // namespace wavs::wasi
+
+namespace wavs::wasi {
+namespace {
+
+// A guest blocked reading a host stdin that never delivers (wavs run on a terminal)
+// is still stopped by the wall-clock limit.
+TEST(Hostile, BlockedHostStdinStoppedByTimeLimit) {
+  int fds[2];
+  ASSERT_EQ(pipe(fds), 0);
+  Program p = load(R"((module
+    (import "wasi_snapshot_preview1" "fd_read" (func $fd_read (param i32 i32 i32 i32) (result i32)))
+    (memory (export "memory") 1)
+    (func (export "_start")
+      (i32.store (i32.const 0) (i32.const 64))
+      (i32.store (i32.const 4) (i32.const 64))
+      (drop (call $fd_read (i32.const 0) (i32.const 0) (i32.const 1) (i32.const 8))))))");
+  RunOptions o;
+  o.stdin_host_fd = fds[0];
+  o.limits.time = std::chrono::milliseconds(200);
+  auto t0 = std::chrono::steady_clock::now();
+  auto r = run(p, o);
+  auto took = std::chrono::steady_clock::now() - t0;
+  close(fds[0]);
+  close(fds[1]);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->stop, StopReason::kTimeLimit);
+  EXPECT_LT(took, std::chrono::seconds(2));
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -446,6 +447,20 @@ Errno fd_filestat_set_times(W& w, Mem&, Args a) {
   return futimens(host_fd_of(w, *f), ts) == 0 ? abi::kSuccess : host_err();
 }
 
+// Waits until a host stdin (a terminal, a pipe) has input, in slices, so a wall-clock
+// limit still stops a guest that blocks on it. False when the run was interrupted.
+bool wait_readable(W& w, int host) {
+  pollfd p{host, POLLIN, 0};
+  for (;;) {
+    int r = ::poll(&p, 1, 5);
+    if (r != 0) return true;  // readable, hung up or an error: read() will tell
+    if (w.interrupted()) {
+      w.pending = Trap{wasm::TrapKind::kInterrupted, wasm::to_string(wasm::TrapKind::kInterrupted), 0};
+      return false;
+    }
+  }
+}
+
 // Reads into guest iovecs from stdin or a file (at `offset` when given).
 Errno do_read(W& w, Mem& m, Args a, std::optional<std::uint64_t> offset, std::uint32_t nread_ptr) {
   Fd* f = w.fd(u32(a[0]));
@@ -469,6 +484,7 @@ Errno do_read(W& w, Mem& m, Args a, std::optional<std::uint64_t> offset, std::ui
     }
   } else {
     int host = f->kind == FdKind::kStdin ? w.config.stdin_host_fd : f->host;
+    if (f->kind == FdKind::kStdin && !offset && !wait_readable(w, host)) return abi::kIntr;
     std::uint64_t pos = offset.value_or(0);
     for (const auto& v : iovs) {
       if (v.len == 0) continue;
