@@ -90,11 +90,13 @@ struct Subscriber::Impl {
   bool heads;
   std::optional<LogFilter> logs;
 
-  net::io_context ioc;
+  // A fresh context per start(): stop() destroys it with every pending operation, so
+  // nothing from a previous run can fire in the next one.
+  std::unique_ptr<net::io_context> ioc;
   std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
   std::thread thread;
-  net::steady_timer deadline{ioc};  // connect + subscribe must finish in time
-  net::steady_timer retry{ioc};     // reconnect back-off
+  std::unique_ptr<net::steady_timer> deadline;  // connect + subscribe must finish in time
+  std::unique_ptr<net::steady_timer> retry;     // reconnect back-off
   std::shared_ptr<Connection> current;
   std::size_t endpoint = 0;
   int failures = 0;
@@ -105,7 +107,7 @@ struct Subscriber::Impl {
   bool is_current(const std::shared_ptr<Connection>& c) const { return c && c == current; }
 
   void connect() {
-    auto conn = std::make_shared<Connection>(ioc);
+    auto conn = std::make_shared<Connection>(*ioc);
     current = conn;
     if (config.ws_endpoints.empty()) {
       fail(conn, Error(ChainErrc::kNoEndpoint, "no WebSocket endpoint configured"));
@@ -118,8 +120,8 @@ struct Subscriber::Impl {
       fail(conn, url.error());
       return;
     }
-    deadline.expires_after(config.connect_timeout + config.request_timeout);
-    deadline.async_wait([this, conn](beast::error_code ec) {
+    deadline->expires_after(config.connect_timeout + config.request_timeout);
+    deadline->async_wait([this, conn](beast::error_code ec) {
       if (ec || !is_current(conn) || conn->confirmed) return;
       fail(conn,
            Error(ChainErrc::kTimeout,
@@ -173,7 +175,7 @@ struct Subscriber::Impl {
 
   void confirm(const std::shared_ptr<Connection>& conn) {
     conn->confirmed = true;
-    deadline.cancel();
+    deadline->cancel();
     failures = 0;
     is_connected = true;
     ++connection_count;
@@ -259,7 +261,7 @@ struct Subscriber::Impl {
   void fail(const std::shared_ptr<Connection>& conn, const Error& error) {
     if (!is_current(conn)) return;
     current.reset();
-    deadline.cancel();
+    deadline->cancel();
     beast::error_code ignored;
     conn->resolver.cancel();
     // anvil does not answer the close handshake, so the socket is simply closed.
@@ -271,8 +273,8 @@ struct Subscriber::Impl {
     ++endpoint;
     auto delay = config.reconnect_initial;
     for (int i = 1; i < failures && delay < config.reconnect_max; ++i) delay *= 2;
-    retry.expires_after(std::min(delay, config.reconnect_max));
-    retry.async_wait([this](beast::error_code ec) {
+    retry->expires_after(std::min(delay, config.reconnect_max));
+    retry->async_wait([this](beast::error_code ec) {
       if (!ec) connect();
     });
   }
@@ -286,15 +288,18 @@ Subscriber::~Subscriber() { stop(); }
 
 void Subscriber::start() {
   if (impl_->thread.joinable()) return;
-  impl_->ioc.restart();  // after a stop()
-  impl_->work.emplace(impl_->ioc.get_executor());
-  net::post(impl_->ioc, [impl = impl_.get()] { impl->connect(); });
+  impl_->ioc = std::make_unique<net::io_context>(1);
+  impl_->deadline = std::make_unique<net::steady_timer>(*impl_->ioc);
+  impl_->retry = std::make_unique<net::steady_timer>(*impl_->ioc);
+  impl_->failures = 0;
+  impl_->work.emplace(impl_->ioc->get_executor());
+  net::post(*impl_->ioc, [impl = impl_.get()] { impl->connect(); });
   impl_->thread = std::thread([impl = impl_.get()] {
     // Handlers do not throw by design; should a library call do so, log it and keep
     // the I/O thread alive rather than terminate the process.
     for (;;) {
       try {
-        impl->ioc.run();
+        impl->ioc->run();
         return;
       } catch (const std::exception& e) {
         spdlog::error("subscriber I/O thread: {}", e.what());
@@ -307,10 +312,13 @@ void Subscriber::stop() {
   if (!impl_->thread.joinable()) return;
   // Stopping the context abandons pending operations at once; their handlers (holding
   // the connection) are destroyed with the context, and no user handler runs after this.
-  impl_->ioc.stop();
+  impl_->ioc->stop();
   impl_->thread.join();
   impl_->work.reset();
   impl_->current.reset();
+  impl_->deadline.reset();
+  impl_->retry.reset();
+  impl_->ioc.reset();
   impl_->is_connected = false;
 }
 
