@@ -832,6 +832,23 @@ static inline int wavs_abi_dec_bytes(const uint8_t* data, size_t len, size_t i, 
     return 0;
 }
 
+/* The event of the project's example trigger contract (and upstream's examples):
+ * `NewTrigger(bytes triggerInfo)` with triggerInfo = abi.encode(TriggerInfo{uint64
+ * triggerId; address creator; bytes data}). Decodes a log's data; *data points into it. */
+static inline int wavs_decode_new_trigger(const uint8_t* log_data, size_t len, uint64_t* trigger_id,
+                                          uint8_t creator[20], const uint8_t** data, size_t* data_len) {
+    const uint8_t* info;
+    size_t info_len;
+    uint64_t off;
+    if (wavs_abi_dec_bytes(log_data, len, 0, &info, &info_len)) return WAVS_E_PARSE;
+    if (wavs_abi_dec_u64(info, info_len, 0, &off) || off > info_len) return WAVS_E_PARSE;
+    const uint8_t* tuple = info + off;
+    size_t tuple_len = info_len - (size_t)off;
+    if (wavs_abi_dec_u64(tuple, tuple_len, 0, trigger_id) || wavs_abi_dec_address(tuple, tuple_len, 1, creator))
+        return WAVS_E_PARSE;
+    return wavs_abi_dec_bytes(tuple, tuple_len, 2, data, data_len) ? WAVS_E_PARSE : 0;
+}
+
 /* ---- 6. the natural API ------------------------------------------------------------ */
 
 /* One response without ordering or salt. */

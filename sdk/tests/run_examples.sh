@@ -30,6 +30,12 @@ expect echo-rust/evm_log '"payload":"0x00000000000000000000000000000000000000000
 expect square-c '"payload":"0x0000000000000000000000000000000000000000000000000000000000000031"' -- --raw $seven "$build/square-c.wasm"
 expect square-c/u64max '"payload":"0x00000000000000000000000000000000fffffffffffffffe0000000000000001"' -- \
   --raw 0x000000000000000000000000000000000000000000000000ffffffffffffffff "$build/square-c.wasm"
+expect square-c/new_trigger '"payload":"0x0000000000000000000000000000000000000000000000000000000000000031"' -- \
+  --input "$here/triggers/new_trigger.json" "$build/square-c.wasm"
+expect square-rust/new_trigger '"payload":"0x0000000000000000000000000000000000000000000000000000000000000031"' -- \
+  --input "$here/triggers/new_trigger.json" "$build/square-rust.wasm"
+expect square-rust/u64max '"payload":"0x00000000000000000000000000000000fffffffffffffffe0000000000000001"' -- \
+  --raw 0x000000000000000000000000000000000000000000000000ffffffffffffffff "$build/square-rust.wasm"
 expect square-c/bad-input '"error":"exit 1"' -- --raw 0x01 "$build/square-c.wasm"
 expect kv-counter-c/1 '"payload":"0x0000000000000000000000000000000000000000000000000000000000000001"' -- \
   --kv "$tmp/kv.json" --raw 0x "$build/kv-counter-c.wasm"

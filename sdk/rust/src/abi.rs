@@ -228,6 +228,16 @@ pub fn decode_string(data: &[u8], i: usize) -> Result<String, DecodeError> {
     String::from_utf8(decode_bytes(data, i)?).map_err(|_| DecodeError)
 }
 
+/// The example trigger contract's event `NewTrigger(bytes triggerInfo)` with
+/// triggerInfo = abi.encode(TriggerInfo{uint64 triggerId; address creator; bytes data}):
+/// decodes a log's data into (trigger_id, creator, data).
+pub fn decode_new_trigger(log_data: &[u8]) -> Result<(u64, [u8; 20], Vec<u8>), DecodeError> {
+    let info = decode_bytes(log_data, 0)?;
+    let off = decode_u64(&info, 0)? as usize;
+    let tuple = info.get(off..).ok_or(DecodeError)?;
+    Ok((decode_u64(tuple, 0)?, decode_address(tuple, 1)?, decode_bytes(tuple, 2)?))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -244,6 +254,18 @@ mod tests {
         assert_eq!(decode_string(&e, 1).unwrap(), "hi");
         assert_eq!(decode_u64(&e, 0).unwrap(), 7);
         assert!(decode_bytes(&e[..97], 1).is_err());
+    }
+
+    #[test]
+    fn new_trigger() {
+        // NewTrigger(abi.encode(TriggerInfo(1, 0xf39f…2266, abi.encode(uint64(7))))), from cast abi-encode
+        let t = crate::json::Value::parse(include_str!("../../tests/triggers/new_trigger.json")).unwrap();
+        let data = t.path("data.evm_contract_event.log.data").as_hex().unwrap();
+        let (id, creator, inner) = decode_new_trigger(&data).unwrap();
+        assert_eq!(id, 1);
+        assert_eq!(creator[0], 0xf3);
+        assert_eq!(decode_u64(&inner, 0).unwrap(), 7);
+        assert!(decode_new_trigger(&data[..64]).is_err());
     }
 
     #[test]
