@@ -2,7 +2,9 @@
  * (dotted, e.g. "bitcoin.usd"; default: the whole body) and responds with
  * abi.encode(string value). The workflow must allow the URL's host in
  * permissions.allowed_http_hosts. Every operator must see the same value for the
- * aggregator to reach quorum: point it at data that is stable for a trigger. */
+ * aggregator to reach quorum: point it at data that is stable for a trigger.
+ * If the node sets WAVS_ENV_API_KEY and the workflow lists it in env_keys, it is sent
+ * as the `x-api-key` header (secrets go in env_keys, never in config). */
 #include "wavs.h"
 
 int main(void) {
@@ -19,7 +21,14 @@ int main(void) {
     wavs_http_request q;
     memset(&q, 0, sizeof q);
     q.url = url;
-    q.headers = "Accept: application/json\r\n";
+    char headers[512] = "Accept: application/json\r\n";
+    const char* key = getenv("WAVS_ENV_API_KEY");
+    if (key && strlen(key) < 400 && !strpbrk(key, "\r\n")) {
+        strcat(headers, "x-api-key: ");
+        strcat(headers, key);
+        strcat(headers, "\r\n");
+    }
+    q.headers = headers;
     q.timeout_ms = 5000;
     wavs_http_response r;
     int64_t rc = wavs_http_send(&q, &r);
