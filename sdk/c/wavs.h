@@ -160,9 +160,10 @@ static inline char* wavs_last_error(char* buf, size_t cap) {
     if (cap == 0) return buf;
     int64_t n = wavs_v1_last_error(buf, (int32_t)(cap - 1));
     if (n < 0) n = 0;
-    if ((size_t)n > cap - 1) { /* too long: take the kept copy, cut */
+    if ((size_t)n > cap - 1) { /* too long: ask again with room for all of it, then cut */
         uint8_t* big = (uint8_t*)malloc((size_t)n);
-        if (big && wavs_v1_result_take(big, (int32_t)n) == n) memcpy(buf, big, cap - 1);
+        if (big && wavs_v1_last_error(big, (int32_t)n) == n) memcpy(buf, big, cap - 1);
+        else buf[0] = 0;
         free(big);
         n = (int64_t)(cap - 1);
     }

@@ -36,6 +36,13 @@ int main(void) {
     CHECK(wavs_config_var("missing", &v) == WAVS_E_NOT_FOUND && v == NULL);
     char msg[128];
     CHECK(strlen(wavs_last_error(msg, sizeof msg)) > 0);
+    char tiny[4];
+    CHECK(strlen(wavs_last_error(tiny, sizeof tiny)) == 3); /* asked again with room, then cut */
+    /* last_error leaves the pending result alone */
+    char small[8];
+    CHECK(wavs_v1_config_var("big", 3, small, sizeof small) == 3000);
+    CHECK(wavs_v1_last_error(small, 0) > 0);
+    CHECK(wavs_v1_result_take(NULL, 0) == 3000);
     /* size query with cap 0, then result_take */
     int64_t n = wavs_v1_config_var("greeting", 8, NULL, 0);
     CHECK(n == 5);

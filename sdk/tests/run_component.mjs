@@ -323,7 +323,6 @@ const host = {
     const out = range(op, oc);
     if (!out) return BigInt(E.FAULT);
     if (lastError.length <= (oc >>> 0)) lastError.copy(out);
-    else pending = lastError;
     return BigInt(lastError.length);
   },
 };

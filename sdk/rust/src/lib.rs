@@ -148,8 +148,9 @@ pub fn last_error() -> String {
     }
     let n = n as usize;
     if n > buf.len() {
+        // Too long for the first buffer: the message stays, so ask again (nothing pending).
         buf.resize(n, 0);
-        if unsafe { raw::result_take(buf.as_mut_ptr(), len(n)) } < 0 {
+        if unsafe { raw::last_error(buf.as_mut_ptr(), len(n)) } != n as i64 {
             return String::new();
         }
     }
