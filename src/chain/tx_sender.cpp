@@ -203,9 +203,16 @@ struct TxSender::Impl {
         SendFailure kind = classify_send_error(sent.error());
         last = sent.error();
         if (kind == SendFailure::kNonceTooLow) {
-          // Used elsewhere: not ours to give back.
-          if (auto s = nonces.resync(); !s) return s.error();
-          continue;
+          // The nonce may have been used by this very transaction: an earlier attempt
+          // of the same request can reach the node after the client gave up on it.
+          // Sending again with a new nonce would then land the request twice.
+          auto ours = rpc.request("eth_getTransactionByHash", Json::array({signed_tx.hash.hex()}));
+          if (!ours || ours->is_null()) {
+            // Used elsewhere: not ours to give back.
+            if (auto s = nonces.resync(); !s) return s.error();
+            continue;
+          }
+          kind = SendFailure::kAlreadyKnown;
         }
         if (kind == SendFailure::kUnderpriced) {
           nonces.release(*nonce);
