@@ -52,9 +52,16 @@ expect chain-read-c '"payload":"0x0000000000000000000000000000000000000000000000
   --chain evm:31337=http://127.0.0.1:1 --config contract=0x5fbdb2315678afecb367f032d93f642f64180aa3 \
   --rpc 'eth_call="0x00000000000000000000000000000000000000000000000000000000000003e8"' \
   --input "$here/triggers/evm_contract_event.json" "$build/chain-read-c.wasm"
-if [ -f "$build/all_imports.wasm" ]; then
-  expect all_imports '"error":null' -- --kv "$tmp/kv3.json" --config greeting=hello --config big="$(head -c 3000 /dev/zero | tr '\0' x)" \
-    --chain evm:31337=http://127.0.0.1:1 --rpc 'eth_blockNumber="0x2a"' --allow-http api.example.com \
-    --http 'https://api.example.com/x=201:created' --input "$here/triggers/evm_contract_event.json" "$build/all_imports.wasm"
+if [ -f "$build/echo-as.wasm" ]; then
+  expect echo-as '"payload":"0xdeadbeef"' -- --raw 0xdeadbeef "$build/echo-as.wasm"
+  expect echo-as/cron '"responses":[]' -- --input "$here/triggers/cron.json" "$build/echo-as.wasm"
 fi
+big=$(head -c 3000 /dev/zero | tr '\0' x)
+for t in all_imports all_as; do
+  [ -f "$build/$t.wasm" ] || continue
+  rm -f "$tmp/kv3.json"
+  expect $t '"error":null' -- --kv "$tmp/kv3.json" --config greeting=hello --config big="$big" \
+    --chain evm:31337=http://127.0.0.1:1 --rpc 'eth_blockNumber="0x2a"' --allow-http api.example.com \
+    --http 'https://api.example.com/x=201:created' --input "$here/triggers/evm_contract_event.json" "$build/$t.wasm"
+done
 [ $fails -eq 0 ] && echo "all passed" || { echo "$fails failed"; exit 1; }
