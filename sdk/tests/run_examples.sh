@@ -57,7 +57,7 @@ if [ -f "$build/echo-as.wasm" ]; then
   expect echo-as/cron '"responses":[]' -- --input "$here/triggers/cron.json" "$build/echo-as.wasm"
 fi
 big=$(head -c 3000 /dev/zero | tr '\0' x)
-for t in all_imports all_imports_cxx all_as; do
+for t in all_imports all_imports_cxx all_rust all_as; do
   [ -f "$build/$t.wasm" ] || continue
   rm -f "$tmp/kv3.json"
   expect $t '"error":null' -- --kv "$tmp/kv3.json" --config greeting=hello --config big="$big" \
