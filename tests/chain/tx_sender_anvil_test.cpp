@@ -41,6 +41,10 @@ class TxAnvil : public ::testing::Test {
     TxSenderConfig c;
     c.poll_interval = milliseconds(20);
     c.receipt_timeout = milliseconds(30'000);
+    // Under load anvil's automine was seen to leave transactions whose lower nonce
+    // arrived late unmined until the next submission; the replacement is that
+    // submission, so tests do not wait long for it.
+    c.bump_after = milliseconds(2'000);
     return c;
   }
   std::uint64_t nonce_of(const Address& a) { return *rpc_->transaction_count(a, BlockRef::latest()); }
@@ -93,10 +97,19 @@ TEST_F(TxAnvil, EightThreadsTwoHundredTransactionsNoGapNoStuck) {
   EXPECT_EQ(*nonces.rbegin(), first_nonce + 199);  // 200 distinct in a 200-wide range: no gap
   EXPECT_EQ(serials.size(), 200u);
   EXPECT_EQ(nonce_of(sender.address()), first_nonce + 200);
-  auto pool = rpc_->request("txpool_status", Json::array());
+  // Nothing mineable is left behind. The pool may still list a replacement whose nonce
+  // was mined just before it arrived; such an entry can never be mined.
+  auto pool = rpc_->request("txpool_inspect", Json::array());
   ASSERT_TRUE(pool) << pool.error().message();
-  EXPECT_EQ(*parse_quantity((*pool)["pending"]), 0u);
-  EXPECT_EQ(*parse_quantity((*pool)["queued"]), 0u);
+  for (const char* section : {"pending", "queued"}) {
+    if (!(*pool).contains(section)) continue;
+    for (const auto& [account, by_nonce] : (*pool)[section].items()) {
+      for (const auto& [nonce, summary] : by_nonce.items()) {
+        EXPECT_LT(std::stoull(nonce), first_nonce + 200)
+            << section << " " << account << " " << summary.dump();
+      }
+    }
+  }
 }
 
 TEST_F(TxAnvil, CustomErrorRevertIsDecodedWithNameAndArguments) {
