@@ -3,7 +3,10 @@
 namespace wavs {
 
 std::string Error::message() const {
-  std::string kind = code_ ? code_.message() : std::string("error");
+  // Only a default-constructed Error has no kind; a module enum may use the value 0, so
+  // the truthiness of the error_code must not decide this.
+  bool unset = code_.value() == 0 && code_.category() == std::system_category();
+  std::string kind = unset ? std::string("error") : code_.message();
   if (detail_.empty()) return kind;
   return kind + ": " + detail_;
 }

@@ -42,6 +42,14 @@ TEST(Result, VoidStatus) {
   EXPECT_FALSE(bad);
 }
 
+// Regression: an enum value of 0 made the error_code falsy, and the message lost its kind.
+TEST(Error, ZeroValuedEnumStillHasKind) {
+  static_assert(static_cast<int>(CommonErrc::kHexOddLength) == 0);
+  Error e(CommonErrc::kHexOddLength, "3 digits");
+  EXPECT_EQ(e.message(), "odd number of hex digits: 3 digits");
+  EXPECT_EQ(Error().message(), "error");
+}
+
 TEST(TableErrorCategory, OutOfTableValueStillHasMessage) {
   std::error_code ec(99, CommonErrc_category());
   EXPECT_EQ(ec.message(), "common error 99");
