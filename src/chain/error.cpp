@@ -4,7 +4,6 @@
 
 // clang-format off
 WAVS_ERROR_TABLE(wavs::chain, ChainErrc, "chain",
-                 "no error",
                  "endpoint unreachable or connection broken",
                  "timed out",
                  "unexpected HTTP status",

@@ -11,7 +11,6 @@
 #include "common/error.hpp"
 
 WAVS_ERROR_ENUM(wavs::chain, ChainErrc,
-                kNone,             // never used: a zero std::error_code means "no error"
                 kTransport,        // the endpoint could not be reached or the connection broke
                 kTimeout,          // no answer within the deadline
                 kHttpStatus,       // an HTTP status other than 200 without a JSON-RPC answer

@@ -40,8 +40,8 @@ TEST(ChainError, OtherErrorsHaveNoRpcInfo) {
   EXPECT_FALSE(rpc_error_info(Error(ChainErrc::kRpc, "no code here")));
 }
 
-// Regression: kTransport was enumerator 0, and a zero error_code reads as "no error",
-// so its messages came out as the generic "error: …".
+// Regression: kTransport is enumerator 0, and a zero error_code reads as "no error",
+// so its messages came out as the generic "error: …" (WAVS_ERROR_ENUM now offsets by one).
 TEST(ChainError, FirstRealCodeIsNotZero) {
   Error e(ChainErrc::kTransport, "x");
   EXPECT_TRUE(static_cast<bool>(e.code()));

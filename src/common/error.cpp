@@ -3,10 +3,7 @@
 namespace wavs {
 
 std::string Error::message() const {
-  // Only a default-constructed Error has no kind; a module enum may use the value 0, so
-  // the truthiness of the error_code must not decide this.
-  bool unset = code_.value() == 0 && code_.category() == std::system_category();
-  std::string kind = unset ? std::string("error") : code_.message();
+  std::string kind = code_ ? code_.message() : std::string("error");
   if (detail_.empty()) return kind;
   return kind + ": " + detail_;
 }
@@ -18,7 +15,7 @@ Error Error::with_context(std::string_view context) const {
 }
 
 std::string TableErrorCategory::message(int value) const {
-  if (value >= 0 && value < count_) return messages_[value];
+  if (value >= 1 && value <= count_) return messages_[value - 1];
   return std::string(name_) + " error " + std::to_string(value);
 }
 

@@ -54,7 +54,8 @@ class [[nodiscard]] Result : public tl::expected<T, Error> {
 
 using Status = Result<void>;
 
-// An error_category whose messages come from a static table indexed by the enum value.
+// An error_category whose messages come from a static table: value v (>= 1) is
+// messages[v - 1], matching make_error_code's enumerator + 1.
 class TableErrorCategory final : public std::error_category {
  public:
   constexpr TableErrorCategory(const char* name, const char* const* messages, int count)
@@ -71,14 +72,16 @@ class TableErrorCategory final : public std::error_category {
 }  // namespace wavs
 
 // Declares a module's error enum, its category and make_error_code in namespace `ns`.
-// Define the table in the module's .cpp with WAVS_ERROR_TABLE.
+// Define the table in the module's .cpp with WAVS_ERROR_TABLE. Enumerators start at 0
+// and need no sentinel: the error_code value is the enumerator + 1, because a zero
+// error_code means "no error" to the standard library.
 //   WAVS_ERROR_ENUM(wavs::common, CommonErrc, kBadHex, kOddLength)
 #define WAVS_ERROR_ENUM(ns, Enum, ...)                                                \
   namespace ns {                                                                      \
   enum class Enum : int { __VA_ARGS__ };                                              \
   const std::error_category& Enum##_category() noexcept;                              \
   inline std::error_code make_error_code(Enum e) noexcept {                           \
-    return {static_cast<int>(e), Enum##_category()};                                  \
+    return {static_cast<int>(e) + 1, Enum##_category()};                              \
   }                                                                                   \
   }                                                                                   \
   template <>                                                                         \

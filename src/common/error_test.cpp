@@ -42,16 +42,20 @@ TEST(Result, VoidStatus) {
   EXPECT_FALSE(bad);
 }
 
-// Regression: an enum value of 0 made the error_code falsy, and the message lost its kind.
-TEST(Error, ZeroValuedEnumStillHasKind) {
+// Regression: an enumerator of 0 made the error_code falsy ("no error"), and the
+// message lost its kind.
+TEST(Error, ZeroValuedEnumIsStillAnError) {
   static_assert(static_cast<int>(CommonErrc::kHexOddLength) == 0);
   Error e(CommonErrc::kHexOddLength, "3 digits");
+  EXPECT_TRUE(static_cast<bool>(e.code()));
   EXPECT_EQ(e.message(), "odd number of hex digits: 3 digits");
+  EXPECT_EQ(Error(CommonErrc::kIo).message(), "i/o error");
   EXPECT_EQ(Error().message(), "error");
 }
 
 TEST(TableErrorCategory, OutOfTableValueStillHasMessage) {
   std::error_code ec(99, CommonErrc_category());
+  EXPECT_EQ(std::error_code(1, CommonErrc_category()).message(), "odd number of hex digits");
   EXPECT_EQ(ec.message(), "common error 99");
 }
 

@@ -12,7 +12,7 @@
 
 // Values start at 1: a std::error_code of value 0 reads as "no error".
 WAVS_ERROR_ENUM(wavs::wasm, WasmErrc,
-                kMalformed = 1,   // the binary does not decode (spec: assert_malformed)
+                kMalformed,       // the binary does not decode (spec: assert_malformed)
                 kInvalid,         // the module does not type-check (spec: assert_invalid)
                 kUnlinkable,      // an import is missing or has the wrong type
                 kUninstantiable,  // instantiation trapped (segment out of bounds, start trap)
