@@ -128,5 +128,13 @@ TEST(WasmDecoder, OpcodeTableNamesInstructions) {
   EXPECT_EQ(opcode_info(0x06), nullptr);
 }
 
+// Regression: WasmErrc started at 1 while the message table is indexed from the first
+// enumerator, so every wasm error was reported with the next kind's text.
+TEST(WasmErrors, KindsMatchTheirMessages) {
+  EXPECT_EQ(Error(WasmErrc::kMalformed).message(), "malformed module");
+  EXPECT_EQ(Error(WasmErrc::kInvalid).message(), "invalid module");
+  EXPECT_EQ(Error(WasmErrc::kLimit).message(), "limit exceeded");
+}
+
 }  // namespace
 }  // namespace wavs::wasm
