@@ -461,6 +461,30 @@ bool wait_readable(W& w, int host) {
   }
 }
 
+// Moves bytes between guest iovecs and a host fd with `io` (read/pread or write/pwrite),
+// at `offset` when given. Stops at the first short transfer; an error after some bytes
+// moved reports the partial count, as readv/writev do.
+template <class Io>
+Errno transfer_iovs(Mem& m, const std::vector<Iovec>& iovs, std::optional<std::uint64_t> offset,
+                    std::uint64_t& total, Io io) {
+  std::uint64_t pos = offset.value_or(0);
+  for (const auto& v : iovs) {
+    if (v.len == 0) continue;
+    ssize_t n;
+    do {
+      n = io(m.at(v.ptr), v.len, offset ? std::optional<off_t>(static_cast<off_t>(pos)) : std::nullopt);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0) {
+      if (total) break;
+      return host_err();
+    }
+    total += static_cast<std::uint64_t>(n);
+    pos += static_cast<std::uint64_t>(n);
+    if (static_cast<std::uint32_t>(n) < v.len) break;
+  }
+  return abi::kSuccess;
+}
+
 // Reads into guest iovecs from stdin or a file (at `offset` when given).
 Errno do_read(W& w, Mem& m, Args a, std::optional<std::uint64_t> offset, std::uint32_t nread_ptr) {
   Fd* f = w.fd(u32(a[0]));
@@ -485,20 +509,11 @@ Errno do_read(W& w, Mem& m, Args a, std::optional<std::uint64_t> offset, std::ui
   } else {
     int host = f->kind == FdKind::kStdin ? w.config.stdin_host_fd : f->host;
     if (f->kind == FdKind::kStdin && !offset && !wait_readable(w, host)) return abi::kIntr;
-    std::uint64_t pos = offset.value_or(0);
-    for (const auto& v : iovs) {
-      if (v.len == 0) continue;
-      ssize_t n;
-      do {
-        n = offset ? pread(host, m.at(v.ptr), v.len, static_cast<off_t>(pos)) : read(host, m.at(v.ptr), v.len);
-      } while (n < 0 && errno == EINTR);
-      if (n < 0) {
-        if (total) break;
-        return host_err();
-      }
-      total += static_cast<std::uint64_t>(n);
-      pos += static_cast<std::uint64_t>(n);
-      if (static_cast<std::uint32_t>(n) < v.len) break;
+    if (Errno e = transfer_iovs(m, iovs, offset, total, [host](void* p, std::size_t len, std::optional<off_t> at) {
+          return at ? pread(host, p, len, *at) : read(host, p, len);
+        });
+        e != abi::kSuccess) {
+      return e;
     }
   }
   (void)m.put<std::uint32_t>(nread_ptr, static_cast<std::uint32_t>(total));
@@ -523,20 +538,12 @@ Errno do_write(W& w, Mem& m, Args a, std::optional<std::uint64_t> offset, std::u
       total += v.len;
     }
   } else {
-    std::uint64_t pos = offset.value_or(0);
-    for (const auto& v : iovs) {
-      if (v.len == 0) continue;
-      ssize_t n;
-      do {
-        n = offset ? pwrite(f->host, m.at(v.ptr), v.len, static_cast<off_t>(pos)) : write(f->host, m.at(v.ptr), v.len);
-      } while (n < 0 && errno == EINTR);
-      if (n < 0) {
-        if (total) break;
-        return host_err();
-      }
-      total += static_cast<std::uint64_t>(n);
-      pos += static_cast<std::uint64_t>(n);
-      if (static_cast<std::uint32_t>(n) < v.len) break;
+    int host = f->host;
+    if (Errno e = transfer_iovs(m, iovs, offset, total, [host](void* p, std::size_t len, std::optional<off_t> at) {
+          return at ? pwrite(host, p, len, *at) : write(host, p, len);
+        });
+        e != abi::kSuccess) {
+      return e;
     }
   }
   (void)m.put<std::uint32_t>(nwritten_ptr, static_cast<std::uint32_t>(total));
