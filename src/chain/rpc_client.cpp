@@ -60,6 +60,10 @@ void RpcClient::stop() {
 }
 
 Result<Json> RpcClient::request(std::string_view method, Json params) {
+  return request(method, std::move(params), Clock::now() + config_.call_deadline);
+}
+
+Result<Json> RpcClient::request(std::string_view method, Json params, std::chrono::steady_clock::time_point until) {
   if (impl_->endpoints.empty()) {
     return Error(ChainErrc::kNoEndpoint, std::string(method) + ": no HTTP endpoint configured");
   }
@@ -68,7 +72,7 @@ Result<Json> RpcClient::request(std::string_view method, Json params) {
                    {"method", std::string(method)},
                    {"params", std::move(params)}};
   const std::string body = envelope.dump();
-  const auto deadline = Clock::now() + config_.call_deadline;
+  const auto deadline = std::min(until, Clock::now() + config_.call_deadline);
   std::optional<Error> last;
   for (int attempt = 0; attempt < std::max(1, config_.max_attempts); ++attempt) {
     // Choose the endpoint that becomes usable first; ties go to the preferred one.
@@ -120,8 +124,7 @@ Result<Json> RpcClient::request(std::string_view method, Json params) {
     spdlog::debug("rpc {} via {} failed (attempt {}): {}", method, ep.shown, attempt + 1, last->message());
   }
   if (!last) {
-    return Error(ChainErrc::kTimeout, std::string(method) + ": deadline of " +
-                                          std::to_string(config_.call_deadline.count()) + " ms passed");
+    return Error(ChainErrc::kTimeout, std::string(method) + ": deadline passed");
   }
   return Error(last->code(), std::string(method) + ": " + last->detail());
 }

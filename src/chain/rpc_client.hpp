@@ -42,6 +42,9 @@ class RpcClient {
 
   // Any method; returns the "result" member.
   [[nodiscard]] Result<Json> request(std::string_view method, Json params);
+  // The same, ending no later than `deadline` (the tighter of it and call_deadline).
+  [[nodiscard]] Result<Json> request(std::string_view method, Json params,
+                                     std::chrono::steady_clock::time_point deadline);
 
   [[nodiscard]] Result<std::uint64_t> chain_id();
   [[nodiscard]] Result<std::uint64_t> block_number();

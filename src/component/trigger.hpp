@@ -1,0 +1,84 @@
+#pragma once
+// The TriggerAction a component reads on stdin (docs/component-abi.md, "Input"), its
+// canonical binary encoding, and event ids.
+//
+//   auto action = component::parse_trigger_action(json_text);   // strict; errors name the field
+//   std::string stdin_doc = component::to_json(*action);         // what the guest reads
+//   auto id = component::event_id(action->service_id, action->workflow_id, action->data);
+//
+// Bytes are 0x-prefixed lowercase hex and every integer of the data is a decimal string
+// on output; on input, hex may be any case and integers may also be JSON numbers (up to
+// 2^53) or 0x-hex strings, so hand-written documents are accepted.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "chain/types.hpp"
+#include "common/bytes.hpp"
+#include "common/error.hpp"
+#include "component/error.hpp"
+
+namespace wavs::component {
+
+using EventId = FixedBytes<20>;
+
+struct EvmContractEvent {
+  std::string chain;  // chain key, "evm:31337"
+  chain::Log log;     // `removed` is not part of the document
+  bool operator==(const EvmContractEvent&) const = default;
+};
+struct BlockInterval {
+  std::string chain;
+  std::uint64_t block_height = 0;
+  bool operator==(const BlockInterval&) const = default;
+};
+struct Cron {
+  std::uint64_t trigger_time = 0;  // nanoseconds since the Unix epoch, UTC
+  bool operator==(const Cron&) const = default;
+};
+struct Raw {
+  Bytes data;
+  bool operator==(const Raw&) const = default;
+};
+
+using TriggerData = std::variant<EvmContractEvent, BlockInterval, Cron, Raw>;
+
+// "evm_contract_event", "block_interval", "cron", "raw".
+[[nodiscard]] std::string_view variant_name(const TriggerData& data);
+
+struct TriggerAction {
+  Hash256 service_id;
+  std::string workflow_id = "default";
+  // The workflow's trigger exactly as in the manifest, as JSON text ("\"manual\"" when
+  // there is none).
+  std::string trigger_json = "\"manual\"";
+  TriggerData data = Raw{};
+};
+
+// A workflow id is upstream's WorkflowId: [a-z0-9_-]{3,36} (kInvalid otherwise).
+[[nodiscard]] Status check_workflow_id(std::string_view workflow_id);
+
+// Parses the trigger data alone (`{"raw": "0x07"}`, `{"cron": {...}}`, ...).
+// kBadTrigger naming the field on failure ("data.evm_contract_event.log.topics[2]: ...").
+[[nodiscard]] Result<TriggerData> parse_trigger_data(std::string_view json);
+// Parses a whole TriggerAction document ({"config": {...}, "data": {...}}).
+[[nodiscard]] Result<TriggerAction> parse_trigger_action(std::string_view json);
+
+// The documents in their canonical output form (compact, keys in the documented order).
+[[nodiscard]] std::string to_json(const TriggerData& data);
+[[nodiscard]] std::string to_json(const TriggerAction& action);
+
+// The canonical binary encoding of the data (the "Canonical trigger-data encoding" table).
+[[nodiscard]] Bytes canonical_encoding(const TriggerData& data);
+
+// Event ids (docs/component-abi.md "Event id derivation"). The workflow id must pass
+// check_workflow_id, a salt must be 1–64 bytes (kInvalid otherwise).
+[[nodiscard]] Result<EventId> event_id(const Hash256& service_id, std::string_view workflow_id,
+                                       const TriggerData& data);
+[[nodiscard]] Result<EventId> event_id_salted(const Hash256& service_id, std::string_view workflow_id,
+                                              ByteView salt);
+
+}  // namespace wavs::component
