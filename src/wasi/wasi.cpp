@@ -1094,6 +1094,8 @@ void WasiContext::link_active(wasm::Linker& linker) {
 WasiContext::Scope::Scope(WasiContext& ctx) : previous_(t_active) { t_active = ctx.impl_.get(); }
 WasiContext::Scope::~Scope() { t_active = previous_; }
 
+OutputSink* WasiContext::active_stderr() { return t_active ? &t_active->err : nullptr; }
+
 std::span<const FunctionInfo> preview1_functions() {
   static const std::vector<FunctionInfo> kInfos = [] {
     std::vector<FunctionInfo> v;

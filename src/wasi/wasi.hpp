@@ -110,6 +110,9 @@ class WasiContext {
 
   [[nodiscard]] OutputSink& stdout_sink();
   [[nodiscard]] OutputSink& stderr_sink();
+  // The stderr of the calling thread's active context (nullptr when none), so other
+  // host modules (the component ABI's log) can append to the same captured stream.
+  [[nodiscard]] static OutputSink* active_stderr();
 
  private:
   explicit WasiContext(std::unique_ptr<Impl> impl);
