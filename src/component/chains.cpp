@@ -1,21 +1,209 @@
 #include "component/chains.hpp"
 
+#include <algorithm>
+#include <array>
+
+#include <nlohmann/json.hpp>
+
+#include "chain/error.hpp"
+#include "chain/http.hpp"
 #include "chain/rpc_client.hpp"
 
 namespace wavs::component {
-struct Chains::Entry {};
-bool rpc_method_allowed(std::string_view) { return false; }
-Result<ChainInfo> parse_chain_key(std::string_view) { return Error(ComponentErrc::kBadContext); }
+namespace {
+
+using Json = nlohmann::json;
+
+// Read-only methods only: a component must never be able to send a transaction or
+// touch the node's accounts through the operator's endpoint.
+constexpr std::array<std::string_view, 18> kAllowedMethods = {
+    "eth_call",           "eth_chainId",          "eth_blockNumber",
+    "eth_getBalance",     "eth_getCode",          "eth_getStorageAt",
+    "eth_getTransactionCount", "eth_getBlockByNumber", "eth_getBlockByHash",
+    "eth_getTransactionByHash", "eth_getTransactionReceipt", "eth_getLogs",
+    "eth_estimateGas",    "eth_gasPrice",         "eth_maxPriorityFeePerGas",
+    "eth_feeHistory",     "eth_getProof",         "net_version"};
+
+bool valid_namespace(std::string_view ns) {
+  return !ns.empty() && ns.size() <= 32 && std::all_of(ns.begin(), ns.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+  });
+}
+
+bool is_decimal(std::string_view s) {
+  return !s.empty() && s.size() <= 20 && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// Maps a chain-module failure onto the ABI's codes; the detail never holds the endpoint
+// URL (RpcClient already cuts it to scheme://host:port, and components do not even get that).
+Error map_chain_error(const Error& e, std::string_view key, std::string_view method) {
+  const std::string where = std::string(method) + " on " + std::string(key);
+  if (e.is(chain::ChainErrc::kRpc) || e.is(chain::ChainErrc::kReverted)) {
+    Json obj = Json::object();
+    if (auto info = chain::rpc_error_info(e)) {
+      obj["code"] = info->code;
+      obj["message"] = info->message;
+      if (info->data) obj["data"] = to_hex(*info->data, HexPrefix::kWith);
+    } else {
+      obj["code"] = 0;
+      obj["message"] = e.detail();
+    }
+    return Error(ComponentErrc::kRpc, obj.dump());
+  }
+  if (e.is(chain::ChainErrc::kTimeout)) return Error(ComponentErrc::kTimeout, where + ": timed out");
+  if (e.is(chain::ChainErrc::kStopped)) return Error(ComponentErrc::kUnavailable, where + ": node is stopping");
+  return Error(ComponentErrc::kNetwork, where + ": " + e.message());
+}
+
+// nlohmann's serializer recurses per nesting level; params come from a guest, so bound
+// the depth before parsing rather than trust the stack.
+bool nesting_within(std::string_view text, int max_depth) {
+  int depth = 0;
+  bool in_string = false, escaped = false;
+  for (char c : text) {
+    if (in_string) {
+      if (escaped) escaped = false;
+      else if (c == '\\') escaped = true;
+      else if (c == '"') in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > max_depth) return false;
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+struct Chains::Entry {
+  ChainInfo info;
+  std::unique_ptr<chain::RpcClient> client;
+};
+
+bool rpc_method_allowed(std::string_view method) {
+  return std::find(kAllowedMethods.begin(), kAllowedMethods.end(), method) != kAllowedMethods.end();
+}
+
+Result<ChainInfo> parse_chain_key(std::string_view key) {
+  const auto colon = key.find(':');
+  if (colon == std::string_view::npos) {
+    return Error(ComponentErrc::kBadContext, "chain key '" + std::string(key) + "' is not namespace:id");
+  }
+  ChainInfo info{std::string(key), std::string(key.substr(0, colon)), std::string(key.substr(colon + 1))};
+  if (!valid_namespace(info.name_space)) {
+    return Error(ComponentErrc::kBadContext,
+                 "chain key '" + std::string(key) + "': namespace must be 1-32 of [a-z0-9-]");
+  }
+  if (info.chain_id.empty() || info.chain_id.size() > 64) {
+    return Error(ComponentErrc::kBadContext, "chain key '" + std::string(key) + "': empty or overlong chain id");
+  }
+  if (info.name_space == "evm" && !is_decimal(info.chain_id)) {
+    return Error(ComponentErrc::kBadContext,
+                 "chain key '" + std::string(key) + "': an evm chain id is a decimal number");
+  }
+  return info;
+}
+
 Chains::Chains() = default;
 Chains::~Chains() = default;
 Chains::Chains(Chains&&) noexcept = default;
 Chains& Chains::operator=(Chains&&) noexcept = default;
-Status Chains::add(std::string_view, std::vector<std::string>) { return Error(ComponentErrc::kBadContext); }
-Result<Chains> Chains::from_config_json(std::string_view) { return Chains{}; }
-std::optional<ChainInfo> Chains::info(std::string_view) const { return std::nullopt; }
-Result<std::string> Chains::config_json(std::string_view) const { return Error(ComponentErrc::kNotFound); }
-Result<std::string> Chains::rpc(std::string_view, std::string_view, std::string_view,
-                                std::chrono::steady_clock::time_point, std::size_t) const {
-  return Error(ComponentErrc::kNotFound);
+
+Status Chains::add(std::string_view key, std::vector<std::string> http_endpoints) {
+  auto info = parse_chain_key(key);
+  if (!info) return info.error();
+  if (http_endpoints.empty()) {
+    return Error(ComponentErrc::kBadContext, "chain " + std::string(key) + ": no HTTP endpoint");
+  }
+  for (const auto& url : http_endpoints) {
+    if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0) {
+      return Error(ComponentErrc::kBadContext,
+                   "chain " + std::string(key) + ": endpoint " + chain::redact_url(url) + " is not http(s)");
+    }
+  }
+  chain::RpcConfig config;
+  config.http_endpoints = std::move(http_endpoints);
+  auto entry = std::make_unique<Entry>();
+  entry->info = std::move(*info);
+  entry->client = std::make_unique<chain::RpcClient>(std::move(config));
+  clients_[std::string(key)] = std::move(entry);
+  return {};
 }
+
+Result<Chains> Chains::from_config_json(std::string_view text) {
+  Chains chains;
+  if (text.empty()) return chains;
+  Json root = Json::parse(text, nullptr, false);
+  if (root.is_discarded() || !root.is_object()) {
+    return Error(ComponentErrc::kBadContext, "chains: expected a table of namespaces");
+  }
+  for (const auto& [ns, ids] : root.items()) {
+    if (!ids.is_object()) return Error(ComponentErrc::kBadContext, "chains." + ns + ": expected a table of chain ids");
+    for (const auto& [id, entry] : ids.items()) {
+      const std::string where = "chains." + ns + "." + id;
+      if (!entry.is_object()) return Error(ComponentErrc::kBadContext, where + ": expected a table");
+      std::vector<std::string> urls;
+      if (auto it = entry.find("http_endpoint"); it != entry.end()) {
+        if (!it->is_string()) return Error(ComponentErrc::kBadContext, where + ".http_endpoint: expected a string");
+        urls.push_back(it->get<std::string>());
+      }
+      if (auto it = entry.find("http_endpoints"); it != entry.end()) {
+        if (!it->is_array()) return Error(ComponentErrc::kBadContext, where + ".http_endpoints: expected a list");
+        for (const auto& u : *it) {
+          if (!u.is_string()) return Error(ComponentErrc::kBadContext, where + ".http_endpoints: expected strings");
+          urls.push_back(u.get<std::string>());
+        }
+      }
+      if (urls.empty()) continue;  // a WebSocket-only chain: nothing for chain_rpc
+      if (auto added = chains.add(ns + ":" + id, std::move(urls)); !added) {
+        return added.error().with_context(where);
+      }
+    }
+  }
+  return chains;
+}
+
+std::optional<ChainInfo> Chains::info(std::string_view key) const {
+  auto it = clients_.find(key);
+  if (it == clients_.end()) return std::nullopt;
+  return it->second->info;
+}
+
+Result<std::string> Chains::config_json(std::string_view key) const {
+  auto it = clients_.find(key);
+  if (it == clients_.end()) return Error(ComponentErrc::kNotFound, "no chain " + std::string(key) + " on this node");
+  Json out = Json::object();
+  out["chain"] = it->second->info.key;
+  out["namespace"] = it->second->info.name_space;
+  out["chain_id"] = it->second->info.chain_id;
+  return out.dump();
+}
+
+Result<std::string> Chains::rpc(std::string_view key, std::string_view method, std::string_view params_json,
+                                std::chrono::steady_clock::time_point deadline, std::size_t max_result_bytes) const {
+  if (!rpc_method_allowed(method)) {
+    return Error(ComponentErrc::kDenied, "method '" + std::string(method) + "' is not a read-only method chain_rpc allows");
+  }
+  if (!nesting_within(params_json, 64)) return Error(ComponentErrc::kInvalid, "params nest deeper than 64 levels");
+  Json params = params_json.empty() ? Json::array() : Json::parse(params_json, nullptr, false);
+  if (params.is_discarded()) return Error(ComponentErrc::kInvalid, "params are not valid JSON");
+  if (!params.is_array()) return Error(ComponentErrc::kInvalid, "params must be a JSON array");
+  auto it = clients_.find(key);
+  if (it == clients_.end()) return Error(ComponentErrc::kNotFound, "no chain " + std::string(key) + " on this node");
+  if (std::chrono::steady_clock::now() >= deadline) {
+    return Error(ComponentErrc::kTimeout, std::string(method) + " on " + std::string(key) + ": no time left in the run");
+  }
+  auto result = it->second->client->request(method, std::move(params), deadline);
+  if (!result) return map_chain_error(result.error(), key, method);
+  std::string text = result->dump();
+  if (text.size() > max_result_bytes) {
+    return Error(ComponentErrc::kLimit, std::string(method) + " result of " + std::to_string(text.size()) +
+                                            " bytes is over the cap of " + std::to_string(max_result_bytes));
+  }
+  return text;
+}
+
 }  // namespace wavs::component
