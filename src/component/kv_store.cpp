@@ -104,7 +104,8 @@ struct KvStore::Impl {
   sqlite3_stmt* del_usage = nullptr;
 
   ~Impl() {
-    for (auto* s : {begin, commit, rollback, get, get_size, put, del, list, get_usage, put_usage, del_usage}) {
+    for (auto* s :
+         {begin, commit, rollback, get, get_size, put, del, list, get_usage, put_usage, del_usage}) {
       sqlite3_finalize(s);
     }
     sqlite3_close_v2(db);
@@ -189,7 +190,8 @@ struct KvStore::Impl {
     sqlite3_stmt* s = bytes == 0 ? del_usage : put_usage;
     StmtUse use(s);
     if (bind_blob(s, 1, service) != SQLITE_OK) return fail(op);
-    if (bytes != 0 && sqlite3_bind_int64(s, 2, static_cast<sqlite3_int64>(bytes)) != SQLITE_OK) return fail(op);
+    if (bytes != 0 && sqlite3_bind_int64(s, 2, static_cast<sqlite3_int64>(bytes)) != SQLITE_OK)
+      return fail(op);
     if (sqlite3_step(s) != SQLITE_DONE) return fail(std::string(op) + ": updating the service's usage");
     return {};
   }
@@ -225,9 +227,9 @@ struct KvStore::Impl {
     // Shrinking is allowed even over quota (e.g. after the quota was lowered), so a
     // service can always work its way back under it.
     if (next > quota && next > *usage) {
-      return Error(ComponentErrc::kLimit, std::string(op) + ": the service would use " + std::to_string(next) +
-                                              " bytes of keys and values, over its quota of " +
-                                              std::to_string(quota));
+      return Error(ComponentErrc::kLimit,
+                   std::string(op) + ": the service would use " + std::to_string(next) +
+                       " bytes of keys and values, over its quota of " + std::to_string(quota));
     }
     if (auto st = write(service, bucket, key, value, op); !st) return st;
     if (next != *usage) return write_usage(service, next, op);
@@ -354,7 +356,8 @@ namespace {
 Status check_address(const KvLimits& limits, std::string_view bucket, ByteView key) {
   if (auto problem = bucket_problem(bucket); !problem.empty()) return Error(ComponentErrc::kInvalid, problem);
   if (key.empty()) {
-    return Error(ComponentErrc::kInvalid, "key: empty (must be 1-" + std::to_string(limits.max_key_bytes) + " bytes)");
+    return Error(ComponentErrc::kInvalid,
+                 "key: empty (must be 1-" + std::to_string(limits.max_key_bytes) + " bytes)");
   }
   if (key.size() > limits.max_key_bytes) {
     return Error(ComponentErrc::kInvalid, "key: " + std::to_string(key.size()) + " bytes, more than " +
@@ -382,7 +385,8 @@ Status KvStore::set(ByteView service, std::string_view bucket, ByteView key, Byt
   if (auto st = tx.begin("set"); !st) return st;
   auto old_size = impl_->read_size(service, bucket, key, "set");
   if (!old_size) return old_size.error();
-  if (auto st = impl_->store(service, bucket, key, value, *old_size, limits_.quota_bytes, "set"); !st) return st;
+  if (auto st = impl_->store(service, bucket, key, value, *old_size, limits_.quota_bytes, "set"); !st)
+    return st;
   return tx.commit("set");
 }
 
@@ -421,17 +425,19 @@ Result<std::int64_t> KvStore::increment(ByteView service, std::string_view bucke
     if (const char* problem = counter_problem(text)) {
       return Error(ComponentErrc::kType, "increment: the stored value (" + std::to_string(text.size()) +
                                              " bytes) is not a counter (canonical decimal text of a signed "
-                                             "64-bit integer): " + problem);
+                                             "64-bit integer): " +
+                                             problem);
     }
     current = *parse_counter(**old);
   }
   std::int64_t next = 0;
   if (__builtin_add_overflow(current, delta, &next)) {
-    return Error(ComponentErrc::kLimit, "increment: " + std::to_string(current) + " + " + std::to_string(delta) +
-                                            " overflows a signed 64-bit counter");
+    return Error(ComponentErrc::kLimit, "increment: " + std::to_string(current) + " + " +
+                                            std::to_string(delta) + " overflows a signed 64-bit counter");
   }
   std::string text = std::to_string(next);
-  if (auto st = impl_->store(service, bucket, key, as_bytes(text), old_size, limits_.quota_bytes, "increment");
+  if (auto st =
+          impl_->store(service, bucket, key, as_bytes(text), old_size, limits_.quota_bytes, "increment");
       !st) {
     return st.error();
   }

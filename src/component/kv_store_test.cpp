@@ -47,7 +47,8 @@ class KvStoreTest : public ::testing::Test {
   }
 
   // The stored value as text, "<absent>" when there is none.
-  static std::string value_of(KvStore& store, ByteView service, std::string_view bucket, std::string_view key) {
+  static std::string value_of(KvStore& store, ByteView service, std::string_view bucket,
+                              std::string_view key) {
     auto got = store.get(service, bucket, as_bytes(key));
     EXPECT_TRUE(got.has_value()) << (got ? "" : got.error().message());
     if (!got || !*got) return "<absent>";
@@ -157,8 +158,8 @@ TEST_F(KvStoreTest, BinaryKeysListInBytewiseOrder) {
   auto store = open();
   ASSERT_TRUE(store);
   const std::vector<Bytes> sorted = {
-      {0x00}, {0x00, 0x00}, {0x00, 0x01}, {0x01}, {'a'}, {'a', 0x00, 'b'}, {'a', 'b'}, {0x7f}, {0x80}, {0xff},
-      {0xff, 0x00}, {0xff, 0xff},
+      {0x00},     {0x00, 0x00}, {0x00, 0x01}, {0x01}, {'a'},        {'a', 0x00, 'b'},
+      {'a', 'b'}, {0x7f},       {0x80},       {0xff}, {0xff, 0x00}, {0xff, 0xff},
   };
   // Inserted in an order unrelated to the expected one.
   for (std::size_t i = 0; i < sorted.size(); ++i) {
@@ -197,7 +198,8 @@ TEST_F(KvStoreTest, ListingPagesCoverEveryKeyOnceInOrder) {
   }
   // Compared as string_views (char_traits order is unsigned, i.e. memcmp): GCC 12 gives a
   // false -Wstringop-overread on std::sort over vectors of bytes.
-  std::sort(keys.begin(), keys.end(), [](const Bytes& x, const Bytes& y) { return as_chars(x) < as_chars(y); });
+  std::sort(keys.begin(), keys.end(),
+            [](const Bytes& x, const Bytes& y) { return as_chars(x) < as_chars(y); });
   ASSERT_EQ(std::unique(keys.begin(), keys.end()), keys.end());
   // Another bucket and service hold keys that must not show up.
   ASSERT_TRUE(store->set(svc_a_, "other", Bytes{0x01}, {}));
@@ -260,7 +262,8 @@ TEST_F(KvStoreTest, KeyAndBucketRules) {
   EXPECT_TRUE(store->get(svc_a_, "b", {}).error().is(ComponentErrc::kInvalid));
 
   const std::string max_bucket(64, 'z');
-  for (std::string_view good : {std::string_view("a"), std::string_view("a-z0-9_."), std::string_view(max_bucket)}) {
+  for (std::string_view good :
+       {std::string_view("a"), std::string_view("a-z0-9_."), std::string_view(max_bucket)}) {
     EXPECT_TRUE(valid_bucket(good)) << good;
     EXPECT_TRUE(store->set(svc_a_, good, as_bytes("k"), as_bytes("v"))) << good;
   }
@@ -458,8 +461,9 @@ TEST(KvParseCounter, CanonicalDecimalOnly) {
   EXPECT_EQ(parse_counter(as_bytes("-7")), -7);
   EXPECT_EQ(parse_counter(as_bytes("9223372036854775807")), std::numeric_limits<std::int64_t>::max());
   EXPECT_EQ(parse_counter(as_bytes("-9223372036854775808")), std::numeric_limits<std::int64_t>::min());
-  for (std::string_view bad : {"", "-", "-0", "00", "007", "-07", "+1", " 1", "1 ", "1.0", "1e3", "abc", "0x1",
-                               "9223372036854775808", "-9223372036854775809", "18446744073709551616"}) {
+  for (std::string_view bad :
+       {"", "-", "-0", "00", "007", "-07", "+1", " 1", "1 ", "1.0", "1e3", "abc", "0x1",
+        "9223372036854775808", "-9223372036854775809", "18446744073709551616"}) {
     EXPECT_EQ(parse_counter(as_bytes(bad)), std::nullopt) << "'" << bad << "'";
   }
 }
@@ -499,6 +503,7 @@ TEST_F(KvStoreTest, ConcurrentIncrementsThroughOneStore) {
   constexpr int kEach = 500;
   std::atomic<int> failures{0};
   std::vector<std::thread> threads;
+  threads.reserve(kThreads);
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&] {
       for (int i = 0; i < kEach; ++i) {
