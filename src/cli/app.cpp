@@ -9,6 +9,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli/exec_command.hpp"
 #include "cli/roles.hpp"
 #include "cli/run_command.hpp"
 #include "common/config.hpp"
@@ -89,7 +90,6 @@ struct Planned {
 constexpr Planned kPlanned[] = {
     {"node", "run an operator node: triggers, component runs, signing, HTTP API"},
     {"aggregator", "run an aggregator: collect signed results, submit once quorum is reached"},
-    {"exec", "run a service component locally on a trigger input"},
     {"service", "build and validate service manifests"},
     {"deploy", "deploy the WAVS contracts and set a service URI"},
     {"keys", "derive operator and per-service signing keys"},
@@ -120,6 +120,10 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
   auto* run_cmd = app.add_subcommand("run", "run any WASI preview 1 command module in the sandbox");
   RunCommand run_options;
   add_run_options(*run_cmd, run_options);
+
+  auto* exec_cmd = app.add_subcommand("exec", "run a service component once on a trigger input, as a node would");
+  ExecCommand exec_options;
+  add_exec_options(*exec_cmd, exec_options);
 
   std::vector<std::pair<CLI::App*, const Planned*>> planned;
   for (const auto& p : kPlanned) {
@@ -162,6 +166,18 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
   if (run_cmd->parsed()) {
     run_options.argv = run_cmd->remaining();
     return run_wasm(run_options, out, err);
+  }
+
+  if (exec_cmd->parsed()) {
+    // Chains come from the configuration (as a node's would) plus --chain flags.
+    auto config = load_role(Role::kCli, global, {});
+    if (!config) {
+      err << "wavs: " << config.error().message() << "\n";
+      return kExitUsage;
+    }
+    if (int rc = apply_logging(global, *config, err); rc != kExitOk) return rc;
+    exec_options.config_chains_json = config->get_string("chains");
+    return exec_component(exec_options, out, err);
   }
 
   for (const auto& [cmd, p] : planned) {
