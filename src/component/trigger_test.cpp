@@ -20,8 +20,7 @@ constexpr const char* kServiceIdHex = "8f0a5d6c39bde6c6e0f5a7b7f0e2b2f4d5c8f1a3b
 
 // ctest sets WAVS_SOURCE_DIR; when the binary is run by hand, look upwards from the
 // working directory and from the binary for the checkout.
-fs::path triggers_dir() {
-  const fs::path rel = fs::path("sdk") / "tests" / "triggers";
+fs::path source_path(const fs::path& rel) {
   if (const char* src = std::getenv("WAVS_SOURCE_DIR")) return fs::path(src) / rel;
   std::error_code ec;
   for (fs::path start : {fs::current_path(ec), fs::read_symlink("/proc/self/exe", ec).parent_path()}) {
@@ -33,14 +32,17 @@ fs::path triggers_dir() {
   return rel;
 }
 
-std::string read_trigger_file(const std::string& name) {
-  const fs::path path = triggers_dir() / name;
+fs::path triggers_dir() { return source_path(fs::path("sdk") / "tests" / "triggers"); }
+
+std::string read_file(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
   EXPECT_TRUE(in.good()) << "cannot open " << path;
   std::ostringstream text;
   text << in.rdbuf();
   return text.str();
 }
+
+std::string read_trigger_file(const std::string& name) { return read_file(triggers_dir() / name); }
 
 TriggerAction load_action(const std::string& name) {
   auto action = parse_trigger_action(read_trigger_file(name));
@@ -638,6 +640,36 @@ TEST(TriggerParse, ErrorDetailsStayBounded) {
   auto unterminated = parse_trigger_data(R"({"raw":")" + std::string(100'000, 'a'));
   ASSERT_FALSE(unterminated.has_value());
   EXPECT_LT(unterminated.error().detail().size(), 300u);
+}
+
+// The fuzzer's seeds say what they are by name; keep them honest so the fuzzer starts
+// from both sides of every check.
+TEST(TriggerFuzzCorpus, SeedsMatchTheirNames) {
+  const fs::path dir = source_path(fs::path("fuzz") / "corpus" / "component_trigger_fuzz");
+  ASSERT_TRUE(fs::is_directory(dir)) << dir;
+  int actions = 0, datas = 0, bads = 0;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    const std::string name = entry.path().filename().string();
+    const std::string text = read_file(entry.path());
+    SCOPED_TRACE(name);
+    if (name.rfind("action_", 0) == 0) {
+      auto action = parse_trigger_action(text);
+      EXPECT_TRUE(action.has_value()) << action.error().message();
+      ++actions;
+    } else if (name.rfind("data_", 0) == 0) {
+      auto data = parse_trigger_data(text);
+      EXPECT_TRUE(data.has_value()) << data.error().message();
+      ++datas;
+    } else {
+      ASSERT_EQ(name.rfind("bad_", 0), 0u);
+      EXPECT_FALSE(parse_trigger_action(text).has_value());
+      EXPECT_FALSE(parse_trigger_data(text).has_value());
+      ++bads;
+    }
+  }
+  EXPECT_GE(actions, 4);
+  EXPECT_GE(datas, 4);
+  EXPECT_GE(bads, 4);
 }
 
 }  // namespace
