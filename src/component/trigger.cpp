@@ -83,6 +83,14 @@ Status check_depth(std::string_view text) {
   return {};
 }
 
+// nlohmann's what() minus its "[json.exception...]" prefix (up to `separator`), bounded:
+// the reason quotes the last token read, which can be as long as the document.
+std::string parser_reason(std::string what, std::string_view separator) {
+  if (auto at = what.find(separator); at != std::string::npos) what.erase(0, at + separator.size());
+  if (what.size() > 160) what = what.substr(0, 160) + "...";
+  return what;
+}
+
 Result<Json> parse_document(std::string_view text) {
   if (text.size() > kMaxDocumentBytes) {
     return Error(ComponentErrc::kBadTrigger, "document is " + std::to_string(text.size()) +
@@ -96,13 +104,13 @@ Result<Json> parse_document(std::string_view text) {
     // what() is "[json.exception.parse_error.101] parse error at line 1, column 5: <why>";
     // the line/column restate the byte offset, so only <why> is kept. nlohmann's `byte`
     // counts characters read, 1-based; report a 0-based offset like the rest of the project.
-    std::string why = e.what();
-    if (auto at = why.find(": "); at != std::string::npos) why.erase(0, at + 2);
-    if (why.size() > 160) why = why.substr(0, 160) + "...";
     const std::size_t offset = e.byte > 0 ? e.byte - 1 : 0;
-    return Error(ComponentErrc::kBadTrigger, "invalid JSON at byte offset " + std::to_string(offset) + ": " + why);
+    return Error(ComponentErrc::kBadTrigger,
+                 "invalid JSON at byte offset " + std::to_string(offset) + ": " + parser_reason(e.what(), ": "));
   } catch (const Json::exception& e) {
-    return Error(ComponentErrc::kBadTrigger, std::string("invalid JSON: ") + e.what());
+    // A number too large even for a double ("1e400") is out_of_range, which carries no
+    // offset; its reason names the number.
+    return Error(ComponentErrc::kBadTrigger, "invalid JSON: " + parser_reason(e.what(), "] "));
   }
 }
 

@@ -587,6 +587,15 @@ TEST(TriggerParse, InvalidJsonGivesTheOffset) {
   ASSERT_FALSE(bad_utf8.has_value());
   EXPECT_EQ(bad_utf8.error().detail().rfind("invalid JSON at byte offset 8: ", 0), 0u) << bad_utf8.error().detail();
 
+  auto huge_number = parse_trigger_data(R"({"cron":{"trigger_time":1e400}})");
+  ASSERT_FALSE(huge_number.has_value());
+  EXPECT_TRUE(huge_number.error().is(ComponentErrc::kBadTrigger));
+  EXPECT_EQ(huge_number.error().detail(), "invalid JSON: number overflow parsing '1e400'");
+  auto long_number = parse_trigger_data(R"({"cron":{"trigger_time":1)" + std::string(100'000, '0') + "}}");
+  ASSERT_FALSE(long_number.has_value());
+  EXPECT_TRUE(long_number.error().is(ComponentErrc::kBadTrigger));
+  EXPECT_LT(long_number.error().detail().size(), 300u);
+
   auto empty = parse_trigger_action("");
   ASSERT_FALSE(empty.has_value());
   EXPECT_TRUE(empty.error().is(ComponentErrc::kBadTrigger));
