@@ -175,7 +175,7 @@ std::optional<ChainInfo> Chains::info(std::string_view key) const {
 Result<std::string> Chains::config_json(std::string_view key) const {
   auto it = clients_.find(key);
   if (it == clients_.end()) return Error(ComponentErrc::kNotFound, "no chain " + std::string(key) + " on this node");
-  Json out = Json::object();
+  nlohmann::ordered_json out = nlohmann::ordered_json::object();
   out["chain"] = it->second->info.key;
   out["namespace"] = it->second->info.name_space;
   out["chain_id"] = it->second->info.chain_id;
