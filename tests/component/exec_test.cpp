@@ -19,6 +19,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -687,6 +688,80 @@ TEST(BadComponents, OutOfBoundsPointersAreFaultsNotTraps) {
   expect_success(r, {});
   EXPECT_NE(r.str("stdout").find("failures=0"), std::string::npos) << r.describe();
   expect_runner_still_works();
+}
+
+TEST(BadComponents, OutputOverTheCapsIsCut) {
+  REQUIRE_WASM(guest("flood_output"));
+  Exec r = exec_wasm(guest("flood_output"), {});
+  expect_success(r, {hex("done")});
+  constexpr std::size_t kCap = 1 << 20;
+  EXPECT_GE(r.str("stdout").size(), kCap / 2) << "stdout kept: " << r.str("stdout").size();
+  // The host may append a short note that the stream was cut.
+  constexpr std::size_t kNote = 128;
+  EXPECT_LE(r.str("stdout").size(), kCap + kNote) << "stdout kept: " << r.str("stdout").size();
+  EXPECT_LE(r.str("stderr").size(), kCap + kNote) << "stderr kept: " << r.str("stderr").size();
+  EXPECT_EQ(r.str("stderr").find("end of stderr"), std::string::npos) << "written past the cap";
+  EXPECT_LT(r.out.size(), 3 * kCap);
+
+  Exec failed = exec_wasm(guest("flood_output"), {"--config", "exit=4"});
+  expect_failure(failed, 1, "exit", "exit 4");
+  // The error carries only the stderr tail (1 KiB), not the whole stream.
+  EXPECT_LE(failed.str("error").size(), 1100u) << failed.str("error").substr(0, 200);
+  expect_runner_still_works();
+}
+
+TEST(BadComponents, ResponseSizeLimits) {
+  REQUIRE_WASM(guest("respond_limits"));
+  Exec r = exec_wasm(guest("respond_limits"), {"--config", "mode=size"});
+  EXPECT_EQ(r.code, 0) << r.describe().substr(0, 2000);
+  EXPECT_NE(r.str("stdout").find("failures=0"), std::string::npos) << r.str("stdout");
+  auto payloads = r.payloads();
+  ASSERT_EQ(payloads.size(), 8u);
+  for (const auto& p : payloads) EXPECT_EQ(p.size(), 2u + 2u * (1u << 20));
+  expect_runner_still_works();
+}
+
+TEST(BadComponents, ResponseCountLimit) {
+  REQUIRE_WASM(guest("respond_limits"));
+  Exec r = exec_wasm(guest("respond_limits"), {"--config", "mode=count"});
+  expect_success(r, std::vector<std::string>(64, "0x72"));
+  EXPECT_NE(r.str("stdout").find("failures=0"), std::string::npos) << r.describe();
+  std::set<std::string> ids;
+  for (const auto& resp : r.doc.value("responses", json::array())) ids.insert(resp.value("event_id", ""));
+  EXPECT_EQ(ids.size(), 64u) << "salted responses must have distinct event ids";
+  expect_runner_still_works();
+}
+
+// ---- waits end with the run ----------------------------------------------------------------
+
+TEST(Timeouts, HangingHttpServerEndsWithTheRun) {
+  REQUIRE_WASM(example("http-fetch-c"));
+  chain::testing::ScriptedServer server([](const std::string&) { return chain::testing::Reply::hang(); });
+  ASSERT_NE(server.port(), 0);
+  Exec r = exec_wasm(example("http-fetch-c"), {"--allow-http", "127.0.0.1:" + std::to_string(server.port()),
+                                               "--config", "url=" + server.url() + "/price", "--time-limit", "2"});
+  // The request's 5 s timeout is cut to the run's remaining time; whether the guest
+  // still gets to exit 1 or the run ends on its limit, it fails, well before 5 s.
+  EXPECT_TRUE(r.code == 1 || r.code == 124) << r.describe();
+  expect_well_formed(r);
+  EXPECT_EQ(r.doc.value("ok", true), false) << r.describe();
+  EXPECT_TRUE(r.payloads().empty()) << r.describe();
+  EXPECT_LT(r.wall, std::chrono::milliseconds(4500)) << r.describe();
+  EXPECT_EQ(server.requests(), 1);
+}
+
+TEST(Timeouts, HangingChainNodeEndsWithTheRun) {
+  REQUIRE_WASM(example("chain-read-c"));
+  chain::testing::ScriptedServer node([](const std::string&) { return chain::testing::Reply::hang(); });
+  ASSERT_NE(node.port(), 0);
+  Exec r = exec_wasm(example("chain-read-c"), {"--chain", "evm:31337=" + node.url(), "--config",
+                                               "contract=0x5fbdb2315678afecb367f032d93f642f64180aa3",
+                                               "--time-limit", "2"});
+  EXPECT_TRUE(r.code == 1 || r.code == 124) << r.describe();
+  expect_well_formed(r);
+  EXPECT_EQ(r.doc.value("ok", true), false) << r.describe();
+  EXPECT_TRUE(r.payloads().empty()) << r.describe();
+  EXPECT_LT(r.wall, std::chrono::milliseconds(4500)) << r.describe();
 }
 
 // ---- the command line --------------------------------------------------------------------
