@@ -39,7 +39,7 @@ bool is_decimal(std::string_view s) {
 Error map_chain_error(const Error& e, std::string_view key, std::string_view method) {
   const std::string where = std::string(method) + " on " + std::string(key);
   if (e.is(chain::ChainErrc::kRpc) || e.is(chain::ChainErrc::kReverted)) {
-    Json obj = Json::object();
+    nlohmann::ordered_json obj = nlohmann::ordered_json::object();
     if (auto info = chain::rpc_error_info(e)) {
       obj["code"] = info->code;
       obj["message"] = info->message;
