@@ -377,6 +377,37 @@ TEST(Examples, KvCounterRustCountsInOneStore) {
   expect_success(exec_wasm(example("kv-counter-rust"), {"--kv", kv, "--input-raw", "0x"}), {expected(kTwo)});
 }
 
+// Several `wavs exec` processes counting in one SQLite file at once: every increment
+// lands exactly once.
+TEST(Examples, KvCounterConcurrentProcessesShareOneStore) {
+  REQUIRE_WASM(example("kv-counter-c"));
+  TempDir dir;
+  std::string kv = (dir.path() / "kv.sqlite").string();
+  constexpr int kProcesses = 6;
+  std::vector<Exec> runs(kProcesses);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kProcesses; ++i) {
+    threads.emplace_back([&, i] { runs[i] = exec_wasm(example("kv-counter-c"), {"--kv", kv}); });
+  }
+  for (auto& t : threads) t.join();
+  std::set<std::string> counts;
+  for (const auto& r : runs) {
+    EXPECT_EQ(r.code, 0) << r.describe();
+    for (const auto& p : r.payloads()) counts.insert(p);
+  }
+  std::set<std::string> expected;
+  for (int i = 1; i <= kProcesses; ++i) {
+    std::string word(64, '0');
+    word[62] = "0123456789abcdef"[i / 16];
+    word[63] = "0123456789abcdef"[i % 16];
+    expected.insert("0x" + word);
+  }
+  EXPECT_EQ(counts, expected);
+  std::string next(64, '0');
+  next[63] = static_cast<char>('0' + kProcesses + 1);
+  expect_success(exec_wasm(example("kv-counter-c"), {"--kv", kv}), {"0x" + next});
+}
+
 TEST(Examples, KvCounterFailsWithoutStore) {
   REQUIRE_WASM(example("kv-counter-c"));
   expect_failure(exec_wasm(example("kv-counter-c"), {"--input-raw", "0x"}), 1, "exit", "exit 1");
@@ -776,11 +807,14 @@ TEST(Cli, BadInputIsAUsageError) {
       {"--chain", "evm:31337"},
       {"--service-id", "1234"},
       {"--input", R"({"raw":"0x00"})", "--input-raw", "0x00"},
+      {"--kv", (dir.path() / "no-such-dir" / "kv.sqlite").string()},
+      {"--allow-http", "example.com", "--allow-http-all"},
   };
   for (const auto& args : cases) {
     Exec r = exec_wasm(example("echo-c"), args);
     EXPECT_EQ(r.code, 2) << args[0] << " " << (args.size() > 1 ? args[1] : "") << "\n" << r.describe();
     EXPECT_EQ(r.err.rfind("wavs exec: ", 0), 0u) << r.describe();
+    EXPECT_TRUE(r.out.empty()) << r.describe();
   }
 }
 
@@ -799,6 +833,7 @@ TEST(Cli, UnloadableComponentIsALoadError) {
     Exec r = exec({"--component", wasm.string()});
     EXPECT_EQ(r.code, 121) << r.describe();
     EXPECT_EQ(r.err.rfind("wavs exec: ", 0), 0u) << r.describe();
+    EXPECT_TRUE(r.out.empty()) << r.describe();
   }
 }
 
@@ -807,6 +842,7 @@ TEST(Cli, MemoryCapBelowTheDeclaredMemoryIsRefused) {
   Exec r = exec_wasm(example("echo-c"), {"--max-memory", "65536"});
   EXPECT_EQ(r.code, 122) << r.describe();
   EXPECT_EQ(r.err.rfind("wavs exec: ", 0), 0u) << r.describe();
+  EXPECT_TRUE(r.out.empty()) << r.describe();
 }
 
 TEST(Cli, HumanReadableOutputShowsTheResponse) {
