@@ -274,6 +274,24 @@ TEST(Examples, EchoGivesTheDocumentedEventIds) {
   }
 }
 
+// --service-id and --workflow-id override a TriggerAction document's own, and take part
+// in the event id.
+TEST(Examples, ServiceAndWorkflowIdsReachTheComponent) {
+  REQUIRE_WASM(example("echo-c"));
+  Exec r = exec_wasm(example("echo-c"), {"--input", trigger_file("raw"), "--workflow-id", "prices-7"});
+  expect_success(r, {kSeven});
+  ASSERT_EQ(r.payloads().size(), 1u);
+  EXPECT_NE(r.doc["responses"][0].value("event_id", ""), kRawEventId);
+  EXPECT_NE(r.str("stderr").find("from workflow prices-7"), std::string::npos) << r.describe();
+
+  Exec other = exec_wasm(example("echo-c"), {"--input", trigger_file("raw"), "--service-id", std::string(64, 'c')});
+  expect_success(other, {kSeven});
+  ASSERT_EQ(other.payloads().size(), 1u);
+  const std::string id = other.doc["responses"][0].value("event_id", "");
+  EXPECT_NE(id, kRawEventId);
+  EXPECT_NE(id, r.doc["responses"][0].value("event_id", ""));
+}
+
 TEST(Examples, EchoTextPayloadIsShownAsText) {
   REQUIRE_WASM(example("echo-c"));
   Exec r = exec_wasm(example("echo-c"), {"--input-raw", hex("hello\tworld\n")});
