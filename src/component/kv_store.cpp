@@ -4,8 +4,10 @@
 
 #include <algorithm>
 #include <charconv>
+#include <chrono>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <utility>
 
 namespace wavs::component {
@@ -16,7 +18,7 @@ namespace {
 constexpr int kSchemaVersion = 1;
 // Other processes sharing the file hold its write lock only for one short transaction;
 // waiting this long before giving up covers fsync stalls without hanging a caller.
-constexpr int kBusyTimeoutMs = 5000;
+constexpr std::chrono::milliseconds kBusyTimeout{5000};
 constexpr std::size_t kMaxBucketBytes = 64;
 
 // Usage counts keys plus values only, so that the quota means the same thing as in the
@@ -90,6 +92,8 @@ struct KvStore::Impl {
   std::mutex mutex;
   sqlite3* db = nullptr;
   std::string file;
+  // When the current wait for another connection's lock began (see busy_wait).
+  std::chrono::steady_clock::time_point busy_since;
 
   sqlite3_stmt* begin = nullptr;
   sqlite3_stmt* commit = nullptr;
@@ -109,6 +113,20 @@ struct KvStore::Impl {
       sqlite3_finalize(s);
     }
     sqlite3_close_v2(db);
+  }
+
+  // SQLite's own busy_timeout handler sleeps up to 100 ms between attempts, while a
+  // writer in another process releases the lock for only microseconds between its
+  // transactions: polling that rarely can starve for the whole timeout. Short sleeps
+  // catch those gaps; the deadline still bounds the wait.
+  static int busy_wait(void* arg, int count) {
+    auto* impl = static_cast<Impl*>(arg);
+    auto now = std::chrono::steady_clock::now();
+    if (count == 0) impl->busy_since = now;
+    if (now - impl->busy_since >= kBusyTimeout) return 0;
+    std::this_thread::sleep_for(count < 20 ? std::chrono::microseconds(100)
+                                           : std::chrono::microseconds(1000));
+    return 1;
   }
 
   Error fail(std::string_view doing) const {
@@ -286,7 +304,7 @@ Result<std::unique_ptr<KvStore>> KvStore::open(const std::filesystem::path& file
     return Error(ComponentErrc::kInternal, "kv store " + impl->file + ": opening: " + why);
   }
   sqlite3_extended_result_codes(impl->db, 1);
-  sqlite3_busy_timeout(impl->db, kBusyTimeoutMs);
+  sqlite3_busy_handler(impl->db, &Impl::busy_wait, impl.get());
 
   // The first statement that reads the file is where a damaged or foreign file shows.
   if (auto st = impl->exec("PRAGMA journal_mode=WAL", "switching to WAL mode"); !st) return st.error();

@@ -1,16 +1,19 @@
 #include "component/kv_store.hpp"
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <limits>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -524,17 +527,25 @@ TEST_F(KvStoreTest, TwoStoresOnOneFileLoseNothing) {
   ASSERT_TRUE(first && second);
   constexpr int kEach = 500;
   std::atomic<int> failures{0};
+  std::mutex error_mutex;
+  std::string first_error;
+  auto note = [&](const Error& e) {
+    ++failures;
+    std::lock_guard lock(error_mutex);
+    if (first_error.empty()) first_error = e.message();
+  };
   auto work = [&](KvStore* store, std::string_view own_key) {
     for (int i = 0; i < kEach; ++i) {
-      if (!store->increment(svc_a_, "c", as_bytes("shared"), 1)) ++failures;
-      if (!store->set(svc_a_, "c", as_bytes(own_key), as_bytes(std::to_string(i)))) ++failures;
+      if (auto r = store->increment(svc_a_, "c", as_bytes("shared"), 1); !r) note(r.error());
+      if (auto r = store->set(svc_a_, "c", as_bytes(own_key), as_bytes(std::to_string(i))); !r)
+        note(r.error());
     }
   };
   std::thread a(work, first.get(), "a");
   std::thread b(work, second.get(), "b");
   a.join();
   b.join();
-  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(failures.load(), 0) << first_error;
   EXPECT_EQ(value_of(*first, svc_a_, "c", "shared"), std::to_string(2 * kEach));
   EXPECT_EQ(value_of(*second, svc_a_, "c", "shared"), std::to_string(2 * kEach));
   EXPECT_EQ(value_of(*second, svc_a_, "c", "a"), std::to_string(kEach - 1));
@@ -586,6 +597,33 @@ TEST_F(KvStoreTest, NewerSchemaVersionIsRefused) {
   EXPECT_TRUE(store.error().is(ComponentErrc::kInternal));
   EXPECT_NE(store.error().detail().find("schema version 2"), std::string::npos) << store.error().detail();
   EXPECT_NE(store.error().detail().find(file_.string()), std::string::npos) << store.error().detail();
+}
+
+TEST_F(KvStoreTest, WriterBlockedByAnotherProcessTimesOutCleanly) {
+  auto store = open();
+  ASSERT_TRUE(store);
+  ASSERT_TRUE(store->set(svc_a_, "w", as_bytes("k"), as_bytes("before")));
+  // A raw connection stands in for another process that holds the write lock too long.
+  sqlite3* other = nullptr;
+  ASSERT_EQ(sqlite3_open(file_.c_str(), &other), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+
+  auto start = std::chrono::steady_clock::now();
+  auto st = store->set(svc_a_, "w", as_bytes("k"), as_bytes("after"));
+  auto waited = std::chrono::steady_clock::now() - start;
+  ASSERT_FALSE(st);
+  EXPECT_TRUE(st.error().is(ComponentErrc::kInternal));
+  EXPECT_NE(st.error().detail().find("locked"), std::string::npos) << st.error().detail();
+  EXPECT_NE(st.error().detail().find("set"), std::string::npos) << st.error().detail();
+  EXPECT_GE(waited, std::chrono::seconds(4)) << "gave up without waiting for the lock";
+  EXPECT_LT(waited, std::chrono::seconds(30));
+  // Reads still work while another process writes (WAL).
+  EXPECT_EQ(value_of(*store, svc_a_, "w", "k"), "before");
+
+  ASSERT_EQ(sqlite3_exec(other, "ROLLBACK", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(other);
+  ASSERT_TRUE(store->set(svc_a_, "w", as_bytes("k"), as_bytes("after")));
+  EXPECT_EQ(value_of(*store, svc_a_, "w", "k"), "after");
 }
 
 TEST_F(KvStoreTest, SecondStoreSeesCommittedWrites) {
