@@ -15,8 +15,8 @@ namespace {
 
 using Json = nlohmann::json;
 
-// nlohmann's dump() recurses, and a document this deep is never a real trigger, so
-// depth is capped before anything walks the tree.
+// nlohmann's dump() and copies recurse per level, and a document this deep is never a
+// real trigger, so depth is capped before anything walks the tree.
 constexpr int kMaxDepth = 64;
 constexpr std::size_t kMaxDocumentBytes = std::size_t{16} << 20;
 constexpr std::size_t kMaxQuoted = 40;
