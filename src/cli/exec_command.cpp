@@ -13,6 +13,7 @@
 #include "common/utf8.hpp"
 #include "component/chains.hpp"
 #include "component/kv_store.hpp"
+#include "component/manifest.hpp"
 #include "component/runner.hpp"
 #include "wasi/error.hpp"
 #include "wasm/types.hpp"
@@ -38,8 +39,9 @@ std::string read_text_file(const std::string& path, std::string_view what) {
   return {std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()};
 }
 
-// The trigger: whole TriggerAction documents keep their ids unless flags override them.
-component::TriggerAction build_action(const ExecCommand& o) {
+// The trigger: whole TriggerAction documents keep their ids unless a manifest or flags
+// override them.
+component::TriggerAction build_action(const ExecCommand& o, const std::optional<component::ManifestWorkflow>& m) {
   component::TriggerAction action;
   if (!o.input.empty() && !o.input_raw.empty()) throw UsageError{"give --input or --input-raw, not both"};
   if (!o.input_raw.empty()) {
@@ -60,6 +62,11 @@ component::TriggerAction build_action(const ExecCommand& o) {
       action.data = std::move(*parsed);
     }
   }
+  if (m) {
+    action.service_id = m->context.service_id;
+    action.workflow_id = m->context.workflow_id;
+    action.trigger_json = m->trigger_json;
+  }
   if (!o.service_id.empty()) {
     auto id = Hash256::from_hex(o.service_id);
     if (!id) throw UsageError{"--service-id: " + id.error().message()};
@@ -72,16 +79,22 @@ component::TriggerAction build_action(const ExecCommand& o) {
   return action;
 }
 
-component::WorkflowContext build_workflow(const ExecCommand& o, const component::TriggerAction& action) {
+// The workflow: the manifest's when one is given, with flags adding to or overriding it.
+component::WorkflowContext build_workflow(const ExecCommand& o, const component::TriggerAction& action,
+                                          const std::optional<component::ManifestWorkflow>& m) {
   component::WorkflowContext w;
+  if (m) {
+    w = m->context;
+  } else {
+    Json service = Json::object();
+    service["name"] = "wavs-exec";
+    service["workflows"] = Json::object();
+    service["status"] = "active";
+    service["manager"] = nullptr;
+    w.service_json = service.dump();
+  }
   w.service_id = action.service_id;
   w.workflow_id = action.workflow_id;
-  Json service = Json::object();
-  service["name"] = "wavs-exec";
-  service["workflows"] = Json::object();
-  service["status"] = "active";
-  service["manager"] = nullptr;
-  w.service_json = service.dump();
   for (const auto& c : o.config) {
     auto [k, v] = split_pair(c, "--config");
     w.config[k] = v;
@@ -95,10 +108,10 @@ component::WorkflowContext build_workflow(const ExecCommand& o, const component:
                        std::string(wasi::kComponentEnvPrefix)};
     }
   }
-  w.env_keys = o.env_keys;
-  w.file_system = !o.data_dir.empty();
-  w.fuel_limit = o.fuel_limit;
-  w.time_limit_seconds = o.time_limit_s;
+  w.env_keys.insert(w.env_keys.end(), o.env_keys.begin(), o.env_keys.end());
+  if (!o.data_dir.empty()) w.file_system = true;
+  if (o.fuel_limit) w.fuel_limit = o.fuel_limit;
+  if (o.time_limit_s) w.time_limit_seconds = o.time_limit_s;
   return w;
 }
 
@@ -185,6 +198,8 @@ void add_exec_options(CLI::App& cmd, ExecCommand& o) {
   cmd.add_option("--component", o.component, "the component (.wasm)")->required();
   cmd.add_option("--input", o.input, "trigger data JSON ({\"raw\":\"0x07\"}, …), a whole TriggerAction, or @FILE");
   cmd.add_option("--input-raw", o.input_raw, "raw trigger bytes as 0x hex");
+  cmd.add_option("--service", o.service,
+                 "take the workflow (config, permissions, env keys, limits, ids) from this service.json");
   cmd.add_option("--service-id", o.service_id, "service id (64 hex; default zeros)");
   cmd.add_option("--workflow-id", o.workflow_id, "workflow id (default: default)");
   cmd.add_option("--config", o.config, "component config variable KEY=VALUE (repeatable)")->allow_extra_args(false);
@@ -208,8 +223,15 @@ void add_exec_options(CLI::App& cmd, ExecCommand& o) {
 
 int exec_component(const ExecCommand& o, std::ostream& out, std::ostream& err) {
   try {
-    const auto action = build_action(o);
-    const auto workflow = build_workflow(o, action);
+    std::optional<component::ManifestWorkflow> manifest;
+    if (!o.service.empty()) {
+      const std::string text = read_text_file(o.service, "service manifest");
+      auto wf = component::workflow_from_manifest(text, o.workflow_id.empty() ? "default" : o.workflow_id);
+      if (!wf) throw UsageError{o.service + ": " + wf.error().message()};
+      manifest = std::move(*wf);
+    }
+    const auto action = build_action(o, manifest);
+    const auto workflow = build_workflow(o, action, manifest);
 
     component::HostServices services;
     services.log_to_host = false;  // logs are printed with the result

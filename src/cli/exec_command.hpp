@@ -19,7 +19,8 @@ struct ExecCommand {
   std::string component;                  // path to the .wasm
   std::string input;                      // trigger data or TriggerAction JSON, or @file
   std::string input_raw;                  // 0xhex: raw trigger bytes
-  std::string service_id;                 // 64 hex; default zeros
+  std::string service;                    // a service manifest (service.json) to take the workflow from
+  std::string service_id;                 // 64 hex; default zeros (or the manifest's)
   std::string workflow_id;                // default "default"
   std::vector<std::string> config;        // KEY=VALUE
   std::vector<std::string> env_keys;      // WAVS_ENV_*

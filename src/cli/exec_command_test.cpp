@@ -178,5 +178,25 @@ TEST_F(ExecCommandTest, BadUsageAndInputExitTwo) {
   EXPECT_NE(r.err.find("missing.wasm"), std::string::npos);
 }
 
+TEST_F(ExecCommandTest, ServiceManifestGivesIdsAndWorkflow) {
+  auto path = module("hello.wasm", responder(0));
+  const std::string manifest = dir_.write("service.json", R"({"name":"t","status":"active",
+    "manager":{"evm":{"chain":"evm:31337","address":"0x5fbdb2315678afecb367f032d93f642f64180aa3"}},
+    "workflows":{"my-flow":{"trigger":"manual","component":{"config":{"a":"b"},"fuel_limit":1000000}}}})").string();
+  auto r = invoke({"--component", path, "--service", manifest, "--workflow-id", "my-flow", "--input-raw", "0x07", "--json"});
+  ASSERT_EQ(r.code, kExitOk) << r.err;
+  auto id = component::event_id(
+      *Hash256::from_hex("76d41ff256803de151fce2ed99d145cf985af50e6def0809072e9f68932f5d11"), "my-flow",
+      component::Raw{{0x07}});
+  ASSERT_TRUE(id);
+  EXPECT_EQ(parse(r)["responses"][0]["event_id"], id->hex());
+  // A workflow the manifest does not have, and a broken manifest, are usage errors.
+  auto missing = invoke({"--component", path, "--service", manifest});
+  EXPECT_EQ(missing.code, kExitUsage);
+  EXPECT_NE(missing.err.find("no workflow \"default\""), std::string::npos) << missing.err;
+  const std::string broken = dir_.write("broken.json", "{\"manager\":").string();
+  EXPECT_EQ(invoke({"--component", path, "--service", broken}).code, kExitUsage);
+}
+
 }  // namespace
 }  // namespace wavs::cli
