@@ -147,7 +147,9 @@ Json to_json(const component::ExecResult& r) {
   Json j = Json::object();
   j["ok"] = r.ok();
   j["outcome"] = std::string(component::to_string(r.outcome));
-  j["exit_code"] = r.exit_code;
+  // An exit status exists only when the component ended by itself.
+  const bool exited = r.outcome == component::ExecOutcome::kSuccess || r.outcome == component::ExecOutcome::kExit;
+  j["exit_code"] = exited ? Json(r.exit_code) : Json(nullptr);
   j["error"] = r.error.empty() ? Json(nullptr) : Json(r.error);
   Json responses = Json::array();
   for (const auto& resp : r.responses) {
@@ -166,6 +168,8 @@ Json to_json(const component::ExecResult& r) {
   j["logs"] = std::move(logs);
   j["stdout"] = sanitize_utf8(r.stdout_data);
   j["stderr"] = sanitize_utf8(r.stderr_data);
+  j["stdout_truncated"] = r.stdout_truncated;
+  j["stderr_truncated"] = r.stderr_truncated;
   j["fuel_consumed"] = r.fuel_consumed;
   j["elapsed_us"] = r.elapsed.count();
   j["peak_memory_bytes"] = r.peak_memory_bytes;

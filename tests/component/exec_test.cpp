@@ -253,7 +253,7 @@ TEST_P(EchoRaw, RespondsWithTheRawBytes) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Examples, EchoRaw, ::testing::Values("echo-c", "echo-rust", "echo-as"),
+INSTANTIATE_TEST_SUITE_P(Examples, EchoRaw, ::testing::Values("echo-c", "echo-rust", "echo-as", "doc-echo"),
                          [](const auto& info) {
                            std::string n = info.param;
                            for (auto& c : n) c = c == '-' ? '_' : c;
@@ -304,6 +304,18 @@ TEST(Examples, EchoTextPayloadIsShownAsText) {
   if (ctl.payloads().size() == 1) {
     EXPECT_TRUE(ctl.doc["responses"][0]["text"].is_null()) << ctl.describe();
   }
+}
+
+// The C component printed in docs/component-abi.md (built from the document itself)
+// uses only the documented imports and answers non-raw triggers with the whole JSON.
+TEST(Examples, DocumentExampleRespondsWithTheTriggerJson) {
+  REQUIRE_WASM(example("doc-echo"));
+  Exec r = exec_wasm(example("doc-echo"), {"--input", trigger_file("block_interval")});
+  ASSERT_EQ(r.payloads().size(), 1u) << r.describe();
+  const auto text = r.doc["responses"][0].value("text", std::string());
+  EXPECT_NE(text.find("\"block_interval\""), std::string::npos) << r.describe();
+  ASSERT_EQ(r.doc["logs"].size(), 1u) << r.describe();
+  EXPECT_EQ(r.doc["logs"][0].value("message", ""), "echo: other trigger");
 }
 
 TEST(Examples, EchoBlockIntervalGivesNoResponse) {
