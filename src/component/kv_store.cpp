@@ -77,7 +77,6 @@ class StmtUse {
   }
   StmtUse(const StmtUse&) = delete;
   StmtUse& operator=(const StmtUse&) = delete;
-  sqlite3_stmt* get() const { return stmt_; }
 
  private:
   sqlite3_stmt* stmt_;
@@ -336,15 +335,6 @@ Result<std::unique_ptr<KvStore>> KvStore::open(const std::filesystem::path& file
       schema_status = impl->exec(set_version.c_str(), "recording the schema version");
     }
   }
-  if (!schema_status) {
-    (void)impl->exec("ROLLBACK", "rolling back");
-    return schema_status.error();
-  }
-  if (auto st = impl->exec("COMMIT", "committing the schema"); !st) {
-    (void)impl->exec("ROLLBACK", "rolling back");
-    return st.error();
-  }
-
   const std::pair<sqlite3_stmt**, const char*> statements[] = {
       {&impl->begin, "BEGIN IMMEDIATE"},
       {&impl->commit, "COMMIT"},
@@ -363,9 +353,21 @@ Result<std::unique_ptr<KvStore>> KvStore::open(const std::filesystem::path& file
        "ON CONFLICT(service) DO UPDATE SET bytes = excluded.bytes"},
       {&impl->del_usage, "DELETE FROM kv_usage WHERE service = ?1"},
   };
+  // Prepared before the schema commits, so a foreign SQLite file whose tables do not fit
+  // is refused without being marked with our schema version.
   for (const auto& [stmt, sql] : statements) {
-    if (auto st = impl->prepare(stmt, sql); !st) return st.error();
+    if (!schema_status) break;
+    schema_status = impl->prepare(stmt, sql);
   }
+  if (!schema_status) {
+    (void)impl->exec("ROLLBACK", "rolling back");
+    return schema_status.error();
+  }
+  if (auto st = impl->exec("COMMIT", "committing the schema"); !st) {
+    (void)impl->exec("ROLLBACK", "rolling back");
+    return st.error();
+  }
+
   return std::unique_ptr<KvStore>(new KvStore(std::move(impl), limits));
 }
 

@@ -566,6 +566,24 @@ TEST_F(KvStoreTest, GarbageFileIsRefusedWithItsName) {
   EXPECT_EQ(read_all(file_), before) << "opening a foreign file modified it";
 }
 
+TEST_F(KvStoreTest, ForeignSqliteFileIsRefusedUnmarked) {
+  // Another program's database that happens to have a "kv" table of another shape.
+  sqlite3* other = nullptr;
+  ASSERT_EQ(sqlite3_open(file_.c_str(), &other), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(other, "CREATE TABLE kv(x INTEGER); INSERT INTO kv VALUES (7);", nullptr, nullptr,
+                         nullptr),
+            SQLITE_OK);
+  sqlite3_close(other);
+
+  auto store = KvStore::open(file_);
+  ASSERT_FALSE(store);
+  EXPECT_TRUE(store.error().is(ComponentErrc::kInternal));
+  EXPECT_NE(store.error().detail().find(file_.string()), std::string::npos) << store.error().detail();
+  Bytes header = read_all(file_);
+  ASSERT_GE(header.size(), 100u);
+  EXPECT_EQ(header[63], 0) << "the foreign file was marked with the store's schema version";
+}
+
 TEST_F(KvStoreTest, MissingDirectoryIsAnError) {
   auto missing = dir_ / "no" / "such" / "dir" / "kv.sqlite";
   auto store = KvStore::open(missing);
