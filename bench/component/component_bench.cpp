@@ -29,8 +29,8 @@ namespace {
 
 using namespace wavs;
 
-constexpr int kHostCalls = 10'000;    // wavs_v1 or WASI calls in one run of the loop modules
-constexpr int kKvIncrements = 100;    // kv_increment calls in one run of the KV component
+constexpr int kHostCalls = 10'000;  // wavs_v1 or WASI calls in one run of the loop modules
+constexpr int kKvIncrements = 100;  // kv_increment calls in one run of the KV component
 
 std::filesystem::path source_dir() {
   const char* dir = std::getenv("WAVS_SOURCE_DIR");
@@ -76,14 +76,17 @@ component::HostServices quiet_services() {
 // or as an fd_write to stdout (the baseline), and returns from _start (exit 0).
 std::string trivial_wat(bool component) {
   const std::string emit_import =
-      component ? R"W((import "wavs_v1" "respond" (func $emit (param i32 i32 i64 i32 i32 i32) (result i32))))W"
-                : R"W((import "wasi_snapshot_preview1" "fd_write" (func $emit (param i32 i32 i32 i32) (result i32))))W";
+      component
+          ? R"W((import "wavs_v1" "respond" (func $emit (param i32 i32 i64 i32 i32 i32) (result i32))))W"
+          : R"W((import "wasi_snapshot_preview1" "fd_write" (func $emit (param i32 i32 i32 i32) (result i32))))W";
   const std::string emit_call =
-      component ? "(call $emit (i32.const 16) (i32.const 4) (i64.const 0) (i32.const 0) (i32.const 0) (i32.const 0))"
+      component ? "(call $emit (i32.const 16) (i32.const 4) (i64.const 0) (i32.const 0) (i32.const 0) "
+                  "(i32.const 0))"
                 : "(call $emit (i32.const 1) (i32.const 32) (i32.const 1) (i32.const 40))";
   return R"W((module
   (import "wasi_snapshot_preview1" "fd_read" (func $fd_read (param i32 i32 i32 i32) (result i32)))
-  )W" + emit_import + R"W(
+  )W" + emit_import +
+         R"W(
   (memory (export "memory") 1)
   (data (i32.const 16) "\2a\00\00\00")
   (data (i32.const 32) "\10\00\00\00\04\00\00\00")
@@ -94,7 +97,8 @@ std::string trivial_wat(bool component) {
       (loop $more
         (br_if $eof (call $fd_read (i32.const 0) (i32.const 0) (i32.const 1) (i32.const 8)))
         (br_if $more (i32.load (i32.const 8)))))
-    (if )W" + emit_call + R"W( (then unreachable))))
+    (if )W" +
+         emit_call + R"W( (then unreachable))))
 )W";
 }
 
@@ -113,18 +117,19 @@ std::string loop_wat(std::string_view imports, std::string_view data, std::strin
 
 // config_var("k") into a 64-byte buffer; the value is 8 bytes.
 std::string config_var_loop_wat() {
-  return loop_wat(R"W((import "wavs_v1" "config_var" (func $cv (param i32 i32 i32 i32) (result i64))))W",
-                  R"W((data (i32.const 0) "k"))W",
-                  "(if (i64.ne (call $cv (i32.const 0) (i32.const 1) (i32.const 64) (i32.const 64)) (i64.const 8))"
-                  " (then unreachable))",
-                  kHostCalls);
+  return loop_wat(
+      R"W((import "wavs_v1" "config_var" (func $cv (param i32 i32 i32 i32) (result i64))))W",
+      R"W((data (i32.const 0) "k"))W",
+      "(if (i64.ne (call $cv (i32.const 0) (i32.const 1) (i32.const 64) (i32.const 64)) (i64.const 8))"
+      " (then unreachable))",
+      kHostCalls);
 }
 
 // clock_time_get(monotonic, precision 1) into offset 64.
 std::string clock_loop_wat() {
   return loop_wat(
-      R"W((import "wasi_snapshot_preview1" "clock_time_get" (func $clock (param i32 i64 i32) (result i32))))W", "",
-      "(if (call $clock (i32.const 1) (i64.const 1) (i32.const 64)) (then unreachable))", kHostCalls);
+      R"W((import "wasi_snapshot_preview1" "clock_time_get" (func $clock (param i32 i64 i32) (result i32))))W",
+      "", "(if (call $clock (i32.const 1) (i64.const 1) (i32.const 64)) (then unreachable))", kHostCalls);
 }
 
 std::string empty_loop_wat() { return loop_wat("", "", "(nop)", kHostCalls); }
@@ -155,29 +160,32 @@ std::optional<wasi::Program> load_component(benchmark::State& state, ByteView wa
 }
 
 // One execute() per iteration; every run must succeed with `responses` responses and
-// `host_calls` wavs_v1 calls (when given).
-void execute_loop(benchmark::State& state, const wasi::Program& program, const component::TriggerAction& action,
-                  const component::HostServices& services, std::size_t responses,
-                  std::optional<std::uint32_t> host_calls = std::nullopt) {
+// `host_calls` wavs_v1 calls (when given). Returns the fuel of the last run.
+std::uint64_t execute_loop(benchmark::State& state, const wasi::Program& program,
+                           const component::TriggerAction& action, const component::HostServices& services,
+                           std::size_t responses, std::optional<std::uint32_t> host_calls = std::nullopt) {
   const auto workflow = workflow_for(action);
+  std::uint64_t fuel = 0;
   for (auto _ : state) {
     auto r = component::execute(program, action, workflow, services);
     if (!r) {
       state.SkipWithError(r.error().message().c_str());
-      return;
+      return 0;
     }
     if (!r->ok() || r->responses.size() != responses || (host_calls && r->host_calls != *host_calls)) {
       state.SkipWithError(("unexpected run: " + r->error + " " + r->stderr_data).c_str());
-      return;
+      return 0;
     }
+    fuel = r->fuel_consumed;
     benchmark::DoNotOptimize(r->responses);
   }
+  return fuel;
 }
 
 void per_call_counters(benchmark::State& state, int calls_per_iteration) {
   state.SetItemsProcessed(state.iterations() * calls_per_iteration);
-  state.counters["per_call"] = benchmark::Counter(calls_per_iteration, benchmark::Counter::kIsIterationInvariantRate |
-                                                                           benchmark::Counter::kInvert);
+  state.counters["per_call"] = benchmark::Counter(
+      calls_per_iteration, benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
 }
 
 // ---- 1. per-trigger overhead ----------------------------------------------------------
@@ -187,7 +195,8 @@ void BM_TrivialComponentExecute(benchmark::State& state) {
   if (wasm.empty()) return;
   auto program = load_component(state, wasm);
   if (!program) return;
-  execute_loop(state, *program, raw_action(), quiet_services(), 1);
+  state.counters["fuel"] =
+      static_cast<double>(execute_loop(state, *program, raw_action(), quiet_services(), 1));
 }
 
 // The baseline: the same module through the sandbox alone, with the stdin document
@@ -253,7 +262,8 @@ void BM_PartWasiLinkerCopyAndLinkWavs(benchmark::State& state) {
   const auto action = raw_action();
   const auto workflow = workflow_for(action);
   const auto services = quiet_services();
-  auto host = component::HostRun::create(action, workflow, services, std::chrono::steady_clock::time_point::max());
+  auto host =
+      component::HostRun::create(action, workflow, services, std::chrono::steady_clock::time_point::max());
   if (!host) {
     state.SkipWithError(host.error().message().c_str());
     return;
@@ -269,7 +279,8 @@ void BM_PartWasiLinkerCopyAndLinkWavs(benchmark::State& state) {
 
 // ---- 2. host call cost ----------------------------------------------------------------
 
-void host_call_loop(benchmark::State& state, const std::string& wat, std::optional<std::uint32_t> wavs_calls) {
+void host_call_loop(benchmark::State& state, const std::string& wat,
+                    std::optional<std::uint32_t> wavs_calls) {
   Bytes wasm = assemble(state, wat);
   if (wasm.empty()) return;
   auto program = load_component(state, wasm);
@@ -277,7 +288,9 @@ void host_call_loop(benchmark::State& state, const std::string& wat, std::option
   execute_loop(state, *program, raw_action(), quiet_services(), 0, wavs_calls);
   per_call_counters(state, kHostCalls);
 }
-void BM_HostCallConfigVar(benchmark::State& state) { host_call_loop(state, config_var_loop_wat(), kHostCalls); }
+void BM_HostCallConfigVar(benchmark::State& state) {
+  host_call_loop(state, config_var_loop_wat(), kHostCalls);
+}
 void BM_HostCallClockTimeGetBaseline(benchmark::State& state) { host_call_loop(state, clock_loop_wat(), 0); }
 // The loop and the run without any call, to subtract.
 void BM_HostCallEmptyLoop(benchmark::State& state) { host_call_loop(state, empty_loop_wat(), 0); }
@@ -301,7 +314,9 @@ struct KvFixture {
   }
 };
 
-ByteView text_bytes(std::string_view s) { return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()}; }
+ByteView text_bytes(std::string_view s) {
+  return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
+}
 
 void BM_KvStoreIncrement(benchmark::State& state) {
   KvFixture kv(state);
@@ -380,8 +395,9 @@ void BM_ExampleExecute(benchmark::State& state, const std::string& name) {
   if (wasm.empty()) return;
   auto program = load_component(state, wasm);
   if (!program) return;
-  execute_loop(state, *program, raw_action(), quiet_services(), 1);
+  const std::uint64_t fuel = execute_loop(state, *program, raw_action(), quiet_services(), 1);
   state.counters["module_kb"] = static_cast<double>(wasm.size()) / 1024.0;
+  state.counters["fuel"] = static_cast<double>(fuel);
 }
 
 void BM_ExampleLoad(benchmark::State& state, const std::string& name) {
@@ -508,9 +524,11 @@ BENCHMARK_CAPTURE(BM_ExampleLoad, square_c, std::string("square-c"))->Unit(bench
 BENCHMARK_CAPTURE(BM_ExampleLoad, echo_c, std::string("echo-c"))->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(BM_ExampleLoad, echo_rust, std::string("echo-rust"))->Unit(benchmark::kMicrosecond);
 
-BENCHMARK_CAPTURE(BM_ExamplePrepareBaseline, square_c, std::string("square-c"))->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_ExamplePrepareBaseline, square_c, std::string("square-c"))
+    ->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(BM_ExamplePrepareBaseline, echo_c, std::string("echo-c"))->Unit(benchmark::kMicrosecond);
-BENCHMARK_CAPTURE(BM_ExamplePrepareBaseline, echo_rust, std::string("echo-rust"))->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_ExamplePrepareBaseline, echo_rust, std::string("echo-rust"))
+    ->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(BM_ExampleCompileOnly, square_c, std::string("square-c"))->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(BM_ExampleCompileOnly, echo_c, std::string("echo-c"))->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(BM_ExampleCompileOnly, echo_rust, std::string("echo-rust"))->Unit(benchmark::kMicrosecond);
