@@ -7,8 +7,8 @@
 //   auto id = component::event_id(action->service_id, action->workflow_id, action->data);
 //
 // Bytes are 0x-prefixed lowercase hex and every integer of the data is a decimal string
-// on output; on input, hex may be any case and integers may also be JSON numbers (up to
-// 2^53) or 0x-hex strings, so hand-written documents are accepted.
+// on output; on input, hex may be any case and integers may also be JSON integers or
+// 0x-hex strings (any of them up to 2^64 - 1), so hand-written documents are accepted.
 
 #include <cstdint>
 #include <optional>
