@@ -41,8 +41,8 @@ std::string lower(std::string_view s) {
 }
 
 bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return ascii_lower(x) == ascii_lower(y); });
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(),
+                                            [](char x, char y) { return ascii_lower(x) == ascii_lower(y); });
 }
 
 // RFC 9110 tchar.
@@ -59,6 +59,26 @@ std::string_view trim_spaces(std::string_view s) {
   return s;
 }
 
+// Guest text quoted in an error: control bytes escaped and long text cut, so a message
+// stays one readable log line whatever the guest sent.
+std::string shown(std::string_view s) {
+  constexpr std::size_t kMaxShown = 64;
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out = "\"";
+  for (std::size_t i = 0; i < s.size() && i < kMaxShown; ++i) {
+    auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') {
+      out += "\\x";
+      out += kHex[c >> 4];
+      out += kHex[c & 0xf];
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  if (s.size() > kMaxShown) out += "...";
+  return out + "\"";
+}
+
 // Names the host sets itself: letting a guest set them would desynchronise framing
 // (Content-Length, Transfer-Encoding, Connection) or misdirect virtual hosting (Host).
 bool is_host_managed_header(std::string_view name) {
@@ -68,11 +88,11 @@ bool is_host_managed_header(std::string_view name) {
 
 // Why a header is refused, or empty when it is acceptable.
 std::string header_problem(std::string_view name, std::string_view value) {
-  if (!is_token(name)) return "name \"" + std::string(name) + "\" is not an HTTP token";
-  if (is_host_managed_header(name)) return "\"" + std::string(name) + "\" is set by the host";
+  if (!is_token(name)) return "name " + shown(name) + " is not an HTTP token";
+  if (is_host_managed_header(name)) return shown(name) + " is set by the host";
   for (char c : value) {
     if (c == '\r' || c == '\n' || c == '\0') {
-      return "value of \"" + std::string(name) + "\" contains CR, LF or NUL";
+      return "value of " + shown(name) + " contains CR, LF or NUL";
     }
   }
   return {};
@@ -181,12 +201,12 @@ bool all_zero(const std::uint8_t* p, std::size_t n) {
 }
 
 bool private_v6(const std::uint8_t* a) {
-  if (all_zero(a, 16)) return true;                           // ::
-  if (all_zero(a, 15) && a[15] == 1) return true;             // ::1
-  if ((a[0] & 0xfe) == 0xfc) return true;                     // fc00::/7 unique local
-  if (a[0] == 0xfe && (a[1] & 0xc0) == 0x80) return true;     // fe80::/10 link-local
-  if (a[0] == 0xfe && (a[1] & 0xc0) == 0xc0) return true;     // fec0::/10 old site-local
-  if (a[0] == 0xff) return true;                              // ff00::/8 multicast
+  if (all_zero(a, 16)) return true;                        // ::
+  if (all_zero(a, 15) && a[15] == 1) return true;          // ::1
+  if ((a[0] & 0xfe) == 0xfc) return true;                  // fc00::/7 unique local
+  if (a[0] == 0xfe && (a[1] & 0xc0) == 0x80) return true;  // fe80::/10 link-local
+  if (a[0] == 0xfe && (a[1] & 0xc0) == 0xc0) return true;  // fec0::/10 old site-local
+  if (a[0] == 0xff) return true;                           // ff00::/8 multicast
   // Forms that carry an IPv4 address and reach it: mapped ::ffff:0:0/96, compatible
   // ::/96, translated ::ffff:0:0:0/96, NAT64 64:ff9b::/96 and 6to4 2002::/16.
   if (all_zero(a, 10) && a[10] == 0xff && a[11] == 0xff) return private_v4(a + 12);
@@ -250,7 +270,7 @@ tl::expected<Target, std::string> inspect_url(CURLU* u) {
   if (!scheme) return tl::unexpected<std::string>("no scheme");
   t.scheme = lower(*scheme);
   if (t.scheme != "http" && t.scheme != "https") {
-    return tl::unexpected<std::string>("scheme \"" + t.scheme + "\" is not http or https");
+    return tl::unexpected<std::string>("scheme " + shown(t.scheme) + " is not http or https");
   }
   if (url_part(u, CURLUPART_USER) || url_part(u, CURLUPART_PASSWORD) || url_part(u, CURLUPART_OPTIONS)) {
     return tl::unexpected<std::string>("userinfo (user:password@) is not allowed");
@@ -293,7 +313,8 @@ Result<HostDecision> authorize(const HttpPolicy& policy, const Target& t) {
   HostDecision d = check_host(policy, t.host, t.port);
   if (!d.allowed) {
     if (policy.mode == HttpPolicy::Mode::kNone) {
-      return Error(ComponentErrc::kDenied, "HTTP requests are not permitted (allowed_http_hosts is \"none\")");
+      return Error(ComponentErrc::kDenied,
+                   "HTTP requests are not permitted (allowed_http_hosts is \"none\")");
     }
     return Error(ComponentErrc::kDenied,
                  "host " + t.host + " (port " + std::to_string(t.port) + ") is not in allowed_http_hosts");
@@ -402,7 +423,9 @@ bool has_header(const std::vector<std::pair<std::string, std::string>>& headers,
   return std::any_of(headers.begin(), headers.end(), [&](const auto& h) { return iequals(h.first, name); });
 }
 
-long clamp_ms(milliseconds ms) { return static_cast<long>(std::clamp<std::int64_t>(ms.count(), 1, 1L << 30)); }
+long clamp_ms(milliseconds ms) {
+  return static_cast<long>(std::clamp<std::int64_t>(ms.count(), 1, 1L << 30));
+}
 
 }  // namespace
 
@@ -418,35 +441,36 @@ Result<HttpPolicy> HttpPolicy::from_json(std::string_view json) {
                  "allowed_http_hosts: \"" + s + "\" is not \"none\", \"all\" or {\"only\": [...]}");
   }
   if (!doc.is_object()) {
-    return Error(ComponentErrc::kBadContext,
-                 std::string("allowed_http_hosts: a JSON ") + doc.type_name() +
-                     ", expected \"none\", \"all\" or {\"only\": [...]}");
+    return Error(ComponentErrc::kBadContext, std::string("allowed_http_hosts: a JSON ") + doc.type_name() +
+                                                 ", expected \"none\", \"all\" or {\"only\": [...]}");
   }
   if (doc.size() != 1 || !doc.contains("only")) {
     for (const auto& [key, value] : doc.items()) {
       if (key != "only") {
-        return Error(ComponentErrc::kBadContext, "allowed_http_hosts: unknown key \"" + key + "\" (only \"only\")");
+        return Error(ComponentErrc::kBadContext,
+                     "allowed_http_hosts: unknown key \"" + key + "\" (only \"only\")");
       }
     }
     return Error(ComponentErrc::kBadContext, "allowed_http_hosts: missing \"only\"");
   }
   const Json& list = doc["only"];
   if (!list.is_array()) {
-    return Error(ComponentErrc::kBadContext,
-                 std::string("allowed_http_hosts.only: a JSON ") + list.type_name() + ", expected an array of hosts");
+    return Error(ComponentErrc::kBadContext, std::string("allowed_http_hosts.only: a JSON ") +
+                                                 list.type_name() + ", expected an array of hosts");
   }
   std::vector<std::string> hosts;
   hosts.reserve(list.size());
   for (std::size_t i = 0; i < list.size(); ++i) {
     std::string where = "allowed_http_hosts.only[" + std::to_string(i) + "]";
     if (!list[i].is_string()) {
-      return Error(ComponentErrc::kBadContext, where + ": a JSON " + list[i].type_name() + ", expected a string");
+      return Error(ComponentErrc::kBadContext,
+                   where + ": a JSON " + list[i].type_name() + ", expected a string");
     }
     const auto& entry = list[i].get_ref<const std::string&>();
     if (!parse_entry(entry)) {
-      return Error(ComponentErrc::kBadContext,
-                   where + ": \"" + entry + "\" is not a host, an IP literal ([::1] for IPv6), " +
-                       "an optional :port (1-65535) or a *.domain wildcard");
+      return Error(ComponentErrc::kBadContext, where + ": \"" + entry +
+                                                   "\" is not a host, an IP literal ([::1] for IPv6), " +
+                                                   "an optional :port (1-65535) or a *.domain wildcard");
     }
     hosts.push_back(entry);
   }
@@ -517,7 +541,8 @@ Result<std::vector<std::pair<std::string, std::string>>> parse_header_block(std:
     std::size_t next = end == std::string_view::npos ? block.size() : end + 2;
     if (end == std::string_view::npos) end = block.size();
     std::string_view line = block.substr(offset, end - offset);
-    std::string where = "headers line " + std::to_string(line_no) + " (offset " + std::to_string(offset) + ")";
+    std::string where =
+        "headers line " + std::to_string(line_no) + " (offset " + std::to_string(offset) + ")";
     auto colon = line.find(':');
     if (colon == std::string_view::npos) {
       return Error(ComponentErrc::kInvalid, where + ": no ':' between name and value");
@@ -549,7 +574,8 @@ Result<OutboundResponse> OutboundHttp::send(const OutboundRequest& request, cons
     return Error(ComponentErrc::kTimeout, "no time left before the request could be sent");
   }
   std::string method = request.method.empty() ? "GET" : request.method;
-  if (!is_token(method)) return Error(ComponentErrc::kInvalid, "method: \"" + method + "\" is not an HTTP token");
+  if (!is_token(method))
+    return Error(ComponentErrc::kInvalid, "method: " + shown(method) + " is not an HTTP token");
   for (std::size_t i = 0; i < request.headers.size(); ++i) {
     const auto& [name, value] = request.headers[i];
     if (auto problem = header_problem(name, value); !problem.empty()) {
@@ -557,8 +583,8 @@ Result<OutboundResponse> OutboundHttp::send(const OutboundRequest& request, cons
     }
   }
   if (request.body.size() > limits_.max_request_body) {
-    return Error(ComponentErrc::kLimit, "request body of " + std::to_string(request.body.size()) + " bytes, over " +
-                                            std::to_string(limits_.max_request_body));
+    return Error(ComponentErrc::kLimit, "request body of " + std::to_string(request.body.size()) +
+                                            " bytes, over " + std::to_string(limits_.max_request_body));
   }
   if (method == "HEAD" && !request.body.empty()) {
     return Error(ComponentErrc::kInvalid, "a HEAD request cannot carry a body");
@@ -593,7 +619,8 @@ Result<OutboundResponse> OutboundHttp::send(const OutboundRequest& request, cons
 
   for (int hop = 0;; ++hop) {
     auto decision = authorize(policy, target);
-    if (!decision) return hop == 0 ? decision.error() : decision.error().with_context("redirect to " + target.where());
+    if (!decision)
+      return hop == 0 ? decision.error() : decision.error().with_context("redirect to " + target.where());
     auto now = Clock::now();
     if (now >= end) {
       return Error(ComponentErrc::kTimeout,
@@ -660,8 +687,15 @@ Result<OutboundResponse> OutboundHttp::send(const OutboundRequest& request, cons
     CURLcode rc = curl_easy_perform(h);
     if (rc != CURLE_OK) {
       std::string where = target.where();
+      if (!gate.refused.empty() && gate.opened == 0) {
+        std::string detail = target.host + " resolves to a private address (" + gate.refused +
+                             "), which allowed_http_hosts grants only when the host is listed by name";
+        return hop == 0 ? Error(ComponentErrc::kDenied, detail)
+                        : Error(ComponentErrc::kDenied, "redirect to " + where + ": " + detail);
+      }
       if (rc == CURLE_OPERATION_TIMEDOUT) {
-        return Error(ComponentErrc::kTimeout, where + ": no response within " + std::to_string(budget_ms) + " ms");
+        return Error(ComponentErrc::kTimeout,
+                     where + ": no response within " + std::to_string(budget_ms) + " ms");
       }
       if (sink.body_overflow) {
         return Error(ComponentErrc::kLimit,
@@ -671,14 +705,10 @@ Result<OutboundResponse> OutboundHttp::send(const OutboundRequest& request, cons
         return Error(ComponentErrc::kLimit,
                      where + ": response headers over " + std::to_string(kMaxResponseHeaderBytes) + " bytes");
       }
-      if (!gate.refused.empty() && gate.opened == 0) {
-        std::string detail = target.host + " resolves to a private address (" + gate.refused +
-                             "), which allowed_http_hosts grants only when the host is listed by name";
-        return hop == 0 ? Error(ComponentErrc::kDenied, detail)
-                        : Error(ComponentErrc::kDenied, "redirect to " + where + ": " + detail);
-      }
-      std::string detail = error_buffer[0] != '\0' ? std::string(error_buffer.data()) : curl_easy_strerror(rc);
-      if (!target.query.empty() && detail.find(target.query) != std::string::npos) detail = curl_easy_strerror(rc);
+      std::string detail =
+          error_buffer[0] != '\0' ? std::string(error_buffer.data()) : curl_easy_strerror(rc);
+      if (!target.query.empty() && detail.find(target.query) != std::string::npos)
+        detail = curl_easy_strerror(rc);
       return Error(ComponentErrc::kNetwork, where + ": " + detail);
     }
     long status = 0;
@@ -704,13 +734,15 @@ Result<OutboundResponse> OutboundHttp::send(const OutboundRequest& request, cons
       return Error(ComponentErrc::kNetwork, target.where() + ": redirect Location contains NUL");
     }
     // Resolved against the current URL, the way curl itself follows Location.
-    if (CURLUcode uc = curl_url_set(url.get(), CURLUPART_URL, location->c_str(), CURLU_URLENCODE | CURLU_ALLOW_SPACE);
+    if (CURLUcode uc =
+            curl_url_set(url.get(), CURLUPART_URL, location->c_str(), CURLU_URLENCODE | CURLU_ALLOW_SPACE);
         uc != CURLUE_OK) {
       return Error(ComponentErrc::kNetwork,
                    target.where() + ": redirect to an unusable Location (" + curl_url_strerror(uc) + ")");
     }
     auto next = inspect_url(url.get());
-    if (!next) return Error(ComponentErrc::kNetwork, target.where() + ": redirect to a URL with " + next.error());
+    if (!next)
+      return Error(ComponentErrc::kNetwork, target.where() + ": redirect to a URL with " + next.error());
 
     if (status == 303 || ((status == 301 || status == 302) && method == "POST")) {
       if (method != "HEAD") method = "GET";

@@ -55,10 +55,10 @@ std::string gzip(const std::string& plain) {
   return out;
 #else
   // gzip of kGzipText (mtime 0), for builds without zlib.
-  static const unsigned char kBlob[] = {
-      0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0x03, 0x4b, 0xaf, 0xca, 0x2c,
-      0x50, 0x28, 0x4e, 0xac, 0x2c, 0x56, 0xc8, 0x48, 0xcd, 0xc9, 0xc9, 0xd7, 0x51, 0x48,
-      0x27, 0x20, 0xc0, 0x05, 0x00, 0x73, 0x75, 0x4b, 0xae, 0x32, 0x00, 0x00, 0x00};
+  static const unsigned char kBlob[] = {0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0x03, 0x4b,
+                                        0xaf, 0xca, 0x2c, 0x50, 0x28, 0x4e, 0xac, 0x2c, 0x56, 0xc8, 0x48,
+                                        0xcd, 0xc9, 0xc9, 0xd7, 0x51, 0x48, 0x27, 0x20, 0xc0, 0x05, 0x00,
+                                        0x73, 0x75, 0x4b, 0xae, 0x32, 0x00, 0x00, 0x00};
   EXPECT_EQ(plain, kGzipText);
   return std::string(reinterpret_cast<const char*>(kBlob), sizeof(kBlob));
 #endif
@@ -81,7 +81,7 @@ struct Reply {
 // A small HTTP/1.1 server on a loopback address and an ephemeral port: one thread
 // accepts, one thread per connection answers one request and closes. Routes:
 //   /ok, /status/<n>, /redirect?code=<n>&to=<location, taken verbatim to the end>,
-//   /chain/<n> (n relative redirects), /slow (3 s), /big (5 MiB), /gzip, /echo
+//   /redirect-spaced, /chain/<n> (n relative redirects), /slow (3 s), /big (5 MiB), /gzip, /echo
 //   (method, headers and body back), /headers (mixed-case and repeated names).
 class TestServer {
  public:
@@ -210,7 +210,8 @@ class TestServer {
 
   static Reply route(const SeenRequest& req) {
     std::string path = req.target.substr(0, req.target.find('?'));
-    std::string query = req.target.find('?') == std::string::npos ? "" : req.target.substr(req.target.find('?') + 1);
+    std::string query =
+        req.target.find('?') == std::string::npos ? "" : req.target.substr(req.target.find('?') + 1);
     Reply r;
     if (path == "/ok") {
       r.headers = {{"X-Test", "Value"}};
@@ -224,6 +225,9 @@ class TestServer {
       r.status = std::stoi(query.substr(5, to - 5));
       r.headers = {{"Location", query.substr(to + 4)}, {"X-Hop", "redirect"}};
       r.body = "moved";
+    } else if (path == "/redirect-spaced") {
+      r.status = 302;
+      r.headers = {{"Location", "echo?q=x y"}};  // relative, with a raw space as some servers send
     } else if (path.rfind("/chain/", 0) == 0) {
       int n = std::stoi(path.substr(7));
       if (n > 0) {
@@ -282,24 +286,44 @@ std::optional<std::string> header(const OutboundResponse& resp, std::string_view
 // ---- pure functions ---------------------------------------------------------------
 
 TEST(IsPrivateAddress, Ipv4) {
-  for (const char* ip : {"127.0.0.1", "127.255.255.254", "10.0.0.1", "10.255.255.255", "172.16.0.1",
-                         "172.31.255.255", "192.168.1.1", "169.254.169.254", "100.64.0.1", "100.127.255.255",
-                         "0.0.0.0", "0.1.2.3", "224.0.0.1", "239.255.255.255", "240.0.0.1", "255.255.255.255"}) {
+  for (const char* ip :
+       {"127.0.0.1", "127.255.255.254", "10.0.0.1", "10.255.255.255", "172.16.0.1", "172.31.255.255",
+        "192.168.1.1", "169.254.169.254", "100.64.0.1", "100.127.255.255", "0.0.0.0", "0.1.2.3", "224.0.0.1",
+        "239.255.255.255", "240.0.0.1", "255.255.255.255"}) {
     EXPECT_TRUE(is_private_address(ip)) << ip;
   }
-  for (const char* ip : {"8.8.8.8", "1.1.1.1", "172.15.255.255", "172.32.0.0", "192.169.0.1", "169.253.1.1",
-                         "100.63.255.255", "100.128.0.0", "11.0.0.1", "126.255.255.255", "128.0.0.1",
-                         "223.255.255.255", "93.184.216.34"}) {
+  for (const char* ip :
+       {"8.8.8.8", "1.1.1.1", "172.15.255.255", "172.32.0.0", "192.169.0.1", "169.253.1.1", "100.63.255.255",
+        "100.128.0.0", "11.0.0.1", "126.255.255.255", "128.0.0.1", "223.255.255.255", "93.184.216.34"}) {
     EXPECT_FALSE(is_private_address(ip)) << ip;
   }
 }
 
 TEST(IsPrivateAddress, Ipv6) {
-  for (const char* ip : {"::", "::1", "[::1]", "fc00::1", "fd12:3456::1", "fe80::1", "febf::1", "fec0::1", "ff02::1",
-                         "ff0e::1", "::ffff:127.0.0.1", "::ffff:7f00:1", "::ffff:10.1.2.3", "::ffff:192.168.0.1",
-                         "::ffff:169.254.169.254", "::127.0.0.1", "::10.0.0.1", "64:ff9b::10.0.0.1",
-                         "64:ff9b::7f00:1", "2002:7f00:1::1", "2002:c0a8:101::1", "::ffff:0:127.0.0.1",
-                         "0:0:0:0:0:0:0:1", "::ffff:0.0.0.0"}) {
+  for (const char* ip : {"::",
+                         "::1",
+                         "[::1]",
+                         "fc00::1",
+                         "fd12:3456::1",
+                         "fe80::1",
+                         "febf::1",
+                         "fec0::1",
+                         "ff02::1",
+                         "ff0e::1",
+                         "::ffff:127.0.0.1",
+                         "::ffff:7f00:1",
+                         "::ffff:10.1.2.3",
+                         "::ffff:192.168.0.1",
+                         "::ffff:169.254.169.254",
+                         "::127.0.0.1",
+                         "::10.0.0.1",
+                         "64:ff9b::10.0.0.1",
+                         "64:ff9b::7f00:1",
+                         "2002:7f00:1::1",
+                         "2002:c0a8:101::1",
+                         "::ffff:0:127.0.0.1",
+                         "0:0:0:0:0:0:0:1",
+                         "::ffff:0.0.0.0"}) {
     EXPECT_TRUE(is_private_address(ip)) << ip;
   }
   for (const char* ip : {"2001:4860:4860::8888", "2606:4700:4700::1111", "::ffff:8.8.8.8", "64:ff9b::808:808",
@@ -325,8 +349,8 @@ TEST(CheckHost, NoneAndAll) {
 }
 
 TEST(CheckHost, OnlyTable) {
-  HttpPolicy policy = HttpPolicy::only(
-      {"api.example.com", "*.coingecko.com", "localhost:8545", "10.0.0.5", "[::1]:80", "Mixed.Case.ORG", "fd00::7"});
+  HttpPolicy policy = HttpPolicy::only({"api.example.com", "*.coingecko.com", "localhost:8545", "10.0.0.5",
+                                        "[::1]:80", "Mixed.Case.ORG", "fd00::7"});
   struct Case {
     const char* host;
     std::uint16_t port;
@@ -379,7 +403,8 @@ TEST(CheckHost, WildcardNeverMatchesIpLiterals) {
 }
 
 TEST(CheckHost, MalformedEntriesMatchNothing) {
-  HttpPolicy policy = HttpPolicy::only({"", "*", "a.com:notaport", "b.com:0", "b.com:70000", "[::1", "c.com/path"});
+  HttpPolicy policy =
+      HttpPolicy::only({"", "*", "a.com:notaport", "b.com:0", "b.com:70000", "[::1", "c.com/path"});
   for (const char* host : {"a.com", "b.com", "[::1]", "c.com", "anything.com"}) {
     EXPECT_FALSE(check_host(policy, host, 80).allowed) << host;
   }
@@ -390,7 +415,8 @@ TEST(ParseHeaderBlock, Accepts) {
   ASSERT_TRUE(empty) << empty.error().message();
   EXPECT_TRUE(empty->empty());
 
-  auto h = parse_header_block("Accept: application/json\r\nX-Api-Key:   k3y  \r\nX-Empty:\r\nX-Last: no-crlf");
+  auto h =
+      parse_header_block("Accept: application/json\r\nX-Api-Key:   k3y  \r\nX-Empty:\r\nX-Last: no-crlf");
   ASSERT_TRUE(h) << h.error().message();
   ASSERT_EQ(h->size(), 4u);
   EXPECT_EQ((*h)[0], (std::pair<std::string, std::string>{"Accept", "application/json"}));
@@ -406,8 +432,8 @@ TEST(ParseHeaderBlock, Accepts) {
 TEST(ParseHeaderBlock, Refuses) {
   for (const char* block : {"Host: evil.com\r\n", "host: x", "Content-Length: 5", "CONTENT-LENGTH: 5",
                             "Transfer-Encoding: chunked", "connection: close", "No colon here\r\n",
-                            ": empty name", "Bad Name: x", "Bad\tName: x", "X-A: 1\r\n\r\n",
-                            "X-A: 1\nX-B: 2", "X-A: one\rtwo", "X-Ok: 1\r\nHost: x\r\n", "(x): y"}) {
+                            ": empty name", "Bad Name: x", "Bad\tName: x", "X-A: 1\r\n\r\n", "X-A: 1\nX-B: 2",
+                            "X-A: one\rtwo", "X-Ok: 1\r\nHost: x\r\n", "(x): y"}) {
     auto r = parse_header_block(block);
     ASSERT_FALSE(r) << '"' << block << '"';
     EXPECT_TRUE(r.error().is(ComponentErrc::kInvalid)) << r.error().message();
@@ -429,7 +455,8 @@ TEST(HttpPolicyJson, RoundTrip) {
   EXPECT_EQ(all->mode, HttpPolicy::Mode::kAll);
   EXPECT_EQ(all->to_json(), "\"all\"");
 
-  auto only = HttpPolicy::from_json(R"({"only": ["api.example.com", "*.coingecko.com", "localhost:8545", "[::1]:80"]})");
+  auto only = HttpPolicy::from_json(
+      R"({"only": ["api.example.com", "*.coingecko.com", "localhost:8545", "[::1]:80"]})");
   ASSERT_TRUE(only) << only.error().message();
   EXPECT_EQ(only->mode, HttpPolicy::Mode::kOnly);
   EXPECT_EQ(only->hosts,
@@ -471,7 +498,8 @@ TEST(HttpPolicyJson, RefusesMalformed) {
     auto r = HttpPolicy::from_json(c.json);
     ASSERT_FALSE(r) << c.json;
     EXPECT_TRUE(r.error().is(ComponentErrc::kBadContext)) << c.json;
-    EXPECT_NE(r.error().detail().find(c.mentions), std::string::npos) << c.json << " -> " << r.error().detail();
+    EXPECT_NE(r.error().detail().find(c.mentions), std::string::npos)
+        << c.json << " -> " << r.error().detail();
   }
 }
 
@@ -493,6 +521,21 @@ TEST(OutboundHttp, AllRefusesLoopbackLiteral) {
   ASSERT_FALSE(r);
   EXPECT_TRUE(r.error().is(ComponentErrc::kDenied)) << r.error().message();
   EXPECT_NE(r.error().detail().find("private"), std::string::npos) << r.error().detail();
+  EXPECT_EQ(server.count(), 0u);
+}
+
+TEST(OutboundHttp, AllRefusesEveryLoopbackSpelling) {
+  TestServer server;
+  OutboundHttp http;
+  std::string port = std::to_string(server.port());
+  for (const char* host : {"127.1", "0x7f.0.0.1", "2130706433", "0177.0.0.1", "127.0.0.%31", "LOCALHOST",
+                           "[::ffff:127.0.0.1]", "[::ffff:7f00:1]", "[::1]", "0.0.0.0"}) {
+    auto r = http.send(get(std::string("http://") + host + ":" + port + "/ok"), HttpPolicy::all(), soon());
+    ASSERT_FALSE(r) << host;
+    // Some spellings curl refuses outright; none may reach the server.
+    EXPECT_TRUE(r.error().is(ComponentErrc::kDenied) || r.error().is(ComponentErrc::kInvalid))
+        << host << " -> " << r.error().message();
+  }
   EXPECT_EQ(server.count(), 0u);
 }
 
@@ -521,7 +564,8 @@ TEST(OutboundHttp, OnlyWithAnotherPortDenies) {
   TestServer server;
   OutboundHttp http;
   std::uint16_t other = server.port() == 65535 ? 1 : server.port() + 1;
-  auto r = http.send(get(server.url("/ok")), HttpPolicy::only({"127.0.0.1:" + std::to_string(other)}), soon());
+  auto r =
+      http.send(get(server.url("/ok")), HttpPolicy::only({"127.0.0.1:" + std::to_string(other)}), soon());
   ASSERT_FALSE(r);
   EXPECT_TRUE(r.error().is(ComponentErrc::kDenied)) << r.error().message();
   EXPECT_NE(r.error().detail().find("127.0.0.1"), std::string::npos);
@@ -532,7 +576,8 @@ TEST(OutboundHttp, LocalhostListedByNameIsAllowed) {
   TestServer server;
   OutboundHttp http;
   std::string port = std::to_string(server.port());
-  auto r = http.send(get("http://localhost:" + port + "/ok"), HttpPolicy::only({"localhost:" + port}), soon());
+  auto r =
+      http.send(get("http://localhost:" + port + "/ok"), HttpPolicy::only({"localhost:" + port}), soon());
   ASSERT_TRUE(r) << r.error().message();
   EXPECT_EQ(r->status, 200u);
   EXPECT_EQ(server.count(), 1u);
@@ -541,7 +586,8 @@ TEST(OutboundHttp, LocalhostListedByNameIsAllowed) {
 TEST(OutboundHttp, AllRefusesANameThatResolvesToLoopback) {
   TestServer server;
   OutboundHttp http;
-  auto r = http.send(get("http://localhost:" + std::to_string(server.port()) + "/ok"), HttpPolicy::all(), soon());
+  auto r =
+      http.send(get("http://localhost:" + std::to_string(server.port()) + "/ok"), HttpPolicy::all(), soon());
   ASSERT_FALSE(r);
   EXPECT_TRUE(r.error().is(ComponentErrc::kDenied)) << r.error().message();
   EXPECT_NE(r.error().detail().find("localhost resolves to a private address"), std::string::npos)
@@ -655,6 +701,21 @@ TEST(OutboundHttp, FoundAfterPostBecomesGet) {
   auto r = http.send(req, HttpPolicy::only({server.host_port()}), soon());
   ASSERT_TRUE(r) << r.error().message();
   EXPECT_EQ(text(r->body).substr(0, 4), "GET\n");
+}
+
+TEST(OutboundHttp, RedirectLocationsKeepTheirEncoding) {
+  TestServer server;
+  OutboundHttp http;
+  HttpPolicy policy = HttpPolicy::only({server.host_port()});
+  auto encoded = http.send(get(server.url("/redirect?code=302&to=/echo?q=a%20b%2Fc")), policy, soon());
+  ASSERT_TRUE(encoded) << encoded.error().message();
+  auto spaced = http.send(get(server.url("/redirect-spaced")), policy, soon());
+  ASSERT_TRUE(spaced) << spaced.error().message();
+  auto seen = server.seen();
+  ASSERT_EQ(seen.size(), 4u);
+  EXPECT_EQ(seen[1].target, "/echo?q=a%20b%2Fc");
+  // libcurl encodes a raw space in a query as '+' (as when it follows redirects itself).
+  EXPECT_TRUE(seen[3].target == "/echo?q=x%20y" || seen[3].target == "/echo?q=x+y") << seen[3].target;
 }
 
 TEST(OutboundHttp, FiveRedirectsAreFollowedSixAreNot) {
@@ -810,7 +871,8 @@ TEST(OutboundHttp, GzipIsDecoded) {
 TEST(OutboundHttp, HeadersAreLowerCaseInOrderAndFromTheFinalHopOnly) {
   TestServer server;
   OutboundHttp http;
-  auto r = http.send(get(server.url("/redirect?code=302&to=/headers")), HttpPolicy::only({server.host_port()}), soon());
+  auto r = http.send(get(server.url("/redirect?code=302&to=/headers")),
+                     HttpPolicy::only({server.host_port()}), soon());
   ASSERT_TRUE(r) << r.error().message();
   EXPECT_EQ(r->status, 200u);
   EXPECT_EQ(header(*r, "x-hop"), std::nullopt);
@@ -912,10 +974,11 @@ TEST(OutboundHttp, BadUrlsAreInvalid) {
   HttpPolicy policy = HttpPolicy::all();
   std::string hp = server.host_port();
   for (const std::string& url : std::vector<std::string>{
-           std::string("ftp://") + hp + "/x", "file:///etc/passwd", "gopher://" + hp + "/", "http://user:pw@" + hp + "/ok",
-        "http://user@" + hp + "/ok", std::string("not a url"), std::string(""), std::string("http://"),
-        std::string("http:///path"), std::string("//") + hp + "/ok", std::string("/ok"), "http://" + hp + ":99999/",
-        "http://[::1/", std::string("http://a b.com/"), "http://" + hp + "/o\nk"}) {
+           std::string("ftp://") + hp + "/x", "file:///etc/passwd", "gopher://" + hp + "/",
+           "http://user:pw@" + hp + "/ok", "http://user@" + hp + "/ok", std::string("not a url"),
+           std::string(""), std::string("http://"), std::string("http:///path"),
+           std::string("//") + hp + "/ok", std::string("/ok"), "http://" + hp + ":99999/", "http://[::1/",
+           std::string("http://a b.com/"), "http://" + hp + "/o\nk"}) {
     auto r = http.send(get(url), HttpPolicy::only({hp}), soon());
     ASSERT_FALSE(r) << url;
     EXPECT_TRUE(r.error().is(ComponentErrc::kInvalid)) << url << " -> " << r.error().message();
@@ -936,6 +999,8 @@ TEST(OutboundHttp, BadMethodsAndHeadersAreInvalid) {
     auto r = http.send(req, policy, soon());
     ASSERT_FALSE(r) << method;
     EXPECT_TRUE(r.error().is(ComponentErrc::kInvalid)) << r.error().message();
+    // Guest text is quoted with control bytes escaped: one clean log line.
+    EXPECT_EQ(r.error().detail().find_first_of("\r\n"), std::string::npos) << r.error().detail();
   }
   for (const Headers& headers : {Headers{{"Host", "evil"}}, Headers{{"X-A", "a\r\nInjected: 1"}},
                                  Headers{{"Bad Name", "x"}}, Headers{{"Transfer-Encoding", "chunked"}}}) {
@@ -1011,7 +1076,8 @@ TEST(OutboundHttp, ProxyEnvironmentIsIgnored) {
   EXPECT_EQ(server.count(), 1u);
 
   // Through a proxy, the connect-time check would see the proxy's address instead.
-  auto denied = http.send(get("http://localhost:" + std::to_string(server.port()) + "/ok"), HttpPolicy::all(), soon());
+  auto denied =
+      http.send(get("http://localhost:" + std::to_string(server.port()) + "/ok"), HttpPolicy::all(), soon());
   ASSERT_FALSE(denied);
   EXPECT_TRUE(denied.error().is(ComponentErrc::kDenied)) << denied.error().message();
   EXPECT_EQ(server.count(), 1u);
