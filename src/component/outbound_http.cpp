@@ -23,6 +23,8 @@ using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
 constexpr milliseconds kDefaultTimeout{10'000};
+// How early curl may report its whole-transfer timeout, for telling it from the connect one.
+constexpr milliseconds kTimeoutSlack{50};
 // The header block is copied into the guest's result next to the body; curl bounds each
 // line, this bounds their sum so a server cannot grow it without limit.
 constexpr std::size_t kMaxResponseHeaderBytes = 256 << 10;
@@ -574,8 +576,9 @@ Result<OutboundResponse> OutboundHttp::send(const OutboundRequest& request, cons
     return Error(ComponentErrc::kTimeout, "no time left before the request could be sent");
   }
   std::string method = request.method.empty() ? "GET" : request.method;
-  if (!is_token(method))
+  if (!is_token(method)) {
     return Error(ComponentErrc::kInvalid, "method: " + shown(method) + " is not an HTTP token");
+  }
   for (std::size_t i = 0; i < request.headers.size(); ++i) {
     const auto& [name, value] = request.headers[i];
     if (auto problem = header_problem(name, value); !problem.empty()) {
@@ -619,8 +622,9 @@ Result<OutboundResponse> OutboundHttp::send(const OutboundRequest& request, cons
 
   for (int hop = 0;; ++hop) {
     auto decision = authorize(policy, target);
-    if (!decision)
+    if (!decision) {
       return hop == 0 ? decision.error() : decision.error().with_context("redirect to " + target.where());
+    }
     auto now = Clock::now();
     if (now >= end) {
       return Error(ComponentErrc::kTimeout,
@@ -694,6 +698,11 @@ Result<OutboundResponse> OutboundHttp::send(const OutboundRequest& request, cons
                         : Error(ComponentErrc::kDenied, "redirect to " + where + ": " + detail);
       }
       if (rc == CURLE_OPERATION_TIMEDOUT) {
+        // The connect phase (TLS handshake included) has its own, shorter limit.
+        if (Clock::now() + kTimeoutSlack < end) {
+          return Error(ComponentErrc::kTimeout, where + ": no connection within " +
+                                                    std::to_string(limits_.connect_timeout.count()) + " ms");
+        }
         return Error(ComponentErrc::kTimeout,
                      where + ": no response within " + std::to_string(budget_ms) + " ms");
       }
@@ -741,8 +750,9 @@ Result<OutboundResponse> OutboundHttp::send(const OutboundRequest& request, cons
                    target.where() + ": redirect to an unusable Location (" + curl_url_strerror(uc) + ")");
     }
     auto next = inspect_url(url.get());
-    if (!next)
+    if (!next) {
       return Error(ComponentErrc::kNetwork, target.where() + ": redirect to a URL with " + next.error());
+    }
 
     if (status == 303 || ((status == 301 || status == 302) && method == "POST")) {
       if (method != "HEAD") method = "GET";

@@ -81,8 +81,8 @@ struct Reply {
 // A small HTTP/1.1 server on a loopback address and an ephemeral port: one thread
 // accepts, one thread per connection answers one request and closes. Routes:
 //   /ok, /status/<n>, /redirect?code=<n>&to=<location, taken verbatim to the end>,
-//   /redirect-spaced, /chain/<n> (n relative redirects), /slow (3 s), /big (5 MiB), /gzip, /echo
-//   (method, headers and body back), /headers (mixed-case and repeated names).
+//   /redirect-spaced, /many-headers (300 KB of them), /chain/<n> (n relative redirects), /slow (3 s), /big (5
+//   MiB), /gzip, /echo (method, headers and body back), /headers (mixed-case and repeated names).
 class TestServer {
  public:
   explicit TestServer(const char* ip = "127.0.0.1") : ip_(ip) {
@@ -161,6 +161,12 @@ class TestServer {
     std::size_t head_end;
     while ((head_end = buf.find("\r\n\r\n")) == std::string::npos) {
       if (buf.size() > (1 << 20) || !read_some(fd, buf)) return;
+      if (buf[0] == '\x16') {
+        // A TLS ClientHello: answer in plain text, as a misconfigured server would.
+        static constexpr char kPlain[] = "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n";
+        (void)::send(fd, kPlain, sizeof(kPlain) - 1, MSG_NOSIGNAL);
+        return;
+      }
     }
     SeenRequest req;
     std::string head = buf.substr(0, head_end);
@@ -225,6 +231,10 @@ class TestServer {
       r.status = std::stoi(query.substr(5, to - 5));
       r.headers = {{"Location", query.substr(to + 4)}, {"X-Hop", "redirect"}};
       r.body = "moved";
+    } else if (path == "/many-headers") {
+      for (int i = 0; i < 300; ++i)
+        r.headers.emplace_back("X-Filler-" + std::to_string(i), std::string(1000, 'f'));
+      r.body = "filled";
     } else if (path == "/redirect-spaced") {
       r.status = 302;
       r.headers = {{"Location", "echo?q=x y"}};  // relative, with a raw space as some servers send
@@ -793,6 +803,35 @@ TEST(OutboundHttp, DeadlineShortensTheTimeout) {
   EXPECT_LT(took, 1s);
 }
 
+TEST(OutboundHttp, ConnectTimeoutCoversTheTlsHandshake) {
+  // A listener that never accepts: the kernel completes the TCP handshake from its
+  // backlog, and the TLS handshake then waits for a ServerHello that never comes.
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  ASSERT_EQ(::listen(fd, 8), 0);
+  socklen_t len = sizeof(addr);
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  std::string hp = "127.0.0.1:" + std::to_string(ntohs(addr.sin_port));
+
+  OutboundLimits limits;
+  limits.connect_timeout = 200ms;
+  OutboundHttp http(limits);
+  OutboundRequest req = get("https://" + hp + "/ok");
+  req.timeout = 5s;
+  auto start = Clock::now();
+  auto r = http.send(req, HttpPolicy::only({hp}), soon());
+  auto took = Clock::now() - start;
+  ::close(fd);
+  ASSERT_FALSE(r);
+  EXPECT_TRUE(r.error().is(ComponentErrc::kTimeout)) << r.error().message();
+  EXPECT_NE(r.error().detail().find("no connection within 200 ms"), std::string::npos) << r.error().detail();
+  EXPECT_LT(took, 1s);
+}
+
 TEST(OutboundHttp, DeadlineAlreadyPassedSendsNothing) {
   TestServer server;
   OutboundHttp http;
@@ -831,6 +870,25 @@ TEST(OutboundHttp, ResponseBodyCap) {
   auto whole = big.send(get(server.url("/big")), policy, soon());
   ASSERT_TRUE(whole) << whole.error().message();
   EXPECT_EQ(whole->body.size(), 5u << 20);
+}
+
+TEST(OutboundHttp, ResponseHeaderCap) {
+  TestServer server;
+  OutboundHttp http;
+  auto r = http.send(get(server.url("/many-headers")), HttpPolicy::only({server.host_port()}), soon());
+  ASSERT_FALSE(r);
+  EXPECT_TRUE(r.error().is(ComponentErrc::kLimit)) << r.error().message();
+  EXPECT_NE(r.error().detail().find("response headers over"), std::string::npos) << r.error().detail();
+}
+
+TEST(OutboundHttp, HttpsToAPlainServerIsANetworkError) {
+  TestServer server;
+  OutboundHttp http;
+  auto r =
+      http.send(get("https://" + server.host_port() + "/ok"), HttpPolicy::only({server.host_port()}), soon());
+  ASSERT_FALSE(r);
+  EXPECT_TRUE(r.error().is(ComponentErrc::kNetwork)) << r.error().message();
+  EXPECT_NE(r.error().detail().find("https://127.0.0.1"), std::string::npos) << r.error().detail();
 }
 
 TEST(OutboundHttp, RequestBodyCapSendsNothing) {
