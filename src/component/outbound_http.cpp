@@ -431,39 +431,39 @@ long clamp_ms(milliseconds ms) {
 
 }  // namespace
 
+// Details name the offending part relative to the value ("only[2]"); callers prefix
+// where the value sits in the manifest.
 Result<HttpPolicy> HttpPolicy::from_json(std::string_view json) {
   using Json = nlohmann::json;
   Json doc = Json::parse(json.begin(), json.end(), nullptr, false);
-  if (doc.is_discarded()) return Error(ComponentErrc::kBadContext, "allowed_http_hosts: not valid JSON");
+  if (doc.is_discarded()) return Error(ComponentErrc::kBadContext, "not valid JSON");
   if (doc.is_string()) {
     const auto& s = doc.get_ref<const std::string&>();
     if (s == "none") return HttpPolicy::none();
     if (s == "all") return HttpPolicy::all();
-    return Error(ComponentErrc::kBadContext,
-                 "allowed_http_hosts: \"" + s + "\" is not \"none\", \"all\" or {\"only\": [...]}");
+    return Error(ComponentErrc::kBadContext, "\"" + s + "\" is not \"none\", \"all\" or {\"only\": [...]}");
   }
   if (!doc.is_object()) {
-    return Error(ComponentErrc::kBadContext, std::string("allowed_http_hosts: a JSON ") + doc.type_name() +
+    return Error(ComponentErrc::kBadContext, std::string("a JSON ") + doc.type_name() +
                                                  ", expected \"none\", \"all\" or {\"only\": [...]}");
   }
   if (doc.size() != 1 || !doc.contains("only")) {
     for (const auto& [key, value] : doc.items()) {
       if (key != "only") {
-        return Error(ComponentErrc::kBadContext,
-                     "allowed_http_hosts: unknown key \"" + key + "\" (only \"only\")");
+        return Error(ComponentErrc::kBadContext, "unknown key \"" + key + "\" (only \"only\")");
       }
     }
-    return Error(ComponentErrc::kBadContext, "allowed_http_hosts: missing \"only\"");
+    return Error(ComponentErrc::kBadContext, "missing \"only\"");
   }
   const Json& list = doc["only"];
   if (!list.is_array()) {
-    return Error(ComponentErrc::kBadContext, std::string("allowed_http_hosts.only: a JSON ") +
-                                                 list.type_name() + ", expected an array of hosts");
+    return Error(ComponentErrc::kBadContext,
+                 std::string("only: a JSON ") + list.type_name() + ", expected an array of hosts");
   }
   std::vector<std::string> hosts;
   hosts.reserve(list.size());
   for (std::size_t i = 0; i < list.size(); ++i) {
-    std::string where = "allowed_http_hosts.only[" + std::to_string(i) + "]";
+    std::string where = "only[" + std::to_string(i) + "]";
     if (!list[i].is_string()) {
       return Error(ComponentErrc::kBadContext,
                    where + ": a JSON " + list[i].type_name() + ", expected a string");

@@ -495,7 +495,7 @@ TEST(HttpPolicyJson, RefusesMalformed) {
       {"{}", "missing \"only\""},
       {R"({"allow": ["a.com"]})", "unknown key \"allow\""},
       {R"({"only": ["a.com"], "extra": 1})", "unknown key \"extra\""},
-      {R"({"only": "a.com"})", "allowed_http_hosts.only"},
+      {R"({"only": "a.com"})", "only: a JSON string"},
       {R"({"only": ["a.com", 5]})", "only[1]"},
       {R"({"only": ["a.com", ""]})", "only[1]"},
       {R"({"only": ["*"]})", "only[0]"},
