@@ -91,7 +91,14 @@ struct HostRun::Glue {
     return n;
   }
   std::int64_t give(std::string_view s, std::int32_t out_ptr, std::int32_t out_cap) {
-    return give(Bytes(s.begin(), s.end()), out_ptr, out_cap);
+    auto out = range(out_ptr, out_cap);
+    if (!out) return fault("output buffer");
+    if (s.size() <= out->size()) {
+      std::copy(s.begin(), s.end(), out->begin());
+    } else {
+      run.pending_ = Bytes(s.begin(), s.end());
+    }
+    return static_cast<std::int64_t>(s.size());
   }
 
   // A UTF-8 text argument: kFault or kInvalid through `code` on failure.
@@ -217,7 +224,21 @@ struct HostRun::Glue {
     return give(it->second, op, oc);
   }
 
-  std::int64_t service_info(std::int32_t op, std::int32_t oc) { return give(run.service_info_json_, op, oc); }
+  std::int64_t service_info(std::int32_t op, std::int32_t oc) {
+    // Built on first use: most components never ask, and parsing the manifest would
+    // otherwise cost every run.
+    if (run.service_info_json_.empty()) {
+      nlohmann::ordered_json info = nlohmann::ordered_json::object();
+      info["service_id"] = run.workflow_->service_id.hex(HexPrefix::kNone);
+      info["workflow_id"] = run.workflow_->workflow_id;
+      const std::string& text = run.workflow_->service_json;
+      auto manifest = nlohmann::ordered_json::parse(text.empty() ? "{}" : text, nullptr, false);
+      if (manifest.is_discarded()) return fail(ComponentErrc::kInternal, "the node's copy of the manifest is not JSON");
+      info["service"] = std::move(manifest);
+      run.service_info_json_ = info.dump();
+    }
+    return give(std::string_view(run.service_info_json_), op, oc);
+  }
 
   std::int64_t chain_config(std::int32_t cp, std::int32_t cn, std::int32_t op, std::int32_t oc) {
     std::int32_t code = 0;
@@ -412,7 +433,74 @@ struct HostRun::Glue {
     if (e.size() <= out->size()) std::copy(e.begin(), e.end(), out->begin());
     return static_cast<std::int64_t>(e.size());
   }
+
+  // Every call except result_take and last_error ends the life of the pending result.
+  static void dispatch(HostRun& run, std::size_t index, wasm::Caller& caller, std::span<const wasm::Value> args,
+                       std::span<wasm::Value> results);
+  static std::optional<wasm::Trap> dispatch_active(void* user, wasm::Caller& caller, std::span<const wasm::Value> args,
+                                                   std::span<wasm::Value> results);
 };
+
+namespace {
+thread_local HostRun* t_active_run = nullptr;
+
+using V = std::span<const wasm::Value>;
+using Impl = wasm::Value (*)(HostRun::Glue&, V);
+wasm::Value i32v(std::int32_t v) { return wasm::Value::i32(v); }
+wasm::Value i64v(std::int64_t v) { return wasm::Value::i64(v); }
+// In the order of kFunctions.
+const std::array<bool, 15> kKeepsPending = [] {
+  std::array<bool, 15> keeps{};
+  for (std::size_t i = 0; i < kFunctions.size(); ++i) {
+    keeps[i] = kFunctions[i].name == "result_take" || kFunctions[i].name == "last_error";
+  }
+  return keeps;
+}();
+const std::array<Impl, 15> kImpls = {{
+    [](HostRun::Glue& g, V a) { return i32v(g.respond(a[0].i32(), a[1].i32(), a[2].i64(), a[3].i32(), a[4].i32(), a[5].i32())); },
+    [](HostRun::Glue& g, V a) { return i32v(g.log(a[0].i32(), a[1].i32(), a[2].i32())); },
+    [](HostRun::Glue& g, V a) { return i64v(g.config_var(a[0].i32(), a[1].i32(), a[2].i32(), a[3].i32())); },
+    [](HostRun::Glue& g, V a) { return i64v(g.service_info(a[0].i32(), a[1].i32())); },
+    [](HostRun::Glue& g, V a) { return i64v(g.chain_config(a[0].i32(), a[1].i32(), a[2].i32(), a[3].i32())); },
+    [](HostRun::Glue& g, V a) { return i32v(g.event_id(a[0].i32(), a[1].i32(), a[2].i32(), a[3].i32())); },
+    [](HostRun::Glue& g, V a) { return i64v(g.http_request(a)); },
+    [](HostRun::Glue& g, V a) { return i64v(g.chain_rpc(a)); },
+    [](HostRun::Glue& g, V a) { return i64v(g.kv_get(a)); },
+    [](HostRun::Glue& g, V a) { return i32v(g.kv_set(a)); },
+    [](HostRun::Glue& g, V a) { return i32v(g.kv_delete(a)); },
+    [](HostRun::Glue& g, V a) { return i32v(g.kv_increment(a)); },
+    [](HostRun::Glue& g, V a) { return i64v(g.kv_list(a)); },
+    [](HostRun::Glue& g, V a) { return i64v(g.result_take(a[0].i32(), a[1].i32())); },
+    [](HostRun::Glue& g, V a) { return i64v(g.last_error(a[0].i32(), a[1].i32())); },
+}};
+}  // namespace
+
+void HostRun::Glue::dispatch(HostRun& run, std::size_t index, wasm::Caller& caller, std::span<const wasm::Value> args,
+                             std::span<wasm::Value> results) {
+  ++run.calls_;
+  if (!kKeepsPending[index]) run.pending_.reset();
+  Glue glue{run, caller};
+  results[0] = kImpls[index](glue, args);
+}
+
+std::optional<wasm::Trap> HostRun::Glue::dispatch_active(void* user, wasm::Caller& caller,
+                                                         std::span<const wasm::Value> args,
+                                                         std::span<wasm::Value> results) {
+  HostRun* run = t_active_run;
+  if (run == nullptr) return wasm::Trap::host("wavs_v1 call with no active run");
+  dispatch(*run, reinterpret_cast<std::uintptr_t>(user), caller, args, results);
+  return std::nullopt;
+}
+
+void HostRun::link_active(wasm::Linker& linker) {
+  for (std::size_t i = 0; i < kFunctions.size(); ++i) {
+    linker.define_func(std::string(kImportModule), std::string(kFunctions[i].name), kFunctions[i].type,
+                       &Glue::dispatch_active, reinterpret_cast<void*>(i));
+  }
+}
+
+HostRun::Scope::Scope(HostRun& run) : previous_(t_active_run) { t_active_run = &run; }
+HostRun::Scope::~Scope() { t_active_run = previous_; }
 
 Result<HostRun> HostRun::create(const TriggerAction& action, const WorkflowContext& workflow,
                                 const HostServices& services, std::chrono::steady_clock::time_point deadline,
@@ -426,55 +514,18 @@ Result<HostRun> HostRun::create(const TriggerAction& action, const WorkflowConte
   auto id = component::event_id(workflow.service_id, workflow.workflow_id, action.data);
   if (!id) return id.error();
   run.trigger_event_id_ = *id;
-  nlohmann::ordered_json info = nlohmann::ordered_json::object();
-  info["service_id"] = workflow.service_id.hex(HexPrefix::kNone);
-  info["workflow_id"] = workflow.workflow_id;
-  auto manifest = nlohmann::ordered_json::parse(workflow.service_json.empty() ? "{}" : workflow.service_json, nullptr,
-                                                false);
-  if (manifest.is_discarded()) return Error(ComponentErrc::kBadContext, "the service manifest is not valid JSON");
-  info["service"] = std::move(manifest);
-  run.service_info_json_ = info.dump();
   return run;
 }
 
 void HostRun::link(wasm::Linker& linker) {
-  const std::string module(kImportModule);
-  // Every call except result_take and last_error ends the life of the pending result.
-  auto define = [&](std::string_view name, auto fn) {
-    const auto& type = std::find_if(kFunctions.begin(), kFunctions.end(), [&](const ImportInfo& f) {
-                         return f.name == name;
-                       })->type;
-    const bool keeps_pending = name == "result_take" || name == "last_error";
-    linker.define_func(module, std::string(name), type,
-                       [this, fn, keeps_pending](wasm::Caller& caller, std::span<const wasm::Value> args,
-                                                 std::span<wasm::Value> results) -> std::optional<wasm::Trap> {
-                         ++calls_;
-                         if (!keeps_pending) pending_.reset();
-                         Glue glue{*this, caller};
-                         results[0] = fn(glue, args);
+  for (std::size_t i = 0; i < kFunctions.size(); ++i) {
+    linker.define_func(std::string(kImportModule), std::string(kFunctions[i].name), kFunctions[i].type,
+                       [this, i](wasm::Caller& caller, std::span<const wasm::Value> args,
+                                 std::span<wasm::Value> results) -> std::optional<wasm::Trap> {
+                         Glue::dispatch(*this, i, caller, args, results);
                          return std::nullopt;
                        });
-  };
-  using V = std::span<const wasm::Value>;
-  auto i32 = [](std::int32_t v) { return wasm::Value::i32(v); };
-  auto i64 = [](std::int64_t v) { return wasm::Value::i64(v); };
-  define("respond", [=](Glue& g, V a) {
-    return i32(g.respond(a[0].i32(), a[1].i32(), a[2].i64(), a[3].i32(), a[4].i32(), a[5].i32()));
-  });
-  define("log", [=](Glue& g, V a) { return i32(g.log(a[0].i32(), a[1].i32(), a[2].i32())); });
-  define("config_var", [=](Glue& g, V a) { return i64(g.config_var(a[0].i32(), a[1].i32(), a[2].i32(), a[3].i32())); });
-  define("service_info", [=](Glue& g, V a) { return i64(g.service_info(a[0].i32(), a[1].i32())); });
-  define("chain_config", [=](Glue& g, V a) { return i64(g.chain_config(a[0].i32(), a[1].i32(), a[2].i32(), a[3].i32())); });
-  define("event_id", [=](Glue& g, V a) { return i32(g.event_id(a[0].i32(), a[1].i32(), a[2].i32(), a[3].i32())); });
-  define("http_request", [=](Glue& g, V a) { return i64(g.http_request(a)); });
-  define("chain_rpc", [=](Glue& g, V a) { return i64(g.chain_rpc(a)); });
-  define("kv_get", [=](Glue& g, V a) { return i64(g.kv_get(a)); });
-  define("kv_set", [=](Glue& g, V a) { return i32(g.kv_set(a)); });
-  define("kv_delete", [=](Glue& g, V a) { return i32(g.kv_delete(a)); });
-  define("kv_increment", [=](Glue& g, V a) { return i32(g.kv_increment(a)); });
-  define("kv_list", [=](Glue& g, V a) { return i64(g.kv_list(a)); });
-  define("result_take", [=](Glue& g, V a) { return i64(g.result_take(a[0].i32(), a[1].i32())); });
-  define("last_error", [=](Glue& g, V a) { return i64(g.last_error(a[0].i32(), a[1].i32())); });
+  }
 }
 
 }  // namespace wavs::component

@@ -39,8 +39,8 @@ struct ImportInfo {
 
 class HostRun {
  public:
-  // `action`, `workflow` and `services` must outlive the HostRun. Errors: kBadContext
-  // (an unparsable service manifest), kInvalid (a workflow id outside the rule).
+  // `action`, `workflow` and `services` must outlive the HostRun. Errors: kInvalid (a
+  // workflow id outside the rule).
   [[nodiscard]] static Result<HostRun> create(const TriggerAction& action, const WorkflowContext& workflow,
                                               const HostServices& services,
                                               std::chrono::steady_clock::time_point deadline,
@@ -48,6 +48,20 @@ class HostRun {
 
   // Defines wavs_v1.* on `linker`, bound to this object (which must outlive the instance).
   void link(wasm::Linker& linker);
+
+  // Defines wavs_v1.* bound to whichever HostRun is active on the calling thread (see
+  // Scope), so one linker serves every run.
+  static void link_active(wasm::Linker& linker);
+  class Scope {
+   public:
+    explicit Scope(HostRun& run);
+    ~Scope();
+    Scope(const Scope&) = delete;
+    Scope& operator=(const Scope&) = delete;
+
+   private:
+    HostRun* previous_;
+  };
 
   [[nodiscard]] const std::vector<Response>& responses() const { return responses_; }
   [[nodiscard]] std::vector<Response> take_responses() { return std::move(responses_); }
@@ -67,7 +81,7 @@ class HostRun {
   std::chrono::steady_clock::time_point deadline_;
   HostLimits limits_;
   EventId trigger_event_id_;
-  std::string service_info_json_;
+  std::string service_info_json_;  // built on the first service_info call
 
   std::vector<Response> responses_;
   std::size_t total_payload_ = 0;

@@ -114,13 +114,13 @@ std::string stderr_tail(std::string_view stderr_data) {
 }
 
 Result<wasi::Program> load(const wasm::Engine& engine, ByteView wasm) {
-  // Compile the original first: its imports and exports are the component's own, and
-  // errors then name offsets in the file the user has.
-  auto module = engine.compile(wasm);
-  if (!module) return module.error();
-  if (auto ok = check_imports(**module); !ok) return ok.error();
-  if (auto ok = check_exports(**module); !ok) return ok.error();
-  return wasi::prepare(engine, wasm, /*meter_fuel=*/true);
+  // The fuel pass keeps imports and exports (it only adds its own exports), and prepare
+  // reports a malformed module against the original bytes: one compile serves both.
+  auto program = wasi::prepare(engine, wasm, /*meter_fuel=*/true);
+  if (!program) return program.error();
+  if (auto ok = check_imports(*program->module); !ok) return ok.error();
+  if (auto ok = check_exports(*program->module); !ok) return ok.error();
+  return program;
 }
 
 Result<ExecResult> execute(const wasi::Program& program, const TriggerAction& action, const WorkflowContext& workflow,
@@ -167,7 +167,14 @@ Result<ExecResult> execute(const wasi::Program& program, const TriggerAction& ac
                                     : std::chrono::steady_clock::time_point::max();
   auto host = HostRun::create(action, workflow, services, deadline);
   if (!host) return host.error();
-  options.link_imports = [&host](wasm::Linker& linker) { host->link(linker); };
+  static const wasm::Linker kLinker = [] {
+    wasm::Linker l;
+    wasi::WasiContext::link_active(l);
+    HostRun::link_active(l);
+    return l;
+  }();
+  options.linker = &kLinker;
+  HostRun::Scope scope(*host);
 
   auto run = wasi::run(program, options);
   if (!run) return run.error();

@@ -93,12 +93,13 @@ Result<RunResult> run(const Program& program, const RunOptions& options) {
     WasiContext::link_active(l);
     return l;
   }();
+  const wasm::Linker& base = options.linker ? *options.linker : kWasiLinker;
   std::optional<wasm::Linker> own;
   if (options.link_imports) {
-    own.emplace(kWasiLinker);
+    own.emplace(base);
     options.link_imports(*own);
   }
-  const wasm::Linker& linker = own ? *own : kWasiLinker;
+  const wasm::Linker& linker = own ? *own : base;
   WasiContext::Scope scope(**ctx);
 
   wasm::InstanceLimits il;

@@ -67,6 +67,9 @@ struct RunOptions {
   OutputSink::Passthrough stderr_passthrough;
   // Defines more host imports (e.g. the `wavs` module) next to WASI's.
   std::function<void(wasm::Linker&)> link_imports;
+  // Set: the linker to instantiate against instead of the shared WASI one. It must define
+  // WASI through WasiContext::link_active; it is not copied unless link_imports is set.
+  const wasm::Linker* linker = nullptr;
   std::string entry = "_start";
 };
 
