@@ -784,7 +784,7 @@ TEST(OutboundHttp, RequestTimeout) {
   auto took = Clock::now() - start;
   ASSERT_FALSE(r);
   EXPECT_TRUE(r.error().is(ComponentErrc::kTimeout)) << r.error().message();
-  EXPECT_LT(took, 1s);
+  EXPECT_LT(took, 2s);
   EXPECT_GE(took, 150ms);
   EXPECT_EQ(r.error().detail().find("s3cret"), std::string::npos) << r.error().detail();
   EXPECT_NE(r.error().detail().find("/slow"), std::string::npos) << r.error().detail();
@@ -800,7 +800,7 @@ TEST(OutboundHttp, DeadlineShortensTheTimeout) {
   auto took = Clock::now() - start;
   ASSERT_FALSE(r);
   EXPECT_TRUE(r.error().is(ComponentErrc::kTimeout)) << r.error().message();
-  EXPECT_LT(took, 1s);
+  EXPECT_LT(took, 2s);
 }
 
 TEST(OutboundHttp, ConnectTimeoutCoversTheTlsHandshake) {
@@ -829,7 +829,7 @@ TEST(OutboundHttp, ConnectTimeoutCoversTheTlsHandshake) {
   ASSERT_FALSE(r);
   EXPECT_TRUE(r.error().is(ComponentErrc::kTimeout)) << r.error().message();
   EXPECT_NE(r.error().detail().find("no connection within 200 ms"), std::string::npos) << r.error().detail();
-  EXPECT_LT(took, 1s);
+  EXPECT_LT(took, 3s);  // well under the 5 s request timeout, even with a slow TLS library start
 }
 
 TEST(OutboundHttp, DeadlineAlreadyPassedSendsNothing) {
@@ -850,7 +850,7 @@ TEST(OutboundHttp, TimeoutCoversTheWholeRedirectChain) {
   auto r = http.send(req, HttpPolicy::only({server.host_port()}), soon());
   ASSERT_FALSE(r);
   EXPECT_TRUE(r.error().is(ComponentErrc::kTimeout)) << r.error().message();
-  EXPECT_LT(Clock::now() - start, 1s);
+  EXPECT_LT(Clock::now() - start, 2s);
   EXPECT_EQ(server.count(), 2u);
 }
 
