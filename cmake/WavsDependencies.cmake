@@ -12,6 +12,13 @@ pkg_check_modules(cryptopp REQUIRED IMPORTED_TARGET libcrypto++)
 find_package(CURL REQUIRED)
 find_package(SQLite3 REQUIRED)
 find_package(Boost 1.81 REQUIRED)
+# GNU libunistring (NFKD normalisation of BIP-39 passphrases); it ships no CMake or
+# pkg-config file.
+find_path(UNISTRING_INCLUDE_DIR uninorm.h REQUIRED)
+find_library(UNISTRING_LIBRARY unistring REQUIRED)
+add_library(unistring::unistring UNKNOWN IMPORTED)
+set_target_properties(unistring::unistring PROPERTIES IMPORTED_LOCATION ${UNISTRING_LIBRARY}
+                      INTERFACE_INCLUDE_DIRECTORIES ${UNISTRING_INCLUDE_DIR})
 if(WAVS_BUILD_TESTS)
   find_package(GTest REQUIRED)
 endif()

@@ -1,10 +1,12 @@
 #include "crypto/hd.hpp"
 
 #include <secp256k1.h>
+#include <uninorm.h>
 
 #include <cryptopp/pwdbased.h>
 #include <cryptopp/sha.h>
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 
 #include "crypto/hash.hpp"
@@ -13,6 +15,23 @@
 
 namespace wavs::crypto {
 namespace {
+
+// BIP-39 salts with the NFKD form of the passphrase, so the same words typed with
+// composed or decomposed accents (or a ligature) give the same seed. ASCII is its own
+// NFKD; text that is not UTF-8 cannot be normalised and is used as given.
+std::string nfkd(std::string_view text) {
+  const bool ascii = std::all_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+  if (ascii) return std::string(text);
+  std::size_t len = 0;
+  std::uint8_t* out = u8_normalize(UNINORM_NFKD, reinterpret_cast<const std::uint8_t*>(text.data()), text.size(),
+                                   nullptr, &len);
+  if (out == nullptr) return std::string(text);
+  std::string result(reinterpret_cast<const char*>(out), len);
+  std::memset(out, 0, len);  // it may be a secret passphrase
+  std::free(out);
+  return result;
+}
+
 
 constexpr const char* kWords[2048] = {
 #include "crypto/bip39_english.inc"
@@ -194,7 +213,7 @@ Result<Mnemonic> Mnemonic::parse(std::string_view phrase) {
 
 Seed Mnemonic::to_seed(std::string_view passphrase) const {
   std::string salt = "mnemonic";
-  salt += passphrase;
+  salt += nfkd(passphrase);
   FixedBytes<64> out;
   CryptoPP::PKCS5_PBKDF2_HMAC<CryptoPP::SHA512> kdf;
   const std::string& pw = phrase_.reveal();

@@ -44,8 +44,8 @@ class Mnemonic {
   // Words may be separated by any run of ASCII whitespace; case is folded.
   [[nodiscard]] static Result<Mnemonic> parse(std::string_view phrase);
 
-  // PBKDF2-HMAC-SHA512(phrase, "mnemonic" ‖ passphrase, 2048 rounds). The passphrase is
-  // used as given (UTF-8); callers with non-ASCII passphrases must NFKD-normalise first.
+  // PBKDF2-HMAC-SHA512(phrase, "mnemonic" ‖ NFKD(passphrase), 2048 rounds), as BIP-39
+  // says. A passphrase that is not valid UTF-8 is used as given.
   [[nodiscard]] Seed to_seed(std::string_view passphrase = {}) const;
 
   // Words joined by single spaces.

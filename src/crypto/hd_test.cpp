@@ -91,6 +91,23 @@ TEST(Bip39, OfficialVectors) {
   }
 }
 
+// BIP-39 normalises the passphrase to NFKD: composed and decomposed accents and the
+// "fi" ligature give one seed. Expected value from Python's unicodedata.normalize("NFKD")
+// and hashlib.pbkdf2_hmac.
+TEST(Bip39, PassphraseIsNfkdNormalised) {
+  auto m = Mnemonic::parse("abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about");
+  ASSERT_TRUE(m);
+  const char* kExpected =
+      "b63bab0e32f59fd864111c579f9c84df339c6224c8b2d4411c4fc1b72a152634"
+      "d06b990abc89195241e6efb52ee402fc109bb890da57d29139d7a56f090a0287";
+  const std::string composed = "\xc3\x9c" "n" "\xc3\xaf" "c" "\xc3\xb8" "d" "\xc3\xa9" " \xef\xac\x81 \xc2\xb2";  // Ünïcødé ﬁ ²
+  const std::string decomposed = "U\xcc\x88" "ni\xcc\x88" "c\xc3\xb8" "de\xcc\x81" " fi 2";
+  EXPECT_EQ(to_hex(m->to_seed(composed).reveal(), HexPrefix::kNone), kExpected);
+  EXPECT_EQ(to_hex(m->to_seed(decomposed).reveal(), HexPrefix::kNone), kExpected);
+  // Not UTF-8: used as given, and still deterministic.
+  EXPECT_EQ(to_hex(m->to_seed("\xff").reveal(), HexPrefix::kNone), to_hex(m->to_seed("\xff").reveal(), HexPrefix::kNone));
+}
+
 TEST(Bip39, ParseFoldsCaseAndWhitespace) {
   auto m = Mnemonic::parse("  TEST test\ttest test test test\ntest test test test test junk ");
   ASSERT_TRUE(m);
