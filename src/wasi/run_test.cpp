@@ -116,6 +116,45 @@ TEST(Hostile, FuelExhaustionIsDeterministic) {
   expect_host_healthy();
 }
 
+TEST(Run, FusedAndPlainMeteringCountAlike) {
+  // Calls, a loop, branches: the engine fuses the pass's sequences (wasm/code.hpp) or
+  // runs them as written; both must stop at the same point with the same count.
+  Bytes bytes = test::wat(R"((module
+    (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+    (memory (export "memory") 1)
+    (func $fib (param i32) (result i32)
+      (if (result i32) (i32.lt_u (local.get 0) (i32.const 2))
+        (then (local.get 0))
+        (else (i32.add (call $fib (i32.sub (local.get 0) (i32.const 1)))
+                       (call $fib (i32.sub (local.get 0) (i32.const 2)))))))
+    (func (export "_start") (local i32 i32)
+      (loop
+        (local.set 1 (i32.add (local.get 1) (call $fib (local.get 0))))
+        (br_if 0 (i32.lt_u (local.tee 0 (i32.add (local.get 0) (i32.const 1))) (i32.const 15))))
+      (call $exit (i32.and (local.get 1) (i32.const 127))))))");
+  ASSERT_FALSE(bytes.empty());
+  auto fused = prepare(wasm::Engine(), bytes);
+  auto plain = prepare(wasm::Engine(wasm::EngineConfig{false}), bytes);
+  ASSERT_TRUE(fused && plain);
+  RunOptions o;
+  auto full = run(*fused, o);
+  ASSERT_TRUE(full);
+  ASSERT_EQ(full->stop, StopReason::kExited);
+  const std::uint64_t need = full->fuel_consumed;
+  ASSERT_GT(need, 1000u);
+  for (std::uint64_t budget : {std::uint64_t{0}, std::uint64_t{1}, std::uint64_t{7}, need / 3, need / 2 + 1, need - 1,
+                               need, need + 1}) {
+    o.limits.fuel = budget;
+    auto a = run(*fused, o);
+    auto b = run(*plain, o);
+    ASSERT_TRUE(a && b);
+    EXPECT_EQ(a->stop, b->stop) << "budget " << budget;
+    EXPECT_EQ(a->fuel_consumed, b->fuel_consumed) << "budget " << budget;
+    EXPECT_EQ(a->exit_code, b->exit_code) << "budget " << budget;
+    EXPECT_EQ(a->stop, budget >= need ? StopReason::kExited : StopReason::kFuelExhausted) << "budget " << budget;
+  }
+}
+
 TEST(Hostile, GuestUnreachableIsATrapNotFuel) {
   Program p = load(R"((module (memory (export "memory") 1) (func (export "_start") unreachable)))");
   RunOptions o;

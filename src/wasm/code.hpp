@@ -46,7 +46,8 @@
   Y(MemorySize) Y(MemoryGrow) Y(MemoryFill) Y(MemoryCopy) Y(MemoryInit) Y(DataDrop) \
   Y(RefFunc) Y(RefIsNull) \
   Y(I32LoadAI) Y(I64LoadAI) Y(F32LoadAI) Y(F64LoadAI) Y(I32Load8UAI) Y(I32Load8SAI) Y(I32Load16UAI) \
-  Y(I32StoreAI) Y(I64StoreAI) Y(F32StoreAI) Y(F64StoreAI) Y(I32Store8AI)
+  Y(I32StoreAI) Y(I64StoreAI) Y(F32StoreAI) Y(F64StoreAI) Y(I32Store8AI) \
+  Y(GlobalI64AddImm) Y(GlobalI64TrapIfNeg) Y(GlobalI64AddImmTrapIfNeg)
 // clang-format on
 
 namespace wavs::wasm {
@@ -64,6 +65,16 @@ enum class IOp : std::uint16_t {
 // "AI" forms fuse `i32.add (x, imm)` into the following load or store: the address is
 // the 32-bit wrapped sum, then the memarg offset is added without wrapping, exactly as
 // the two instructions would compute it.
+
+// The "GlobalI64" forms are a counter kept in a mutable i64 global, as a metering pass
+// injects it (wasi/fuel_pass.hpp); each replaces a whole sequence, only when fusing:
+//   GlobalI64AddImm          [g][lo][hi]        global.get g; i64.const c; i64.add; global.set g
+//   GlobalI64TrapIfNeg       [g][kind]          global.get g; i64.const 0; i64.lt_s;
+//                                               if (empty) unreachable end
+//   GlobalI64AddImmTrapIfNeg [g][lo][hi][kind]  the first directly followed by the second
+// The add wraps like i64.add, and the global keeps the sum when the trap fires. `kind`
+// is the TrapKind raised: kUnreachable, as the unfused code would, unless the global is
+// the one EngineConfig::fuel_global_export names.
 
 // The IOp of a simple opcode (its numeric handler).
 [[nodiscard]] IOp simple_iop(Opcode op);

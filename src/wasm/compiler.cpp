@@ -7,6 +7,7 @@
 
 #include "wasm/decoder.hpp"
 #include "wasm/reader.hpp"
+#include "wasm/wasm.hpp"
 
 namespace wavs::wasm {
 
@@ -469,6 +470,70 @@ class FuncCompiler {
            code_[prod_dst_word_] == slot_of(o.pos);
   }
 
+  // ---- counter sequences (code.hpp, "GlobalI64" forms)
+  // After `global.get g` (a mutable i64): whether the bytes that follow at `r` are
+  // `i64.const c; i64.add; global.set g`; sets `c` and moves `r` past them.
+  static bool match_charge(Reader& r, std::uint32_t g, std::int64_t& c) {
+    auto b = r.u8();
+    if (!b || *b != 0x42) return false;
+    auto v = r.s64();
+    if (!v) return false;
+    b = r.u8();
+    if (!b || *b != 0x7c) return false;
+    b = r.u8();
+    if (!b || *b != 0x24) return false;
+    auto x = r.u32();
+    if (!x || *x != g) return false;
+    c = *v;
+    return true;
+  }
+  // ... `i64.const 0; i64.lt_s; if (empty block type) unreachable end`.
+  static bool match_check(Reader& r) {
+    auto b = r.u8();
+    if (!b || *b != 0x42) return false;
+    auto v = r.s64();
+    if (!v || *v != 0) return false;
+    for (std::uint8_t want : {0x53, 0x04, 0x40, 0x00, 0x0b}) {
+      b = r.u8();
+      if (!b || *b != want) return false;
+    }
+    return true;
+  }
+  // Emits one instruction for a charge, a check, or a charge directly followed by a
+  // check on global `g`, whose `global.get` was just read. The sequences are valid in
+  // any context (they leave the stack as they found it, and `g` is a mutable i64), so
+  // nothing needs validating; anything else returns false with the reader untouched.
+  bool fuse_global_counter(std::uint32_t g) {
+    Reader r = r_;
+    std::int64_t c = 0;
+    bool charge = match_charge(r, g, c);
+    if (!charge) r = r_;
+    bool check = false;
+    if (charge) {
+      Reader next = r;
+      auto b = next.u8();
+      if (b && *b == 0x23) {
+        auto x = next.u32();
+        check = x && *x == g && match_check(next);
+      }
+      if (check) r = next;
+    } else {
+      check = match_check(r);
+    }
+    if (!charge && !check) return false;
+    r_ = r;
+    const auto kind = static_cast<std::uint32_t>(g == counter_global_ ? counter_trap_ : TrapKind::kUnreachable);
+    const auto bits = static_cast<std::uint64_t>(c);
+    begin(charge ? (check ? IOp::GlobalI64AddImmTrapIfNeg : IOp::GlobalI64AddImm) : IOp::GlobalI64TrapIfNeg);
+    word(g);
+    if (charge) {
+      word(static_cast<std::uint32_t>(bits));
+      word(static_cast<std::uint32_t>(bits >> 32));
+    }
+    if (check) word(kind);
+    return true;
+  }
+
   // ---- reading immediates
   Result<std::uint32_t> read_u32() {
     auto v = r_.u32();
@@ -517,6 +582,9 @@ class FuncCompiler {
   CompiledFunc& out_;
   std::vector<std::uint32_t>& code_;
   bool fuse_;
+  // The global whose fused negative check raises counter_trap_ instead of kUnreachable.
+  std::uint32_t counter_global_ = kNone;
+  TrapKind counter_trap_ = TrapKind::kUnreachable;
   const std::uint32_t* handlers_;
   Reader r_;
   std::vector<ValType> locals_;
@@ -1140,6 +1208,10 @@ Status FuncCompiler::op_misc(Opcode op) {
       auto x = read_u32();
       if (!x) return x.error();
       if (*x >= m_.globals.size()) return fail("unknown global " + std::to_string(*x));
+      if (fuse_ && live() && m_.globals[*x].type == ValType::kI64 && m_.globals[*x].mut &&
+          fuse_global_counter(*x)) {
+        return {};
+      }
       if (live()) {
         auto p = begin(IOp::GlobalGet);
         word(slot_of(static_cast<std::uint32_t>(stack_.size())));

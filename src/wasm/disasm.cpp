@@ -30,6 +30,12 @@ int internal_words(IOp op) {
     case IOp::Call:
     case IOp::CallImport:
       return 3;
+    case IOp::GlobalI64TrapIfNeg:
+      return 3;
+    case IOp::GlobalI64AddImm:
+      return 4;
+    case IOp::GlobalI64AddImmTrapIfNeg:
+      return 5;
     case IOp::Const64:
     case IOp::TableGet:
     case IOp::TableSet:

@@ -521,6 +521,30 @@ L_base:
     pc += 3;
     NEXT();
   }
+  // Counter sequences of a metering pass (code.hpp): one instruction each.
+  OP(GlobalI64AddImm) {
+    globals[pc[1]]->bits_ += static_cast<std::uint64_t>(pc[2]) | (static_cast<std::uint64_t>(pc[3]) << 32);
+    pc += 4;
+    NEXT();
+  }
+  OP(GlobalI64TrapIfNeg) {
+    if (static_cast<std::int64_t>(globals[pc[1]]->bits_) < 0) {
+      trap = static_cast<TrapKind>(pc[2]);
+      goto trap_exit;
+    }
+    pc += 3;
+    NEXT();
+  }
+  OP(GlobalI64AddImmTrapIfNeg) {
+    Global* g = globals[pc[1]];
+    g->bits_ += static_cast<std::uint64_t>(pc[2]) | (static_cast<std::uint64_t>(pc[3]) << 32);
+    if (static_cast<std::int64_t>(g->bits_) < 0) {
+      trap = static_cast<TrapKind>(pc[4]);
+      goto trap_exit;
+    }
+    pc += 5;
+    NEXT();
+  }
   OP(TableGet) {
     Table* t = inst->tables[pc[2]];
     std::uint32_t i = U32(3);

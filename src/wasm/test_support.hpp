@@ -91,6 +91,8 @@ struct ModuleSpec {
   Bytes table;  // raw table section entries, or empty
   Bytes elem;   // raw element section contents, or empty
   std::int64_t start = -1;
+  std::vector<Bytes> globals;        // raw global entries (type, mutability, init expr)
+  std::vector<Bytes> extra_exports;  // raw export entries, e.g. of a global
 };
 
 // Builds a module with one type per function (type i for function i), in order.
@@ -118,6 +120,8 @@ inline Bytes build(const ModuleSpec& m) {
     out = cat({out, section(5, cat({Bytes{0x01}, lim}))});
     exports.push_back(cat({str("memory"), Bytes{0x02}, Bytes{0x00}}));
   }
+  if (!m.globals.empty()) out = cat({out, section(6, vec(m.globals))});
+  for (const auto& e : m.extra_exports) exports.push_back(e);
   out = cat({out, section(7, vec(exports))});
   if (m.start >= 0) out = cat({out, section(8, leb_u(static_cast<std::uint64_t>(m.start)))});
   if (!m.elem.empty()) out = cat({out, section(9, m.elem)});
@@ -143,5 +147,20 @@ inline Bytes local_tee(std::uint32_t i) { return cat({Bytes{0x22}, leb_u(i)}); }
 inline Bytes call(std::uint32_t f) { return cat({Bytes{0x10}, leb_u(f)}); }
 inline Bytes op(std::uint8_t b) { return Bytes{b}; }
 inline Bytes op_fc(std::uint32_t sub) { return cat({Bytes{0xfc}, leb_u(sub)}); }
+inline Bytes global_get(std::uint32_t i) { return cat({Bytes{0x23}, leb_u(i)}); }
+inline Bytes global_set(std::uint32_t i) { return cat({Bytes{0x24}, leb_u(i)}); }
+// A mutable i64 global entry, and an export entry for global `i`.
+inline Bytes mut_i64_global(std::int64_t init) { return cat({Bytes{I64, 0x01}, i64c(init), Bytes{0x0b}}); }
+inline Bytes global_export(std::string_view name, std::uint32_t i) {
+  return cat({str(name), Bytes{0x03}, leb_u(i)});
+}
+// A metering pass's sequences on global `g` (wasi/fuel_pass.hpp): add `delta`, and trap
+// when negative.
+inline Bytes counter_add(std::uint32_t g, std::int64_t delta) {
+  return cat({global_get(g), i64c(delta), op(0x7c), global_set(g)});
+}
+inline Bytes counter_check(std::uint32_t g) {
+  return cat({global_get(g), i64c(0), op(0x53), Bytes{0x04, 0x40, 0x00, 0x0b}});
+}
 
 }  // namespace wavs::wasm::test
