@@ -12,6 +12,8 @@ pkg_check_modules(cryptopp REQUIRED IMPORTED_TARGET libcrypto++)
 find_package(CURL REQUIRED)
 find_package(SQLite3 REQUIRED)
 find_package(Boost 1.81 REQUIRED)
+# TLS for wss:// subscriptions (Boost.Asio's ssl::stream sits on OpenSSL).
+find_package(OpenSSL REQUIRED)
 # GNU libunistring (NFKD normalisation of BIP-39 passphrases); it ships no CMake or
 # pkg-config file.
 find_path(UNISTRING_INCLUDE_DIR uninorm.h REQUIRED)

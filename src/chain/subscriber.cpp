@@ -4,15 +4,20 @@
 #include <deque>
 #include <map>
 #include <thread>
+#include <variant>
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
+#include <openssl/ssl.h>
+#include <openssl/x509_vfy.h>
 
 #include "chain/http.hpp"
 #include "chain/json.hpp"
@@ -22,6 +27,7 @@ namespace wavs::chain {
 namespace net = boost::asio;
 namespace beast = boost::beast;
 namespace websocket = beast::websocket;
+namespace ssl = net::ssl;
 using tcp = net::ip::tcp;
 using std::chrono::milliseconds;
 
@@ -30,24 +36,81 @@ namespace {
 constexpr std::size_t kMaxMessageBytes = 32u << 20;
 
 enum class Kind { kHeads, kLogs };
+
+using PlainWs = websocket::stream<beast::tcp_stream>;
+using TlsWs = websocket::stream<ssl::stream<beast::tcp_stream>>;
+
+bool is_ip_literal(const std::string& host) {
+  boost::system::error_code ec;
+  (void)net::ip::make_address(host, ec);
+  return !ec;
+}
+
+// Asio's host-name check, which also records *why* it refused the leaf certificate so
+// the handshake error can say "hostname mismatch" instead of an unspecified failure.
+struct VerifyHost {
+  ssl::host_name_verification check;
+  bool ip;
+  bool operator()(bool preverified, ssl::verify_context& ctx) const {
+    bool ok = check(preverified, ctx);
+    if (preverified && !ok) {
+      X509_STORE_CTX_set_error(ctx.native_handle(),
+                               ip ? X509_V_ERR_IP_ADDRESS_MISMATCH : X509_V_ERR_HOSTNAME_MISMATCH);
+    }
+    return ok;
+  }
+};
+
+// TLS 1.2 or later, peer verification always on, the system trust store plus the
+// configured bundle. Built once per start() and shared by every connection.
+Result<std::shared_ptr<ssl::context>> make_tls_context(const std::string& ca_file) {
+  auto ctx = std::make_shared<ssl::context>(ssl::context::tls_client);
+  if (SSL_CTX_set_min_proto_version(ctx->native_handle(), TLS1_2_VERSION) != 1) {
+    return Error(ChainErrc::kTransport, "TLS: cannot require TLS 1.2 or later");
+  }
+  boost::system::error_code ec;
+  ctx->set_verify_mode(ssl::verify_peer, ec);
+  if (!ec) ctx->set_default_verify_paths(ec);
+  if (ec) return Error(ChainErrc::kTransport, "TLS: system trust store: " + ec.message());
+  if (!ca_file.empty()) {
+    ctx->load_verify_file(ca_file, ec);
+    if (ec) {
+      return Error(ChainErrc::kInvalidArgument,
+                   "ca_file " + ca_file + ": not a readable PEM certificate bundle (" + ec.message() + ")");
+    }
+  }
+  return ctx;
+}
+
+// The OpenSSL reason plus, for a refused certificate, the verifier's own explanation
+// ("unable to get local issuer certificate", "hostname mismatch", ...).
+std::string tls_failure(const beast::error_code& ec, SSL* ssl) {
+  std::string text = ec.message();
+  long verify = SSL_get_verify_result(ssl);
+  if (verify != X509_V_OK) text += ": " + std::string(X509_verify_cert_error_string(verify));
+  return text;
+}
 }  // namespace
 
 Result<WsUrl> parse_ws_url(std::string_view url) {
   constexpr std::string_view kWs = "ws://";
-  if (url.substr(0, 6) == "wss://") {
-    return Error(ChainErrc::kInvalidArgument, redact_url(url) + ": wss:// (TLS) is not supported yet");
+  constexpr std::string_view kWss = "wss://";
+  WsUrl out;
+  std::string_view rest;
+  if (url.substr(0, kWss.size()) == kWss) {
+    out.tls = true;
+    rest = url.substr(kWss.size());
+  } else if (url.substr(0, kWs.size()) == kWs) {
+    rest = url.substr(kWs.size());
+  } else {
+    return Error(ChainErrc::kInvalidArgument, redact_url(url) + ": expected a ws:// or wss:// URL");
   }
-  if (url.substr(0, kWs.size()) != kWs) {
-    return Error(ChainErrc::kInvalidArgument, redact_url(url) + ": expected a ws:// URL");
-  }
-  std::string_view rest = url.substr(kWs.size());
   auto slash = rest.find('/');
   std::string_view authority = rest.substr(0, slash);
-  WsUrl out;
   out.target = slash == std::string_view::npos ? "/" : std::string(rest.substr(slash));
   if (auto at = authority.rfind('@'); at != std::string_view::npos) authority.remove_prefix(at + 1);
   std::string_view host = authority;
-  std::string_view port = "80";
+  std::string_view port = out.tls ? "443" : "80";
   if (!authority.empty() && authority.front() == '[') {
     auto close = authority.find(']');
     if (close == std::string_view::npos) return Error(ChainErrc::kInvalidArgument, "bad IPv6 host in ws URL");
@@ -68,10 +131,19 @@ Result<WsUrl> parse_ws_url(std::string_view url) {
 // One connection attempt. Completion handlers hold a shared_ptr to it, so the stream
 // outlives every operation started on it; the Impl drops its pointer on failure and a
 // stale connection's handlers notice they are no longer current and do nothing.
+// ws:// and wss:// share every step but the TLS handshake; `visit` runs the shared code
+// on whichever stream this connection has.
 struct Connection : std::enable_shared_from_this<Connection> {
-  explicit Connection(net::io_context& ioc) : resolver(ioc), ws(ioc) {}
+  explicit Connection(net::io_context& ioc) : resolver(ioc), ws(std::in_place_type<PlainWs>, ioc) {}
+  Connection(net::io_context& ioc, std::shared_ptr<ssl::context> ctx)
+      : resolver(ioc), tls_context(std::move(ctx)), ws(std::in_place_type<TlsWs>, ioc, *tls_context) {}
+  template <class F>
+  decltype(auto) visit(F&& f) {
+    return std::visit(std::forward<F>(f), ws);
+  }
   tcp::resolver resolver;
-  websocket::stream<beast::tcp_stream> ws;
+  std::shared_ptr<ssl::context> tls_context;  // declared before `ws`, which uses it
+  std::variant<PlainWs, TlsWs> ws;
   beast::flat_buffer buffer;
   std::deque<std::string> outbox;
   bool writing = false;
@@ -98,6 +170,7 @@ struct Subscriber::Impl {
   std::unique_ptr<net::steady_timer> deadline;  // connect + subscribe must finish in time
   std::unique_ptr<net::steady_timer> retry;     // reconnect back-off
   std::shared_ptr<Connection> current;
+  std::shared_ptr<ssl::context> tls_context;  // made on the first wss:// connect
   std::size_t endpoint = 0;
   int failures = 0;
   std::uint64_t next_id = 1;
@@ -120,6 +193,20 @@ struct Subscriber::Impl {
       fail(conn, url.error());
       return;
     }
+    if (url->tls) {
+      if (!tls_context) {
+        auto made = make_tls_context(config.ca_file);
+        if (!made) {
+          fail(conn, made.error().with_context(conn->shown));
+          return;
+        }
+        tls_context = std::move(*made);
+      }
+      auto tls_conn = std::make_shared<Connection>(*ioc, tls_context);
+      tls_conn->shown = conn->shown;
+      conn = tls_conn;
+      current = conn;
+    }
     deadline->expires_after(config.connect_timeout + config.request_timeout);
     deadline->async_wait([this, conn](beast::error_code ec) {
       if (ec || !is_current(conn) || conn->confirmed) return;
@@ -133,30 +220,57 @@ struct Subscriber::Impl {
         [this, conn, u = *url](beast::error_code ec, const tcp::resolver::results_type& results) {
           if (!is_current(conn)) return;
           if (ec) return fail(conn, Error(ChainErrc::kTransport, conn->shown + ": resolve: " + ec.message()));
-          auto& tcp_layer = beast::get_lowest_layer(conn->ws);
+          auto& tcp_layer = conn->visit([](auto& ws) -> beast::tcp_stream& { return beast::get_lowest_layer(ws); });
           tcp_layer.expires_after(config.connect_timeout);
           tcp_layer.async_connect(results, [this, conn, u](beast::error_code ec2, const tcp::endpoint&) {
             if (!is_current(conn)) return;
             if (ec2)
               return fail(conn, Error(ChainErrc::kTransport, conn->shown + ": connect: " + ec2.message()));
-            // From here the WebSocket layer's own timeouts govern the stream.
-            beast::get_lowest_layer(conn->ws).expires_never();
-            websocket::stream_base::timeout opt{};
-            opt.handshake_timeout = config.connect_timeout;
-            opt.idle_timeout = config.idle_timeout;
-            opt.keep_alive_pings = true;
-            conn->ws.set_option(opt);
-            conn->ws.read_message_max(kMaxMessageBytes);
-            conn->ws.async_handshake(u.host + ":" + u.port, u.target, [this, conn](beast::error_code ec3) {
-              if (!is_current(conn)) return;
-              if (ec3)
-                return fail(conn,
-                            Error(ChainErrc::kTransport, conn->shown + ": handshake: " + ec3.message()));
-              subscribe(conn);
-              read(conn);
-            });
+            if (u.tls) return tls_handshake(conn, u);
+            ws_handshake(conn, u);
           });
         });
+  }
+
+  void tls_handshake(const std::shared_ptr<Connection>& conn, const WsUrl& u) {
+    auto& tls = std::get<TlsWs>(conn->ws).next_layer();
+    bool ip = is_ip_literal(u.host);
+    // SNI carries host names only (RFC 6066); providers behind shared front ends need it
+    // to pick the right certificate.
+    if (!ip && SSL_set_tlsext_host_name(tls.native_handle(), u.host.c_str()) != 1) {
+      return fail(conn, Error(ChainErrc::kTransport, conn->shown + ": TLS: cannot set server name"));
+    }
+    tls.set_verify_callback(VerifyHost{ssl::host_name_verification(u.host), ip});
+    beast::get_lowest_layer(tls).expires_after(config.connect_timeout);
+    tls.async_handshake(ssl::stream_base::client, [this, conn, u](beast::error_code ec) {
+      if (!is_current(conn)) return;
+      if (ec) {
+        auto code = ec == beast::error::timeout ? ChainErrc::kTimeout : ChainErrc::kTransport;
+        SSL* ssl_handle = std::get<TlsWs>(conn->ws).next_layer().native_handle();
+        return fail(conn, Error(code, conn->shown + ": TLS handshake: " + tls_failure(ec, ssl_handle)));
+      }
+      ws_handshake(conn, u);
+    });
+  }
+
+  void ws_handshake(const std::shared_ptr<Connection>& conn, const WsUrl& u) {
+    auto done = [this, conn](beast::error_code ec) {
+      if (!is_current(conn)) return;
+      if (ec) return fail(conn, Error(ChainErrc::kTransport, conn->shown + ": handshake: " + ec.message()));
+      subscribe(conn);
+      read(conn);
+    };
+    conn->visit([&](auto& ws) {
+      // From here the WebSocket layer's own timeouts govern the stream.
+      beast::get_lowest_layer(ws).expires_never();
+      websocket::stream_base::timeout opt{};
+      opt.handshake_timeout = config.connect_timeout;
+      opt.idle_timeout = config.idle_timeout;
+      opt.keep_alive_pings = true;
+      ws.set_option(opt);
+      ws.read_message_max(kMaxMessageBytes);
+      ws.async_handshake(u.host + ":" + u.port, u.target, done);
+    });
   }
 
   void subscribe(const std::shared_ptr<Connection>& conn) {
@@ -190,18 +304,21 @@ struct Subscriber::Impl {
 
   void write_next(const std::shared_ptr<Connection>& conn) {
     conn->writing = true;
-    conn->ws.text(true);
-    conn->ws.async_write(net::buffer(conn->outbox.front()), [this, conn](beast::error_code ec, std::size_t) {
+    auto done = [this, conn](beast::error_code ec, std::size_t) {
       if (!is_current(conn)) return;
       if (ec) return fail(conn, Error(ChainErrc::kTransport, conn->shown + ": write: " + ec.message()));
       conn->outbox.pop_front();
       conn->writing = false;
       if (!conn->outbox.empty()) write_next(conn);
+    };
+    conn->visit([&](auto& ws) {
+      ws.text(true);
+      ws.async_write(net::buffer(conn->outbox.front()), done);
     });
   }
 
   void read(const std::shared_ptr<Connection>& conn) {
-    conn->ws.async_read(conn->buffer, [this, conn](beast::error_code ec, std::size_t) {
+    auto done = [this, conn](beast::error_code ec, std::size_t) {
       if (!is_current(conn)) return;
       if (ec) {
         auto code = ec == beast::error::timeout ? ChainErrc::kTimeout : ChainErrc::kTransport;
@@ -211,7 +328,8 @@ struct Subscriber::Impl {
       conn->buffer.consume(conn->buffer.size());
       on_message(conn, message);
       if (is_current(conn)) read(conn);
-    });
+    };
+    conn->visit([&](auto& ws) { ws.async_read(conn->buffer, done); });
   }
 
   void on_message(const std::shared_ptr<Connection>& conn, const std::string& text) {
@@ -264,8 +382,9 @@ struct Subscriber::Impl {
     deadline->cancel();
     beast::error_code ignored;
     conn->resolver.cancel();
-    // anvil does not answer the close handshake, so the socket is simply closed.
-    beast::get_lowest_layer(conn->ws).socket().close(ignored);
+    // anvil does not answer the close handshake, so the socket is simply closed (over
+    // TLS too: no close_notify, so closing never waits on the peer).
+    conn->visit([&](auto& ws) { beast::get_lowest_layer(ws).socket().close(ignored); });
     is_connected = false;
     spdlog::debug("subscriber: {}", error.message());
     if (handlers.on_disconnected) handlers.on_disconnected(error);
@@ -292,6 +411,7 @@ void Subscriber::start() {
   impl_->deadline = std::make_unique<net::steady_timer>(*impl_->ioc);
   impl_->retry = std::make_unique<net::steady_timer>(*impl_->ioc);
   impl_->failures = 0;
+  impl_->tls_context.reset();  // picks up a replaced CA bundle on restart
   impl_->work.emplace(impl_->ioc->get_executor());
   net::post(*impl_->ioc, [impl = impl_.get()] { impl->connect(); });
   impl_->thread = std::thread([impl = impl_.get()] {

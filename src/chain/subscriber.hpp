@@ -29,12 +29,16 @@
 namespace wavs::chain {
 
 struct SubscriberConfig {
-  std::vector<std::string> ws_endpoints;             // ws://host:port/path; rotated on reconnect
-  std::chrono::milliseconds connect_timeout{5'000};  // TCP connect + WebSocket handshake
+  std::vector<std::string> ws_endpoints;             // ws:// or wss://host:port/path; rotated on reconnect
+  std::chrono::milliseconds connect_timeout{5'000};  // each of TCP connect, TLS and WebSocket handshake
   std::chrono::milliseconds request_timeout{5'000};  // until every subscription is confirmed
   std::chrono::milliseconds idle_timeout{20'000};
   std::chrono::milliseconds reconnect_initial{100};
   std::chrono::milliseconds reconnect_max{5'000};
+  // wss:// always verifies the node's certificate and host name against the system trust
+  // store; a PEM bundle here adds CAs (a private CA, a test CA) to that store. There is
+  // deliberately no way to turn verification off.
+  std::string ca_file;
 };
 
 struct SubscriberHandlers {
@@ -67,10 +71,11 @@ class Subscriber {
 
 struct WsUrl {
   std::string host;
-  std::string port;
+  std::string port;    // 80 for ws://, 443 for wss:// unless given
   std::string target;  // path and query, "/" at least
+  bool tls = false;    // wss://
 };
-// ws://host[:port][/path]; wss:// is kInvalidArgument (no TLS yet).
+// ws://host[:port][/path] or wss://host[:port][/path]; anything else is kInvalidArgument.
 [[nodiscard]] Result<WsUrl> parse_ws_url(std::string_view url);
 
 }  // namespace wavs::chain

@@ -7,78 +7,18 @@
 
 #include "chain/json.hpp"
 #include "chain/subscriber.hpp"
+#include "subscriber_helpers.hpp"
 #include "ws_server.hpp"
 
 namespace wavs::chain {
 namespace {
 
 using std::chrono::milliseconds;
+using testing::answer;
+using testing::head_notification;
+using testing::quick;
+using testing::Recorder;
 using testing::ScriptedWsServer;
-
-SubscriberConfig quick(const std::string& url) {
-  SubscriberConfig c;
-  c.ws_endpoints = {url};
-  c.connect_timeout = milliseconds(300);
-  c.request_timeout = milliseconds(300);
-  c.idle_timeout = milliseconds(2000);
-  c.reconnect_initial = milliseconds(10);
-  c.reconnect_max = milliseconds(50);
-  return c;
-}
-
-// Records what the subscriber reports.
-struct Recorder {
-  std::mutex mu;
-  std::vector<Error> errors;
-  std::vector<BlockHeader> heads;
-  int connected = 0;
-  SubscriberHandlers handlers() {
-    SubscriberHandlers h;
-    h.on_connected = [this] {
-      std::lock_guard lock(mu);
-      ++connected;
-    };
-    h.on_disconnected = [this](const Error& e) {
-      std::lock_guard lock(mu);
-      errors.push_back(e);
-    };
-    h.on_head = [this](const BlockHeader& b) {
-      std::lock_guard lock(mu);
-      heads.push_back(b);
-    };
-    return h;
-  }
-  template <class Pred>
-  bool wait(Pred pred, milliseconds timeout = milliseconds(3000)) {
-    auto end = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < end) {
-      {
-        std::lock_guard lock(mu);
-        if (pred()) return true;
-      }
-      std::this_thread::sleep_for(milliseconds(5));
-    }
-    return false;
-  }
-};
-
-std::string answer(const std::string& request, const std::string& result_json) {
-  auto id = Json::parse(request)["id"];
-  return R"({"jsonrpc":"2.0","id":)" + id.dump() + R"(,"result":)" + result_json + "}";
-}
-
-std::string head_notification(std::uint64_t number) {
-  Json h = {{"number", to_quantity(number)},
-            {"hash", "0x" + std::string(62, '0') + (number < 16 ? "0" : "") + to_quantity(number).substr(2)},
-            {"parentHash", "0x" + std::string(64, '0')},
-            {"timestamp", "0x1"},
-            {"gasLimit", "0x1"},
-            {"gasUsed", "0x0"}};
-  Json n = {{"jsonrpc", "2.0"},
-            {"method", "eth_subscription"},
-            {"params", {{"subscription", "0xabc"}, {"result", h}}}};
-  return n.dump();
-}
 
 TEST(SubscriberFailure, HeadsFlowFromAWellBehavedServer) {
   ScriptedWsServer server([](const std::string& m) {
