@@ -50,7 +50,11 @@ Result<Program> prepare(const wasm::Engine& engine, ByteView wasm, bool meter_fu
   if (meter_fuel) {
     auto metered = inject_fuel(wasm, &p.fuel_stats);
     if (metered) {
-      auto m = engine.compile(*metered);
+      // The same engine settings, told which global is the counter: its fused check then
+      // traps as kFuelExhausted, which run() needs no counter reading to recognise.
+      wasm::EngineConfig config = engine.config();
+      config.fuel_global_export = std::string(kFuelExport);
+      auto m = wasm::Engine(std::move(config)).compile(*metered);
       if (m) {
         p.module = std::move(*m);
         p.metered = true;
@@ -152,7 +156,7 @@ Result<RunResult> run(const Program& program, const RunOptions& options) {
     // Straight-line code after the last check may have overdrawn the budget.
     if (fuel && remaining < 0) {
       r.stop = StopReason::kFuelExhausted;
-      r.trap = wasm::Trap{wasm::TrapKind::kUnreachable, "fuel exhausted", 0};
+      r.trap = wasm::Trap{wasm::TrapKind::kFuelExhausted, "fuel exhausted", 0};
     }
   }
   if (trap && r.stop == StopReason::kExited) {
@@ -161,7 +165,10 @@ Result<RunResult> run(const Program& program, const RunOptions& options) {
     } else if (trap->kind == wasm::TrapKind::kInterrupted && interrupt.load()) {
       r.stop = StopReason::kTimeLimit;
       r.trap = std::move(trap);
-    } else if (trap->kind == wasm::TrapKind::kUnreachable && fuel && remaining < 0) {
+    } else if (trap->kind == wasm::TrapKind::kFuelExhausted ||
+               (trap->kind == wasm::TrapKind::kUnreachable && fuel && remaining < 0)) {
+      // The fused check says so itself; unfused (EngineConfig::fuse_instructions off) it
+      // is an `unreachable` with the counter below zero.
       r.stop = StopReason::kFuelExhausted;
       r.trap = std::move(trap);
     } else {

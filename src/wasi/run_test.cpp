@@ -152,7 +152,31 @@ TEST(Run, FusedAndPlainMeteringCountAlike) {
     EXPECT_EQ(a->fuel_consumed, b->fuel_consumed) << "budget " << budget;
     EXPECT_EQ(a->exit_code, b->exit_code) << "budget " << budget;
     EXPECT_EQ(a->stop, budget >= need ? StopReason::kExited : StopReason::kFuelExhausted) << "budget " << budget;
+    if (a->stop == StopReason::kFuelExhausted) {
+      // Fused, the check itself names the cause; plain, it is the pass's `unreachable`
+      // (or, overdrawn after the last check, the runner's own verdict).
+      ASSERT_TRUE(a->trap && b->trap);
+      EXPECT_EQ(a->trap->kind, wasm::TrapKind::kFuelExhausted) << "budget " << budget;
+      EXPECT_EQ(a->trap->message, "fuel exhausted");
+      EXPECT_TRUE(b->trap->kind == wasm::TrapKind::kUnreachable || b->trap->kind == wasm::TrapKind::kFuelExhausted);
+      if (budget == 0) {
+        EXPECT_EQ(b->trap->kind, wasm::TrapKind::kUnreachable);
+      }
+    }
   }
+}
+
+TEST(Run, PrepareNamesTheFuelCounterOnlyWhenMetering) {
+  // Unmetered there is no counter: an `unreachable` stays a trap whatever the module
+  // looks like, even a lookalike of the pass's check on its own exported global.
+  Program p = load(R"((module (memory (export "memory") 1)
+    (global $g (export "__wavs_fuel") (mut i64) (i64.const -1))
+    (func (export "_start") (if (i64.lt_s (global.get $g) (i64.const 0)) (then unreachable)))))",
+                   false);
+  auto r = run(p, RunOptions{});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->stop, StopReason::kTrap);
+  EXPECT_EQ(r->trap->kind, wasm::TrapKind::kUnreachable);
 }
 
 TEST(Hostile, GuestUnreachableIsATrapNotFuel) {

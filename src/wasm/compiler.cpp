@@ -184,6 +184,7 @@ constexpr IOp kBrCmpImm[10] = {IOp::BrIfI32EqImm,  IOp::BrIfI32NeImm,  IOp::BrIf
 struct Context {
   const ModuleData& m;
   std::unordered_set<std::uint32_t> refs;  // functions that ref.func may name
+  std::uint32_t fuel_global = ~0u;         // CompileOptions::fuel_global_export, resolved
 };
 
 class FuncCompiler {
@@ -195,6 +196,8 @@ class FuncCompiler {
         out_(out),
         code_(out.code),
         fuse_(fuse),
+        counter_global_(ctx.fuel_global),
+        counter_trap_(TrapKind::kFuelExhausted),
         handlers_(handler_table()),
         r_(m_.bytes.data(), m_.bodies[func_index - m_.num_imported_funcs].code_begin,
            m_.bodies[func_index - m_.num_imported_funcs].code_end) {}
@@ -1659,6 +1662,11 @@ Result<std::shared_ptr<CompiledModule>> compile_module(ModuleData data, CompileO
   const ModuleData& m = cm->data;
   Context ctx{m, {}};
   if (auto st = validate_module(m, ctx); !st) return st.error();
+  if (!options.fuel_global_export.empty()) {
+    for (const Export& e : m.exports) {
+      if (e.kind == ExternKind::kGlobal && e.name == options.fuel_global_export) ctx.fuel_global = e.index;
+    }
+  }
   cm->funcs.resize(m.bodies.size());
   for (std::size_t i = 0; i < m.bodies.size(); ++i) {
     auto idx = static_cast<std::uint32_t>(m.num_imported_funcs + i);

@@ -4,6 +4,7 @@
 // threaded form (wasm/code.hpp).
 
 #include <memory>
+#include <string>
 
 #include "wasm/code.hpp"
 #include "wasm/module.hpp"
@@ -11,7 +12,13 @@
 namespace wavs::wasm {
 
 struct CompileOptions {
+  CompileOptions() = default;
+  explicit CompileOptions(bool f) : fuse(f) {}
+
   bool fuse = true;  // peephole fusion of common instruction pairs
+  // EngineConfig::fuel_global_export: the exported global whose fused negative check
+  // traps with kFuelExhausted.
+  std::string fuel_global_export;
 };
 
 [[nodiscard]] Result<std::shared_ptr<CompiledModule>> compile_module(ModuleData data,

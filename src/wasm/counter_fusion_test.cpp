@@ -43,6 +43,12 @@ struct Outcome3 {
   bool operator==(const Outcome3&) const = default;
 };
 
+EngineConfig fuel_config(bool fuse, std::string name) {
+  EngineConfig c(fuse);
+  c.fuel_global_export = std::move(name);
+  return c;
+}
+
 Outcome3 run_metered(const Bytes& wasm, EngineConfig config, std::int64_t budget, std::int32_t n) {
   Engine engine(config);
   auto m = engine.compile(wasm);
@@ -170,6 +176,32 @@ TEST(WasmCounterFusion, UnreachableCodeIsOnlyValidated) {
   EXPECT_EQ(fused.find("GlobalI64"), std::string::npos) << fused;
   Outcome3 o = run_metered(wasm, EngineConfig{true}, 5, 0);
   EXPECT_EQ(o.fuel, 5);
+}
+
+TEST(WasmCounterFusion, FuelTrapKindOnlyForTheNamedGlobal) {
+  Bytes wasm = build(counter_module(metered_loop()));
+  auto trap_of = [&](EngineConfig config) {
+    Outcome3 o = run_metered(wasm, std::move(config), 10, 10);
+    EXPECT_TRUE(o.trap);
+    EXPECT_EQ(o.fuel, -1);  // the same point whatever the kind
+    EXPECT_EQ(o.iterations, 2);
+    return o.trap.value_or(TrapKind::kBadCall);
+  };
+  EXPECT_EQ(trap_of(fuel_config(true, "fuel")), TrapKind::kFuelExhausted);
+  EXPECT_EQ(trap_of(fuel_config(true, "")), TrapKind::kUnreachable);
+  EXPECT_EQ(trap_of(fuel_config(true, "other")), TrapKind::kUnreachable);    // another global
+  EXPECT_EQ(trap_of(fuel_config(true, "f")), TrapKind::kUnreachable);        // a function
+  EXPECT_EQ(trap_of(fuel_config(true, "missing")), TrapKind::kUnreachable);  // no such export
+  EXPECT_EQ(trap_of(fuel_config(false, "fuel")), TrapKind::kUnreachable);    // plain code
+  EXPECT_STREQ(to_string(TrapKind::kFuelExhausted), "fuel exhausted");
+
+  // The check alone (no charge before it) raises the kind too; a guest's own
+  // `unreachable` stays one.
+  ModuleSpec m = counter_module(cat({counter_check(0), local_get(0), Bytes{0x04, 0x40, 0x00, 0x0b}}));
+  Bytes alone = build(m);
+  EXPECT_EQ(run_metered(alone, fuel_config(true, "fuel"), -1, 0).trap, TrapKind::kFuelExhausted);
+  EXPECT_EQ(run_metered(alone, fuel_config(true, "fuel"), 0, 1).trap, TrapKind::kUnreachable);
+  EXPECT_EQ(run_metered(alone, fuel_config(true, "fuel"), 0, 0).trap, std::nullopt);
 }
 
 }  // namespace

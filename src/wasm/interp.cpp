@@ -1012,6 +1012,8 @@ const char* to_string(TrapKind k) {
       return "host error";
     case TrapKind::kBadCall:
       return "bad call";
+    case TrapKind::kFuelExhausted:
+      return "fuel exhausted";
   }
   return "trap";
 }

@@ -178,7 +178,9 @@ std::optional<FuncType> Module::export_func_type(std::string_view name) const {
 Result<std::shared_ptr<const Module>> Engine::compile(ByteView wasm) const {
   auto data = decode(wasm);
   if (!data) return data.error();
-  auto cm = compile_module(std::move(*data), CompileOptions{config_.fuse_instructions});
+  CompileOptions options(config_.fuse_instructions);
+  options.fuel_global_export = config_.fuel_global_export;
+  auto cm = compile_module(std::move(*data), std::move(options));
   if (!cm) return cm.error();
   auto m = std::make_shared<Module>();
   m->impl_ = std::move(*cm);

@@ -104,6 +104,7 @@ enum class TrapKind : std::uint8_t {
   kExit,         // a host function asked to terminate (e.g. WASI proc_exit); see exit_code
   kHost,         // a host function failed
   kBadCall,      // the embedder called with a wrong export name or argument types
+  kFuelExhausted,  // a fused negative check of the EngineConfig::fuel_global_export counter
 };
 
 [[nodiscard]] const char* to_string(TrapKind k);  // the spec's wording, e.g. "integer divide by zero"
@@ -206,13 +207,24 @@ class Module {
 };
 
 struct EngineConfig {
+  EngineConfig() = default;
+  // `EngineConfig{false}`: fusion off (the spec suite's second pass).
+  explicit EngineConfig(bool fuse) : fuse_instructions(fuse) {}
+
   bool fuse_instructions = true;  // the translator's peephole fusion (off: for testing)
+  // The name of an exported mutable i64 global that counts down the fuel a metering pass
+  // charges (a negative value: out of fuel). The fused check of that global
+  // (`global.get; i64.const 0; i64.lt_s; if unreachable end`, see code.hpp) then traps
+  // with TrapKind::kFuelExhausted instead of kUnreachable, so the embedder need not
+  // guess. Empty, no such export, or fusion off: the check is an ordinary unreachable.
+  std::string fuel_global_export;
 };
 
 class Engine {
  public:
   Engine() = default;
-  explicit Engine(EngineConfig config) : config_(config) {}
+  explicit Engine(EngineConfig config) : config_(std::move(config)) {}
+  [[nodiscard]] const EngineConfig& config() const { return config_; }
   // Decodes, validates and translates. Errors: WasmErrc::kMalformed / kInvalid.
   [[nodiscard]] Result<std::shared_ptr<const Module>> compile(ByteView wasm) const;
 
