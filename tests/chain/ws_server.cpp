@@ -66,7 +66,13 @@ struct ScriptedWsServer::Impl {
   void serve_tls(const std::shared_ptr<TlsWs>& ws) {
     beast::error_code ec;
     ws->next_layer().handshake(ssl::stream_base::server, ec);
-    if (ec) return;  // the client refused our certificate, or hung up
+    if (ec) {
+      // The client refused our certificate, hung up, or does not speak TLS: hang up too,
+      // as a real server would. Under the lock, as drop_connections() touches the socket.
+      std::lock_guard lock(mu);
+      beast::get_lowest_layer(*ws).close(ec);
+      return;
+    }
     const char* sni = SSL_get_servername(ws->next_layer().native_handle(), TLSEXT_NAMETYPE_host_name);
     {
       std::lock_guard lock(mu);
