@@ -36,13 +36,15 @@ const char* to_string(StopReason r) {
 }
 
 std::string RunResult::summary() const {
+  std::string s = "unknown";
   switch (stop) {
-    case StopReason::kExited: return "exit " + std::to_string(exit_code);
-    case StopReason::kTrap: return "trap: " + (trap ? trap->message : std::string("unknown"));
-    case StopReason::kFuelExhausted: return "fuel exhausted after " + std::to_string(fuel_consumed) + " units";
-    case StopReason::kTimeLimit: return "time limit exceeded after " + std::to_string(elapsed.count()) + " us";
+    case StopReason::kExited: s = "exit " + std::to_string(exit_code); break;
+    case StopReason::kTrap: s = "trap: " + (trap ? trap->message : std::string("unknown")); break;
+    case StopReason::kFuelExhausted: s = "fuel exhausted after " + std::to_string(fuel_consumed) + " units"; break;
+    case StopReason::kTimeLimit: s = "time limit exceeded after " + std::to_string(elapsed.count()) + " us"; break;
   }
-  return "unknown";
+  if (memory_cap_hit) s += "; memory limit reached";
+  return s;
 }
 
 Result<Program> prepare(const wasm::Engine& engine, ByteView wasm, bool meter_fuel) {
@@ -121,9 +123,7 @@ Result<RunResult> run(const Program& program, const RunOptions& options) {
   auto instance = linker.instantiate(*program.module, il);
   if (!instance) {
     const Error& e = instance.error();
-    if (e.is(wasm::WasmErrc::kLimit) && e.detail().find("memory") != std::string::npos) {
-      return Error(WasiErrc::kMemoryLimit, e.detail());
-    }
+    if (e.is(wasm::WasmErrc::kMemoryLimit)) return Error(WasiErrc::kMemoryLimit, e.detail());
     return e;
   }
   wasm::Instance& inst = **instance;
@@ -176,7 +176,10 @@ Result<RunResult> run(const Program& program, const RunOptions& options) {
       r.trap = std::move(trap);
     }
   }
-  if (auto mem = inst.memory()) r.peak_memory_bytes = mem->size();
+  if (auto mem = inst.memory()) {
+    r.peak_memory_bytes = mem->size();
+    r.memory_cap_hit = mem->cap_refusals() > 0;
+  }
   OutputSink& out = (*ctx)->stdout_sink();
   OutputSink& err = (*ctx)->stderr_sink();
   r.stdout_truncated = out.truncated();

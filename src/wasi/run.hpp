@@ -12,7 +12,7 @@
 //   // result->exit_code, result->stop, result->stdout_data, result->fuel_consumed …
 //
 // Failures before the guest runs (malformed, missing import, memory cap below what
-// the module declares, a data segment out of bounds) are Errors. Everything that
+// the module declares: WasiErrc::kMemoryLimit, a data segment out of bounds) are Errors. Everything that
 // happens while it runs (exit, trap, a limit) is in RunResult.
 
 #include <chrono>
@@ -90,9 +90,14 @@ struct RunResult {
   std::uint64_t fuel_consumed = 0;             // 0 when unmetered
   std::chrono::microseconds elapsed{0};        // instantiation + run
   std::uint64_t peak_memory_bytes = 0;
+  // The guest asked to grow its memory past RunLimits::max_memory_bytes (within its own
+  // declared maximum) and memory.grow returned -1: whatever it did next (exit with an
+  // error, trap on a failed allocation), the memory limit is why.
+  bool memory_cap_hit = false;
 
   // One line for logs and `wavs run`: "exit 3", "trap: integer divide by zero",
-  // "fuel exhausted after 1000 units", "time limit of 1000000 us exceeded".
+  // "fuel exhausted after 1000 units", "time limit of 1000000 us exceeded"; with
+  // memory_cap_hit, "; memory limit reached" is appended.
   [[nodiscard]] std::string summary() const;
 };
 

@@ -201,12 +201,45 @@ TEST(Hostile, MemoryGrowPastTheCapFails) {
   ASSERT_TRUE(r);
   EXPECT_EQ(r->exit_code, 99) << "memory.grow must return -1";
   EXPECT_EQ(r->peak_memory_bytes, 65536u);
+  EXPECT_TRUE(r->memory_cap_hit);
+  EXPECT_EQ(r->summary(), "exit 99; memory limit reached");
   o.limits.max_memory_bytes = 17 * 65536;
   r = run(p, o);
   ASSERT_TRUE(r);
   EXPECT_EQ(r->exit_code, 101);
   EXPECT_EQ(r->peak_memory_bytes, 17u * 65536u);
+  EXPECT_FALSE(r->memory_cap_hit);
+  EXPECT_EQ(r->summary(), "exit 101");
   expect_host_healthy();
+}
+
+TEST(Hostile, MemoryGrowPastItsOwnMaximumIsNotTheCap) {
+  // (memory 1 4): growing by 8 fails because of the module, whatever the cap; by 2 it
+  // fails only because of a cap of 2 pages. A failed grow that the guest then traps on
+  // is still reported as the memory limit.
+  Program p = load(R"((module
+    (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+    (memory (export "memory") 1 4)
+    (func (export "_start")
+      (if (i32.lt_s (memory.grow (i32.const 8)) (i32.const 0)) (then nop) (else unreachable))
+      (call $exit (i32.add (i32.const 100) (memory.grow (i32.const 2)))))))");
+  RunOptions o;
+  auto r = run(p, o);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->exit_code, 101);
+  EXPECT_FALSE(r->memory_cap_hit);
+  o.limits.max_memory_bytes = 2 * 65536;
+  r = run(p, o);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->exit_code, 99);
+  EXPECT_TRUE(r->memory_cap_hit);
+  Program trapping = load(R"((module (memory (export "memory") 1)
+    (func (export "_start") (if (i32.lt_s (memory.grow (i32.const 4)) (i32.const 0)) (then unreachable)))))");
+  r = run(trapping, o);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->stop, StopReason::kTrap);
+  EXPECT_TRUE(r->memory_cap_hit);
+  EXPECT_EQ(r->summary(), "trap: unreachable; memory limit reached");
 }
 
 TEST(Hostile, MemoryDeclaredPastTheCapFailsInstantiation) {
@@ -217,6 +250,8 @@ TEST(Hostile, MemoryDeclaredPastTheCapFailsInstantiation) {
   auto r = run(p, o);
   ASSERT_FALSE(r);
   EXPECT_TRUE(r.error().is(WasiErrc::kMemoryLimit)) << r.error().message();
+  EXPECT_NE(r.error().detail().find("memory of 32 pages exceeds the limit of 16 pages"), std::string::npos)
+      << r.error().detail();
   expect_host_healthy();
 }
 

@@ -5,7 +5,8 @@
 #include "wasm/reader.hpp"
 
 WAVS_ERROR_TABLE(wavs::wasm, WasmErrc, "wasm", "malformed module", "invalid module", "unlinkable module",
-                 "uninstantiable module", "not found", "bad argument", "limit exceeded")
+                 "uninstantiable module", "not found", "bad argument", "limit exceeded",
+                 "memory limit exceeded")
 
 namespace wavs::wasm {
 

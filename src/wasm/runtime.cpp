@@ -84,15 +84,22 @@ class ReservationPool {
 }  // namespace
 
 Result<std::shared_ptr<Memory>> Memory::create(MemoryType type, std::uint32_t max_pages_cap) {
-  std::uint64_t max_pages = std::min<std::uint64_t>(type.limits.max.value_or(kMaxPages), kMaxPages);
-  max_pages = std::min<std::uint64_t>(max_pages, max_pages_cap);
-  if (type.limits.min > max_pages) {
+  const std::uint64_t own_max = std::min<std::uint64_t>(type.limits.max.value_or(kMaxPages), kMaxPages);
+  const std::uint64_t max_pages = std::min<std::uint64_t>(own_max, max_pages_cap);
+  if (type.limits.min > own_max) {
     return Error(WasmErrc::kLimit, "memory of " + std::to_string(type.limits.min) +
-                                       " pages exceeds the limit of " + std::to_string(max_pages) + " pages");
+                                       " pages exceeds its own maximum of " + std::to_string(own_max) + " pages");
+  }
+  if (type.limits.min > max_pages) {
+    // Its own code, so embedders can tell "the cap is too small for this module" from
+    // other failures without reading the text.
+    return Error(WasmErrc::kMemoryLimit, "memory of " + std::to_string(type.limits.min) +
+                                             " pages exceeds the limit of " + std::to_string(max_pages) + " pages");
   }
   std::shared_ptr<Memory> m(new Memory());
   m->type_ = type;
   m->max_pages_ = static_cast<std::uint32_t>(max_pages);
+  m->own_max_pages_ = static_cast<std::uint32_t>(own_max);
   // Reserve the largest size up front: the base never moves, growth never copies, and
   // untouched pages cost nothing. Pages beyond the current size are never written, so
   // a reused reservation only needs its used part zeroed (done when it was returned).
@@ -114,7 +121,10 @@ Memory::~Memory() {
 
 std::int32_t Memory::grow(std::uint32_t delta) {
   std::uint64_t old = pages();
-  if (old + delta > max_pages_) return -1;
+  if (old + delta > max_pages_) {
+    if (old + delta <= own_max_pages_) ++cap_refusals_;
+    return -1;
+  }
   size_ = (old + delta) * kPageSize;
   return static_cast<std::int32_t>(old);
 }

@@ -111,13 +111,42 @@ TEST(WasmRuntime, MemoryGrowFailsAboveTheInstanceCap) {
   limits.max_memory_pages = 3;
   auto inst = *Linker().instantiate(*module, limits);
   EXPECT_EQ((*inst->call("f", {Value::i32(2)}))[0].i32(), 1);
+  EXPECT_EQ(inst->memory()->cap_refusals(), 0u);
   EXPECT_EQ((*inst->call("f", {Value::i32(1)}))[0].i32(), -1);
   EXPECT_EQ(inst->memory()->pages(), 3u);
-  // A module whose minimum exceeds the cap does not instantiate.
+  EXPECT_EQ(inst->memory()->cap_refusals(), 1u);  // the module itself allows 65536 pages
+  // A module whose minimum exceeds the cap does not instantiate, with its own code.
   limits.max_memory_pages = 0;
   auto r = Linker().instantiate(*module, limits);
   ASSERT_FALSE(r);
-  EXPECT_TRUE(r.error().is(WasmErrc::kLimit));
+  EXPECT_TRUE(r.error().is(WasmErrc::kMemoryLimit)) << r.error().message();
+  EXPECT_EQ(r.error().message(), "memory limit exceeded: memory of 1 pages exceeds the limit of 0 pages");
+}
+
+TEST(WasmRuntime, GrowRefusedByTheModulesOwnMaximumIsNotTheCap) {
+  // (memory 1 4), cap 3: growing to 4 pages is the cap's refusal, to 5 the module's.
+  ModuleSpec spec;
+  spec.funcs.push_back({{I32}, {I32}, {}, cat({local_get(0), Bytes{0x40, 0x00}}), "f"});
+  spec.memory = true;
+  spec.memory_max = 4;
+  auto module = compile(build(spec));
+  InstanceLimits limits;
+  limits.max_memory_pages = 3;
+  auto inst = *Linker().instantiate(*module, limits);
+  EXPECT_EQ((*inst->call("f", {Value::i32(4)}))[0].i32(), -1);  // 5 > own max 4
+  EXPECT_EQ(inst->memory()->cap_refusals(), 0u);
+  EXPECT_EQ((*inst->call("f", {Value::i32(3)}))[0].i32(), -1);  // 4 > cap 3
+  EXPECT_EQ(inst->memory()->cap_refusals(), 1u);
+  EXPECT_EQ((*inst->call("f", {Value::i32(2)}))[0].i32(), 1);
+  EXPECT_EQ(inst->memory()->cap_refusals(), 1u);
+  // Without a cap below its maximum, nothing is ever the cap's doing.
+  auto free = *Linker().instantiate(*module);
+  EXPECT_EQ((*free->call("f", {Value::i32(4)}))[0].i32(), -1);
+  EXPECT_EQ(free->memory()->cap_refusals(), 0u);
+  // A memory whose minimum exceeds its own maximum is not a cap problem.
+  auto bad = Memory::create(MemoryType{Limits{5, 2}}, 100);
+  ASSERT_FALSE(bad);
+  EXPECT_TRUE(bad.error().is(WasmErrc::kLimit)) << bad.error().message();
 }
 
 TEST(WasmRuntime, CallDepthLimitIsPerInstance) {

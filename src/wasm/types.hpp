@@ -18,7 +18,9 @@ WAVS_ERROR_ENUM(wavs::wasm, WasmErrc,
                 kUninstantiable,  // instantiation trapped (segment out of bounds, start trap)
                 kNotFound,        // no export of that name or kind
                 kBadArgument,     // arguments do not match a function's signature
-                kLimit)           // an implementation or per-instance limit was exceeded
+                kLimit,           // an implementation or per-instance limit was exceeded
+                kMemoryLimit)     // the module's initial memory is larger than the instance's
+                                  // cap (InstanceLimits::max_memory_pages)
 
 namespace wavs::wasm {
 

@@ -140,6 +140,10 @@ class Memory {
   [[nodiscard]] std::span<std::uint8_t> bytes() { return {data_, static_cast<std::size_t>(size_)}; }
   // Returns the old size in pages, or -1 when the declared maximum or the cap forbids it.
   std::int32_t grow(std::uint32_t delta_pages);
+  // How many grow requests the cap (Memory::create's max_pages_cap, from
+  // InstanceLimits::max_memory_pages) refused that the memory's own maximum allowed:
+  // non-zero means the embedder's limit, not the module, stopped the guest's growth.
+  [[nodiscard]] std::uint64_t cap_refusals() const { return cap_refusals_; }
 
  private:
   Memory() = default;
@@ -147,7 +151,9 @@ class Memory {
   std::uint8_t* data_ = nullptr;
   std::uint64_t size_ = 0;
   std::uint64_t reserved_ = 0;
-  std::uint32_t max_pages_ = 0;
+  std::uint32_t max_pages_ = 0;      // the lower of the memory's own maximum and the cap
+  std::uint32_t own_max_pages_ = 0;  // the memory's own maximum (or 65536)
+  std::uint64_t cap_refusals_ = 0;
   MemoryType type_;
 };
 
