@@ -6,6 +6,8 @@
 #include <thread>
 #include <variant>
 
+#include <openssl/ssl.h>
+#include <openssl/x509_vfy.h>
 #include <spdlog/spdlog.h>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -16,8 +18,6 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
-#include <openssl/ssl.h>
-#include <openssl/x509_vfy.h>
 
 #include "chain/http.hpp"
 #include "chain/json.hpp"
@@ -220,7 +220,8 @@ struct Subscriber::Impl {
         [this, conn, u = *url](beast::error_code ec, const tcp::resolver::results_type& results) {
           if (!is_current(conn)) return;
           if (ec) return fail(conn, Error(ChainErrc::kTransport, conn->shown + ": resolve: " + ec.message()));
-          auto& tcp_layer = conn->visit([](auto& ws) -> beast::tcp_stream& { return beast::get_lowest_layer(ws); });
+          auto& tcp_layer =
+              conn->visit([](auto& ws) -> beast::tcp_stream& { return beast::get_lowest_layer(ws); });
           tcp_layer.expires_after(config.connect_timeout);
           tcp_layer.async_connect(results, [this, conn, u](beast::error_code ec2, const tcp::endpoint&) {
             if (!is_current(conn)) return;

@@ -117,7 +117,8 @@ TEST(Subscriber, UnreadableCaFileIsReportedWithItsPath) {
   sub.stop();
   ASSERT_FALSE(errors.empty());
   EXPECT_TRUE(errors[0].is(ChainErrc::kInvalidArgument)) << errors[0].message();
-  EXPECT_NE(errors[0].message().find("/nonexistent/wavs-test-ca.pem"), std::string::npos) << errors[0].message();
+  EXPECT_NE(errors[0].message().find("/nonexistent/wavs-test-ca.pem"), std::string::npos)
+      << errors[0].message();
   EXPECT_EQ(errors[0].message().find("SECRETKEY"), std::string::npos) << errors[0].message();
 }
 

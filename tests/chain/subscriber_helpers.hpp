@@ -90,7 +90,8 @@ inline std::string head_notification(std::uint64_t number, const std::string& su
   return n.dump();
 }
 
-inline std::string log_notification(std::uint64_t block, std::uint64_t log_index, const std::string& subscription) {
+inline std::string log_notification(std::uint64_t block, std::uint64_t log_index,
+                                    const std::string& subscription) {
   Json l = {{"address", "0x" + std::string(38, '0') + "42"},
             {"topics", Json::array({hash_of(0xfeed)})},
             {"data", "0x01020304"},

@@ -43,7 +43,8 @@ ScriptedWsServer::Handler node(std::atomic<int>* requests = nullptr) {
   return [requests](const std::string& m) {
     if (requests != nullptr) ++*requests;
     auto kind = Json::parse(m)["params"][0].get<std::string>();
-    if (kind == "logs") return std::vector<std::string>{answer(m, "\"0xl0g\""), log_notification(9, 3, "0xl0g")};
+    if (kind == "logs")
+      return std::vector<std::string>{answer(m, "\"0xl0g\""), log_notification(9, 3, "0xl0g")};
     return std::vector<std::string>{answer(m, "\"0xabc\""), head_notification(7)};
   };
 }
