@@ -4,6 +4,8 @@
 //   fuel    fuel-metered (unlimited budget)
 //   time    a wall-clock limit armed (the watchdog), no fuel
 //   both    fuel-metered and a wall-clock limit
+//   nocheck no fuel pass, compiled without interruption checks
+//           (EngineConfig::interruptible off): what the checks themselves cost
 // Usage: wasi_overhead module.wasm [runs]
 
 #include <algorithm>
@@ -24,14 +26,18 @@ int main(int argc, char** argv) {
   std::ifstream in(argv[1], std::ios::binary);
   wavs::Bytes bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   wavs::wasm::Engine engine;
+  wavs::wasm::EngineConfig unchecked_config;
+  unchecked_config.interruptible = false;
+  wavs::wasm::Engine unchecked(unchecked_config);
   struct Mode {
     const char* name;
     bool fuel;
     bool time;
+    bool checks;
   };
-  for (Mode m : {Mode{"plain", false, false}, Mode{"fuel", true, false}, Mode{"time", false, true},
-                 Mode{"both", true, true}}) {
-    auto program = wavs::wasi::prepare(engine, bytes, m.fuel);
+  for (Mode m : {Mode{"plain", false, false, true}, Mode{"fuel", true, false, true}, Mode{"time", false, true, true},
+                 Mode{"both", true, true, true}, Mode{"nocheck", false, false, false}}) {
+    auto program = wavs::wasi::prepare(m.checks ? engine : unchecked, bytes, m.fuel);
     if (!program) {
       std::fprintf(stderr, "%s\n", program.error().message().c_str());
       return 1;

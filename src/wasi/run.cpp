@@ -78,6 +78,10 @@ Result<Program> prepare(const wasm::Engine& engine, ByteView wasm, bool meter_fu
 Result<RunResult> run(const Program& program, const RunOptions& options) {
   const RunLimits& limits = options.limits;
   std::atomic<bool> interrupt{false};
+  if (limits.time && !program.module->interruptible()) {
+    return Error(WasiErrc::kBadOption,
+                 "a time limit needs a module compiled with interruption checks (EngineConfig::interruptible)");
+  }
 
   WasiConfig config;
   config.args = options.args;

@@ -78,6 +78,24 @@ TEST(Hostile, InfiniteLoopStoppedByTimeLimit) {
   expect_host_healthy();
 }
 
+TEST(Run, TimeLimitNeedsInterruptionChecks) {
+  // Without the checks nothing could stop the guest when the deadline passes.
+  wasm::EngineConfig config;
+  config.interruptible = false;
+  Bytes bytes = test::wat(R"((module (memory (export "memory") 1) (func (export "_start"))))");
+  auto p = prepare(wasm::Engine(config), bytes);
+  ASSERT_TRUE(p) << p.error().message();
+  RunOptions o;
+  o.limits.time = 1s;
+  auto r = run(*p, o);
+  ASSERT_FALSE(r);
+  EXPECT_TRUE(r.error().is(WasiErrc::kBadOption)) << r.error().message();
+  o.limits.time.reset();
+  r = run(*p, o);
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_EQ(r->stop, StopReason::kExited);
+}
+
 TEST(Hostile, SleepingGuestStoppedByTimeLimit) {
   Program p = load(R"((module
     (import "wasi_snapshot_preview1" "poll_oneoff" (func $poll (param i32 i32 i32 i32) (result i32)))

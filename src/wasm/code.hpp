@@ -86,6 +86,7 @@ struct CompiledFunc {
   std::uint32_t num_locals = 0;   // parameters included
   std::uint32_t frame_slots = 0;  // locals + the deepest value stack
   std::uint32_t num_results = 0;
+  bool interruptible = true;  // which interpreter variant's handler words `code` holds
 };
 
 // A module after validation and translation: immutable, shared by every instance.
@@ -94,6 +95,7 @@ struct CompiledModule {
   std::vector<CompiledFunc> funcs;                              // the module's own functions (not imports)
   std::vector<std::uint32_t> type_ids;                          // canonical id of every type in data.types
   std::unordered_map<std::string, std::uint32_t> export_index;  // name → index in data.exports
+  bool interruptible = true;                                    // CompileOptions::interruptible
 };
 
 // Canonical id of a function type: equal types get equal ids, process-wide, so an
@@ -101,6 +103,8 @@ struct CompiledModule {
 [[nodiscard]] std::uint32_t intern_func_type(const FuncType& t);
 
 // The interpreter's handler word for each IOp (label offsets with computed goto).
-[[nodiscard]] const std::uint32_t* handler_table();
+// Two interpreter variants exist, with and without interruption checks
+// (EngineConfig::interruptible); code holds the handler words of one of them.
+[[nodiscard]] const std::uint32_t* handler_table(bool interruptible = true);
 
 }  // namespace wavs::wasm

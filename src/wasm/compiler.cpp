@@ -189,7 +189,7 @@ struct Context {
 
 class FuncCompiler {
  public:
-  FuncCompiler(const Context& ctx, std::uint32_t func_index, CompiledFunc& out, bool fuse)
+  FuncCompiler(const Context& ctx, std::uint32_t func_index, CompiledFunc& out, bool fuse, bool interruptible)
       : ctx_(ctx),
         m_(ctx.m),
         func_index_(func_index),
@@ -198,7 +198,7 @@ class FuncCompiler {
         fuse_(fuse),
         counter_global_(ctx.fuel_global),
         counter_trap_(TrapKind::kFuelExhausted),
-        handlers_(handler_table()),
+        handlers_(handler_table(interruptible)),
         r_(m_.bytes.data(), m_.bodies[func_index - m_.num_imported_funcs].code_begin,
            m_.bodies[func_index - m_.num_imported_funcs].code_end) {}
 
@@ -1667,10 +1667,12 @@ Result<std::shared_ptr<CompiledModule>> compile_module(ModuleData data, CompileO
       if (e.kind == ExternKind::kGlobal && e.name == options.fuel_global_export) ctx.fuel_global = e.index;
     }
   }
+  cm->interruptible = options.interruptible;
   cm->funcs.resize(m.bodies.size());
   for (std::size_t i = 0; i < m.bodies.size(); ++i) {
     auto idx = static_cast<std::uint32_t>(m.num_imported_funcs + i);
-    FuncCompiler fc(ctx, idx, cm->funcs[i], options.fuse);
+    cm->funcs[i].interruptible = options.interruptible;
+    FuncCompiler fc(ctx, idx, cm->funcs[i], options.fuse, options.interruptible);
     if (auto st = fc.run(); !st) return st.error();
     cm->funcs[i].code.shrink_to_fit();
   }

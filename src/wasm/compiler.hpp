@@ -19,6 +19,7 @@ struct CompileOptions {
   // EngineConfig::fuel_global_export: the exported global whose fused negative check
   // traps with kFuelExhausted.
   std::string fuel_global_export;
+  bool interruptible = true;  // EngineConfig::interruptible
 };
 
 [[nodiscard]] Result<std::shared_ptr<CompiledModule>> compile_module(ModuleData data,

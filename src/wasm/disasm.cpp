@@ -87,7 +87,7 @@ const std::vector<IOpInfo>& iop_infos() {
 }  // namespace
 
 std::string disassemble(const CompiledFunc& f) {
-  const std::uint32_t* handlers = handler_table();
+  const std::uint32_t* handlers = handler_table(f.interruptible);
   std::unordered_map<std::uint32_t, int> by_handler;
   for (int i = 0; i < static_cast<int>(IOp::kCount); ++i) by_handler.emplace(handlers[i], i);
   const auto& infos = iop_infos();

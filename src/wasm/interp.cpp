@@ -202,7 +202,24 @@ enum class RunStatus { kOk, kTrap };
 
 }  // namespace
 
+namespace {
+// Calls wasm code translated for the other interpreter variant (EngineConfig::
+// interruptible differs between the two modules) as if it were a host function: a
+// nested run of its own loop, its trap passed on unchanged.
+[[gnu::noinline]] bool call_other_variant(ExecStack* st, const FuncInst& f, std::uint64_t* slots) {
+  std::optional<Trap> t = invoke(f, slots);
+  if (t) {
+    st->pending = std::move(*t);
+    return false;
+  }
+  return true;
+}
+}  // namespace
+
 // The interpreter loop. With state == nullptr it only returns its handler table.
+// kInterruptible: whether loop back-edges and calls test the interrupt flag (without,
+// nothing can stop a runaway guest; EngineConfig::interruptible, for measuring only).
+template <bool kInterruptible>
 static RunStatus run(ExecStack* st, const CompiledFunc* func, InstanceData* inst, std::uint64_t* fp,
                      TrapKind* trap_out, const std::uint32_t** table_out) {
 #if WAVS_COMPUTED_GOTO
@@ -268,7 +285,7 @@ static RunStatus run(ExecStack* st, const CompiledFunc* func, InstanceData* inst
     goto trap_exit;        \
   } while (0)
 #define CHECK_INTERRUPT() \
-  if (interrupt->load(std::memory_order_relaxed)) TRAP(kInterrupted)
+  if (kInterruptible && interrupt->load(std::memory_order_relaxed)) TRAP(kInterrupted)
 #define BRANCH(off_expr)                                     \
   do {                                                       \
     std::int32_t off_ = static_cast<std::int32_t>(off_expr); \
@@ -921,13 +938,13 @@ L_base:
 
 call_target :
     // Calls through a FuncInst: imports and call_indirect. `target`, `nfp`, `next_pc` set.
-    if (!target->code) {
+    if (!target->code || target->code->interruptible != kInterruptible) {
   if (st->depth >= max_depth) TRAP(kCallStackExhausted);
   std::uint64_t* saved_top = st->top;
   std::size_t n = std::max(target->type.params.size(), target->type.results.size());
   st->top = std::max(fp + func->frame_slots, nfp + n);
   st->frames[st->depth++] = Frame{next_pc, fp, func, inst};
-  bool ok = call_host(st, *target, nfp, inst);
+  bool ok = target->code ? call_other_variant(st, *target, nfp) : call_host(st, *target, nfp, inst);
   --st->depth;
   st->top = saved_top;
   if (!ok) TRAP(kHost);
@@ -971,13 +988,18 @@ trap_exit : st->depth = entry_depth;
 return RunStatus::kTrap;
 }
 
-const std::uint32_t* handler_table() {
-  static const std::uint32_t* table = [] {
-    const std::uint32_t* t = nullptr;
-    run(nullptr, nullptr, nullptr, nullptr, nullptr, &t);
-    return t;
-  }();
-  return table;
+const std::uint32_t* handler_table(bool interruptible) {
+  static const std::uint32_t* const kTables[2] = {[] {
+                                                    const std::uint32_t* t = nullptr;
+                                                    run<false>(nullptr, nullptr, nullptr, nullptr, nullptr, &t);
+                                                    return t;
+                                                  }(),
+                                                  [] {
+                                                    const std::uint32_t* t = nullptr;
+                                                    run<true>(nullptr, nullptr, nullptr, nullptr, nullptr, &t);
+                                                    return t;
+                                                  }()};
+  return kTables[interruptible ? 1 : 0];
 }
 
 const char* to_string(TrapKind k) {
@@ -1049,7 +1071,8 @@ std::optional<Trap> invoke(const FuncInst& f, std::uint64_t* slots) {
   std::uint64_t* saved_top = st.top;
   TrapKind kind = TrapKind::kUnreachable;
   ++st.nesting;
-  RunStatus rs = run(&st, f.code, inst, fp, &kind, nullptr);
+  RunStatus rs = f.code->interruptible ? run<true>(&st, f.code, inst, fp, &kind, nullptr)
+                                        : run<false>(&st, f.code, inst, fp, &kind, nullptr);
   --st.nesting;
   st.top = saved_top;
   if (rs == RunStatus::kTrap) {

@@ -185,11 +185,14 @@ std::optional<FuncType> Module::export_func_type(std::string_view name) const {
   return impl_->data.func_type(ex.index);
 }
 
+bool Module::interruptible() const { return impl_->interruptible; }
+
 Result<std::shared_ptr<const Module>> Engine::compile(ByteView wasm) const {
   auto data = decode(wasm);
   if (!data) return data.error();
   CompileOptions options(config_.fuse_instructions);
   options.fuel_global_export = config_.fuel_global_export;
+  options.interruptible = config_.interruptible;
   auto cm = compile_module(std::move(*data), std::move(options));
   if (!cm) return cm.error();
   auto m = std::make_shared<Module>();

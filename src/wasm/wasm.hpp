@@ -208,6 +208,8 @@ class Module {
   [[nodiscard]] std::vector<ExportDesc> exports() const;
   // The signature of an exported function, if there is one by that name.
   [[nodiscard]] std::optional<FuncType> export_func_type(std::string_view name) const;
+  // False when compiled with EngineConfig::interruptible off: nothing can interrupt it.
+  [[nodiscard]] bool interruptible() const;
 
   std::shared_ptr<const CompiledModule> impl_;
 };
@@ -224,6 +226,11 @@ struct EngineConfig {
   // with TrapKind::kFuelExhausted instead of kUnreachable, so the embedder need not
   // guess. Empty, no such export, or fusion off: the check is an ordinary unreachable.
   std::string fuel_global_export;
+  // false: the interpreter does not test the interrupt flag at loop back-edges and
+  // calls, so Instance::interrupt() and InstanceLimits::interrupt cannot stop the guest
+  // (a time limit has no effect). Only to measure what the checks cost
+  // (bench/wasi.sh); never for untrusted code.
+  bool interruptible = true;
 };
 
 class Engine {
