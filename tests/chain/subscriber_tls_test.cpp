@@ -141,6 +141,21 @@ TEST(SubscriberTls, CertificateForAnotherHostIsRefused) {
   EXPECT_EQ(server.upgraded(), 0);
 }
 
+TEST(SubscriberTls, ExpiredCertificateIsRefused) {
+  ScriptedWsServer server(node(), pki().issue("expired", {"localhost"}, {"127.0.0.1"}, /*expired=*/true));
+  Recorder rec;
+  Subscriber sub(trusting(server.url()), rec.handlers(), true, std::nullopt);
+  sub.start();
+  EXPECT_TRUE(rec.wait([&] { return !rec.errors.empty(); }));
+  sub.stop();
+  ASSERT_FALSE(rec.errors.empty());
+  const Error& e = rec.errors[0];
+  EXPECT_TRUE(e.is(ChainErrc::kTransport)) << e.message();
+  EXPECT_NE(e.message().find("certificate has expired"), std::string::npos) << e.message();
+  EXPECT_EQ(rec.connected, 0);
+  EXPECT_EQ(server.upgraded(), 0);
+}
+
 TEST(SubscriberTls, StalledTlsHandshakeTimesOut) {
   // Accepts TCP, never says a word: the TLS handshake alone must give up.
   ScriptedWsServer server(node(), pki().server(), /*handshake=*/false);

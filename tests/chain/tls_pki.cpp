@@ -49,7 +49,7 @@ void add_ext(X509* cert, X509* issuer, int nid, const std::string& value) {
 
 // `issuer`/`issuer_key` null: self-signed.
 Cert make_cert(const std::string& common_name, EVP_PKEY* key, X509* issuer, EVP_PKEY* issuer_key,
-               const std::string& subject_alt_name) {
+               const std::string& subject_alt_name, bool expired = false) {
   Cert cert(X509_new());
   if (!cert) die("X509_new");
   X509_set_version(cert.get(), 2);  // v3
@@ -60,8 +60,9 @@ Cert make_cert(const std::string& common_name, EVP_PKEY* key, X509* issuer, EVP_
   if (bn == nullptr || BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(cert.get())) == nullptr) die("serial");
   BN_free(bn);
   // A minute of slack for clock differences; a day is longer than any test run.
-  X509_gmtime_adj(X509_getm_notBefore(cert.get()), -60);
-  X509_gmtime_adj(X509_getm_notAfter(cert.get()), 24 * 3600);
+  constexpr long kDay = 24 * 3600;
+  X509_gmtime_adj(X509_getm_notBefore(cert.get()), expired ? -2 * kDay : -60);
+  X509_gmtime_adj(X509_getm_notAfter(cert.get()), expired ? -kDay : kDay);
   X509_NAME* name = X509_get_subject_name(cert.get());
   X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("wavs tests"),
                              -1, -1, 0);
@@ -128,13 +129,13 @@ TestPki::~TestPki() {
 }
 
 TlsIdentity TestPki::issue(const std::string& name, const std::vector<std::string>& dns_names,
-                           const std::vector<std::string>& ip_addresses) const {
+                           const std::vector<std::string>& ip_addresses, bool expired) const {
   std::string san;
   for (const auto& d : dns_names) san += (san.empty() ? "" : ",") + std::string("DNS:") + d;
   for (const auto& ip : ip_addresses) san += (san.empty() ? "" : ",") + std::string("IP:") + ip;
   if (san.empty()) die("a server certificate needs a subjectAltName");
   Pkey key = make_key();
-  Cert cert = make_cert(name, key.get(), impl_->ca_cert.get(), impl_->ca_key.get(), san);
+  Cert cert = make_cert(name, key.get(), impl_->ca_cert.get(), impl_->ca_key.get(), san, expired);
   TlsIdentity id;
   id.cert_file = (impl_->dir / (name + ".pem")).string();
   id.key_file = (impl_->dir / (name + ".key")).string();

@@ -22,9 +22,10 @@ class TestPki {
 
   [[nodiscard]] const std::string& ca_file() const { return ca_file_; }
   [[nodiscard]] const TlsIdentity& server() const { return server_; }
-  // Another certificate from the same CA, with exactly these subjectAltName entries.
+  // Another certificate from the same CA, with exactly these subjectAltName entries;
+  // `expired`: valid only until yesterday.
   [[nodiscard]] TlsIdentity issue(const std::string& name, const std::vector<std::string>& dns_names,
-                                  const std::vector<std::string>& ip_addresses) const;
+                                  const std::vector<std::string>& ip_addresses, bool expired = false) const;
 
  private:
   struct Impl;
