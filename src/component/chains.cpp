@@ -8,6 +8,7 @@
 #include "chain/error.hpp"
 #include "chain/http.hpp"
 #include "chain/rpc_client.hpp"
+#include "common/json_text.hpp"
 
 namespace wavs::component {
 namespace {
@@ -53,27 +54,6 @@ Error map_chain_error(const Error& e, std::string_view key, std::string_view met
   if (e.is(chain::ChainErrc::kTimeout)) return Error(ComponentErrc::kTimeout, where + ": timed out");
   if (e.is(chain::ChainErrc::kStopped)) return Error(ComponentErrc::kUnavailable, where + ": node is stopping");
   return Error(ComponentErrc::kNetwork, where + ": " + e.message());
-}
-
-// nlohmann's serializer recurses per nesting level; params come from a guest, so bound
-// the depth before parsing rather than trust the stack.
-bool nesting_within(std::string_view text, int max_depth) {
-  int depth = 0;
-  bool in_string = false, escaped = false;
-  for (char c : text) {
-    if (in_string) {
-      if (escaped) escaped = false;
-      else if (c == '\\') escaped = true;
-      else if (c == '"') in_string = false;
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '[' || c == '{') {
-      if (++depth > max_depth) return false;
-    } else if (c == ']' || c == '}') {
-      --depth;
-    }
-  }
-  return true;
 }
 
 }  // namespace
@@ -187,7 +167,7 @@ Result<std::string> Chains::rpc(std::string_view key, std::string_view method, s
   if (!rpc_method_allowed(method)) {
     return Error(ComponentErrc::kDenied, "method '" + std::string(method) + "' is not a read-only method chain_rpc allows");
   }
-  if (!nesting_within(params_json, 64)) return Error(ComponentErrc::kInvalid, "params nest deeper than 64 levels");
+  if (json_too_deep(params_json, 64)) return Error(ComponentErrc::kInvalid, "params nest deeper than 64 levels");
   Json params = params_json.empty() ? Json::array() : Json::parse(params_json, nullptr, false);
   if (params.is_discarded()) return Error(ComponentErrc::kInvalid, "params are not valid JSON");
   if (!params.is_array()) return Error(ComponentErrc::kInvalid, "params must be a JSON array");

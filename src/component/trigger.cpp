@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/json_text.hpp"
 #include "crypto/hash.hpp"
 
 namespace wavs::component {
@@ -51,34 +52,10 @@ std::string shown(std::string_view text) {
 
 // ---- Text-level checks that run before nlohmann sees the document.
 
-// Nesting depth of the (possibly invalid) text. Exact for valid JSON; for invalid JSON
-// it may be off, but then nlohmann rejects the document anyway.
 Status check_depth(std::string_view text) {
-  int depth = 0;
-  bool in_string = false;
-  bool escaped = false;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (in_string) {
-      if (escaped) {
-        escaped = false;
-      } else if (c == '\\') {
-        escaped = true;
-      } else if (c == '"') {
-        in_string = false;
-      }
-      continue;
-    }
-    if (c == '"') {
-      in_string = true;
-    } else if (c == '{' || c == '[') {
-      if (++depth > kMaxDepth) {
-        return Error(ComponentErrc::kBadTrigger, "document nested deeper than " + std::to_string(kMaxDepth) +
-                                                     " levels at byte offset " + std::to_string(i));
-      }
-    } else if (c == '}' || c == ']') {
-      if (depth > 0) --depth;
-    }
+  if (auto at = json_too_deep(text, kMaxDepth)) {
+    return Error(ComponentErrc::kBadTrigger, "document nested deeper than " + std::to_string(kMaxDepth) +
+                                                 " levels at byte offset " + std::to_string(*at));
   }
   return {};
 }
