@@ -20,9 +20,11 @@
 // dip below zero between two checks by at most the straight-line code of one
 // function; a run that ends with it below zero is out of fuel as well.
 //
-// Exhaustion shows up as an `unreachable` trap while the counter is negative; the
-// runner reads the global to tell it from a guest's own `unreachable`. An engine may
-// fuse both sequences into one internal instruction each.
+// Our engine fuses each sequence (and a charge directly followed by a check) into one
+// internal instruction; told the counter's export name (EngineConfig::
+// fuel_global_export, as prepare() does), its fused check traps with
+// TrapKind::kFuelExhausted. Unfused, exhaustion is an `unreachable` trap while the
+// counter is negative, and the runner reads the global to tell it from a guest's own.
 //
 // A start function would run inside instantiation, before the host can set the
 // budget, so the pass removes the start section and exports that function as
