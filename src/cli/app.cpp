@@ -11,6 +11,7 @@
 
 #include "cli/exec_command.hpp"
 #include "cli/roles.hpp"
+#include "cli/service_command.hpp"
 #include "cli/run_command.hpp"
 #include "common/config.hpp"
 #include "common/log.hpp"
@@ -90,7 +91,6 @@ struct Planned {
 constexpr Planned kPlanned[] = {
     {"node", "run an operator node: triggers, component runs, signing, HTTP API"},
     {"aggregator", "run an aggregator: collect signed results, submit once quorum is reached"},
-    {"service", "build and validate service manifests"},
     {"deploy", "deploy the WAVS contracts and set a service URI"},
     {"keys", "derive operator and per-service signing keys"},
     {"devnet", "start a local network: anvil, contracts, operators, aggregator"},
@@ -124,6 +124,10 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
   auto* exec_cmd = app.add_subcommand("exec", "run a service component once on a trigger input, as a node would");
   ExecCommand exec_options;
   add_exec_options(*exec_cmd, exec_options);
+
+  auto* service_cmd = app.add_subcommand("service", "work with service manifests (service.json)");
+  ServiceCommand service_options;
+  auto* validate_cmd = add_service_options(*service_cmd, service_options);
 
   std::vector<std::pair<CLI::App*, const Planned*>> planned;
   for (const auto& p : kPlanned) {
@@ -179,6 +183,8 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
     exec_options.config_chains_json = config->get_string("chains");
     return exec_component(exec_options, out, err);
   }
+
+  if (validate_cmd->parsed()) return validate_services(service_options, out, err);
 
   for (const auto& [cmd, p] : planned) {
     if (cmd->parsed()) {

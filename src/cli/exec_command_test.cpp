@@ -182,7 +182,8 @@ TEST_F(ExecCommandTest, ServiceManifestGivesIdsAndWorkflow) {
   auto path = module("hello.wasm", responder(0));
   const std::string manifest = dir_.write("service.json", R"({"name":"t","status":"active",
     "manager":{"evm":{"chain":"evm:31337","address":"0x5fbdb2315678afecb367f032d93f642f64180aa3"}},
-    "workflows":{"my-flow":{"trigger":"manual","component":{"config":{"a":"b"},"fuel_limit":1000000}}}})").string();
+    "workflows":{"my-flow":{"trigger":"manual","component":{"config":{"a":"b"},"fuel_limit":1000000,
+      "source":{"digest":"0000000000000000000000000000000000000000000000000000000000000000"}}}}})").string();
   auto r = invoke({"--component", path, "--service", manifest, "--workflow-id", "my-flow", "--input-raw", "0x07", "--json"});
   ASSERT_EQ(r.code, kExitOk) << r.err;
   auto id = component::event_id(

@@ -1,8 +1,6 @@
 #pragma once
-// The parts of a service manifest (upstream `service.json`, see examples/services/) that
-// one component run needs: ids, the workflow's trigger, config, permissions and limits.
-// The full manifest model (sources, submit targets, validation of every field) belongs
-// to the service module; this reads only what a run uses and checks it strictly.
+// From a service manifest (src/service) to what one component run needs: ids, the
+// workflow's trigger, config, permissions and limits.
 
 #include <string>
 #include <string_view>
