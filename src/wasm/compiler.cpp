@@ -196,8 +196,7 @@ class FuncCompiler {
         out_(out),
         code_(out.code),
         fuse_(fuse),
-        counter_global_(ctx.fuel_global),
-        counter_trap_(TrapKind::kFuelExhausted),
+        fuel_global_(ctx.fuel_global),
         handlers_(handler_table(interruptible)),
         r_(m_.bytes.data(), m_.bodies[func_index - m_.num_imported_funcs].code_begin,
            m_.bodies[func_index - m_.num_imported_funcs].code_end) {}
@@ -525,7 +524,7 @@ class FuncCompiler {
     }
     if (!charge && !check) return false;
     r_ = r;
-    const auto kind = static_cast<std::uint32_t>(g == counter_global_ ? counter_trap_ : TrapKind::kUnreachable);
+    const auto kind = static_cast<std::uint32_t>(g == fuel_global_ ? TrapKind::kFuelExhausted : TrapKind::kUnreachable);
     const auto bits = static_cast<std::uint64_t>(c);
     begin(charge ? (check ? IOp::GlobalI64AddImmTrapIfNeg : IOp::GlobalI64AddImm) : IOp::GlobalI64TrapIfNeg);
     word(g);
@@ -585,9 +584,8 @@ class FuncCompiler {
   CompiledFunc& out_;
   std::vector<std::uint32_t>& code_;
   bool fuse_;
-  // The global whose fused negative check raises counter_trap_ instead of kUnreachable.
-  std::uint32_t counter_global_ = kNone;
-  TrapKind counter_trap_ = TrapKind::kUnreachable;
+  // The global whose fused negative check traps with kFuelExhausted, not kUnreachable.
+  std::uint32_t fuel_global_ = kNone;
   const std::uint32_t* handlers_;
   Reader r_;
   std::vector<ValType> locals_;
