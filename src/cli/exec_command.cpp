@@ -173,6 +173,7 @@ Json to_json(const component::ExecResult& r) {
   j["fuel_consumed"] = r.fuel_consumed;
   j["elapsed_us"] = r.elapsed.count();
   j["peak_memory_bytes"] = r.peak_memory_bytes;
+  j["memory_cap_hit"] = r.memory_cap_hit;
   j["host_calls"] = r.host_calls;
   return j;
 }
@@ -193,7 +194,8 @@ void print_human(const component::ExecResult& r, std::ostream& out) {
   out << "outcome: " << component::to_string(r.outcome);
   if (!r.error.empty()) out << " (" << r.error << ")";
   out << "\nfuel: " << r.fuel_consumed << "  elapsed: " << static_cast<double>(r.elapsed.count()) / 1000.0
-      << " ms  memory: " << r.peak_memory_bytes / 1024 << " KiB  host calls: " << r.host_calls << "\n";
+      << " ms  memory: " << r.peak_memory_bytes / 1024 << " KiB" << (r.memory_cap_hit ? " (memory limit reached)" : "")
+      << "  host calls: " << r.host_calls << "\n";
 }
 
 }  // namespace

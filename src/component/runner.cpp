@@ -187,6 +187,7 @@ Result<ExecResult> execute(const wasi::Program& program, const TriggerAction& ac
   r.fuel_consumed = run->fuel_consumed;
   r.elapsed = run->elapsed;
   r.peak_memory_bytes = run->peak_memory_bytes;
+  r.memory_cap_hit = run->memory_cap_hit;
   r.host_calls = host->calls();
   r.logs = host->take_logs();
   const std::string tail = stderr_tail(r.stderr_data);

@@ -96,6 +96,7 @@ struct ExecResult {
   std::uint64_t fuel_consumed = 0;
   std::chrono::microseconds elapsed{0};
   std::uint64_t peak_memory_bytes = 0;
+  bool memory_cap_hit = false;   // a memory.grow was refused by the memory cap
   std::uint32_t host_calls = 0;  // wavs_v1 calls made
 
   [[nodiscard]] bool ok() const { return outcome == ExecOutcome::kSuccess; }

@@ -131,6 +131,20 @@ TEST_F(RunnerTest, MemoryCapRefusesTheModuleBeforeItRuns) {
   EXPECT_TRUE(r.error().is(wasi::WasiErrc::kMemoryLimit)) << r.error().message();
 }
 
+TEST_F(RunnerTest, GrowRefusedByTheCapIsReported) {
+  constexpr const char* kGrow = R"((module (memory (export "memory") 1)
+    (func (export "_start") (drop (memory.grow (i32.const 10))))))";
+  auto r = exec(kGrow);
+  ASSERT_TRUE(r);
+  EXPECT_TRUE(r->ok());
+  EXPECT_FALSE(r->memory_cap_hit);
+  services_.caps.max_memory_bytes = 2 * 65536;
+  r = exec(kGrow);
+  ASSERT_TRUE(r);
+  EXPECT_TRUE(r->ok());  // the guest saw -1 and carried on
+  EXPECT_TRUE(r->memory_cap_hit);
+}
+
 TEST_F(RunnerTest, LoadRefusesWhatTheHostDoesNotOffer) {
   struct Case {
     const char* wat;
