@@ -162,6 +162,7 @@ TEST(CompiledGuests, MemoryBombStopsAtTheCap) {
   ASSERT_TRUE(r) << r.error().message();
   EXPECT_EQ(r->stop, StopReason::kExited);
   EXPECT_LE(r->peak_memory_bytes, 16u << 20);
+  EXPECT_TRUE(r->memory_cap_hit);  // malloc failed because of the cap, and the run says so
   int mib = -1;
   ASSERT_EQ(std::sscanf(r->stdout_data.c_str(), "allocated %d MiB", &mib), 1) << r->stdout_data;
   EXPECT_GE(mib, 10);
