@@ -7,6 +7,7 @@
 
 #include "common/json_text.hpp"
 #include "crypto/hash.hpp"
+#include "service/cron.hpp"
 
 namespace wavs::service {
 namespace {
@@ -95,26 +96,11 @@ Result<ChainKey> chain_at(Reader& r, std::string_view member) {
   return *key;
 }
 
-// A cron schedule with a seconds field: 6 or 7 space-separated fields of the usual
-// characters. Full evaluation belongs to the trigger scheduler; this catches the
-// common mistakes (a 5-field Unix schedule, stray characters) when a manifest is made.
+// The schedule is parsed here in full (service/cron.hpp), so a manifest that loads is
+// one the trigger scheduler can run.
 Status check_cron(const std::string& path, std::string_view schedule) {
-  int fields = 0;
-  bool in_field = false;
-  for (char c : schedule) {
-    if (c == ' ' || c == '\t') {
-      in_field = false;
-      continue;
-    }
-    const bool ok = (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '*' ||
-                    c == ',' || c == '-' || c == '/' || c == '?' || c == '#';
-    if (!ok) return bad(path, std::string("unexpected character '") + c + "' in cron schedule");
-    if (!in_field) ++fields;
-    in_field = true;
-  }
-  if (fields != 6 && fields != 7) {
-    return bad(path, "a cron schedule has 6 or 7 fields (seconds first), got " + std::to_string(fields));
-  }
+  auto parsed = CronSchedule::parse(schedule);
+  if (!parsed) return bad(path, parsed.error().detail());
   return {};
 }
 
