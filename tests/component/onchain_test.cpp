@@ -320,13 +320,17 @@ class OnChain : public ::testing::Test {
   eth::SignatureData sign(const eth::Envelope& envelope, const std::vector<std::size_t>& who) {
     auto latest = rpc_->block_number();
     EXPECT_TRUE(latest) << latest.error().message();
-    EXPECT_GE(*latest, 1u);
+    if (!latest || *latest == 0) {
+      ADD_FAILURE() << "no block to refer to";
+      return {};  // validate() then rejects the empty signer list
+    }
     std::vector<std::pair<crypto::Address, crypto::Signature>> signed_by;
     for (std::size_t i : who)
       signed_by.emplace_back(signing_keys_[i].address(), envelope.sign(signing_keys_[i]));
     auto data =
         eth::SignatureData::from_signatures(std::move(signed_by), static_cast<std::uint32_t>(*latest - 1));
     EXPECT_TRUE(data) << data.error().message();
+    if (!data) return {};
     EXPECT_TRUE(data->verify(envelope)) << "our own check rejects what we signed";
     return *data;
   }
