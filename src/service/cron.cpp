@@ -92,6 +92,7 @@ bool is_leap(unsigned y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; 
 
 unsigned days_in_month(unsigned y, unsigned m) {
   static constexpr unsigned kDays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (m < 1 || m > 12) return 0;  // callers keep m in range; no day rather than a bad read
   return m == 2 && is_leap(y) ? 29 : kDays[m - 1];
 }
 
@@ -481,7 +482,8 @@ std::optional<std::uint64_t> CronSchedule::next_after(std::uint64_t unix_seconds
     }
     s = *ns;
     const std::int64_t days = days_from_civil(static_cast<int>(y), m, d);
-    return static_cast<std::uint64_t>(days) * kSecondsPerDay + h * 3600U + mi * 60U + s;
+    return static_cast<std::uint64_t>(days) * kSecondsPerDay + std::uint64_t{h} * 3600 +
+           std::uint64_t{mi} * 60 + s;
   }
 }
 

@@ -223,7 +223,7 @@ TEST(CronSchedule, ParseErrorsNameTheField) {
       {"0 0 0 * * 5L", "field 6 (day of week): '5L' is not a number or a name; L, W and # are not supported"},
       {"0 0 0 * * 6#3", "unexpected character '#' at offset 11 (# is not supported)"},
       {"0 0 0 * * *;", "unexpected character ';' at offset 11"},
-      {std::string("0 0 0 * * \x01", 12), "unexpected character '\\x01'"},
+      {std::string("0 0 0 * * \x01"), "unexpected character '\\x01'"},
       {"@often", "unknown shorthand '@often'"},
       {"@daily 5", "unknown shorthand"},
       {std::string(1025, '*'), "at most 1024 bytes, got 1025"},
@@ -286,9 +286,9 @@ constexpr FieldRange kRanges[7] = {{0, 0, 59}, {1, 0, 59}, {2, 0, 23},     {3, 1
 // names in the month and day-of-week fields sometimes. Values are drawn from [lo, hi].
 RandomField random_field(std::mt19937_64& rng, int field, unsigned lo, unsigned hi, int star_percent) {
   auto pick = [&](unsigned a, unsigned b) { return std::uniform_int_distribution<unsigned>(a, b)(rng); };
-  static const char* kMonths[] = {"JAN", "feb", "Mar", "APR", "may", "JUN",
-                                  "jul", "AUG", "sep", "OCT", "nov", "DEC"};
-  static const char* kDays[] = {"SUN", "mon", "Tue", "WED", "thu", "FRI", "sat"};
+  static constexpr const char* kMonths[] = {"JAN", "feb", "Mar", "APR", "may", "JUN",
+                                            "jul", "AUG", "sep", "OCT", "nov", "DEC"};
+  static constexpr const char* kDays[] = {"SUN", "mon", "Tue", "WED", "thu", "FRI", "sat"};
   const unsigned min = kRanges[field].lo;
   const unsigned max = kRanges[field].hi;
   RandomField out;
@@ -404,7 +404,7 @@ TEST(CronSchedule, MatchesBruteForceScan) {
 
     std::uint64_t t = std::uniform_int_distribution<std::uint64_t>(lo, hi)(rng);
     if (rng() % 3 == 0) t = t - t % 86400 + 86399 - rng() % 120;  // just before midnight
-    constexpr std::uint64_t kSpan = 2 * 86400;
+    constexpr std::uint64_t kSpan = 2ULL * 86400;
     const auto want = ref.next_after(t, kSpan);
     const auto got = s.next_after(t);
     if (want) {
@@ -442,7 +442,7 @@ TEST(CronSchedule, MatchesDayScanOverYears) {
     const std::uint64_t tod = hour * 3600ULL + min * 60ULL + sec;
     std::optional<std::uint64_t> want;
     bool scanned_to_end = true;
-    for (std::uint64_t day = t / 86400; day < t / 86400 + 12 * 366; ++day) {
+    for (std::uint64_t day = t / 86400; day < t / 86400 + 12ULL * 366; ++day) {
       const std::uint64_t cand = day * 86400 + tod;
       if (cand <= t) continue;
       if (cand >= CronSchedule::kEndSeconds) break;
@@ -457,7 +457,7 @@ TEST(CronSchedule, MatchesDayScanOverYears) {
       ++fired;
       EXPECT_EQ(show(got), show(want)) << ref.text() << " after " << show(t);
     } else if (scanned_to_end) {
-      EXPECT_TRUE(!got || *got > t + 12 * 366 * 86400ULL) << ref.text() << ": " << show(got);
+      EXPECT_TRUE(!got || *got > t + 12ULL * 366 * 86400) << ref.text() << ": " << show(got);
     }
   }
   EXPECT_GT(fired, 100);
