@@ -9,6 +9,7 @@
 #include "chain/http.hpp"
 #include "chain/rpc_client.hpp"
 #include "common/json_text.hpp"
+#include "service/manifest.hpp"
 
 namespace wavs::component {
 namespace {
@@ -24,16 +25,6 @@ constexpr std::array<std::string_view, 18> kAllowedMethods = {
     "eth_getTransactionByHash", "eth_getTransactionReceipt", "eth_getLogs",
     "eth_estimateGas",    "eth_gasPrice",         "eth_maxPriorityFeePerGas",
     "eth_feeHistory",     "eth_getProof",         "net_version"};
-
-bool valid_namespace(std::string_view ns) {
-  return !ns.empty() && ns.size() <= 32 && std::all_of(ns.begin(), ns.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
-  });
-}
-
-bool is_decimal(std::string_view s) {
-  return !s.empty() && s.size() <= 20 && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
 
 // Maps a chain-module failure onto the ABI's codes; the detail never holds the endpoint
 // URL (RpcClient already cuts it to scheme://host:port, and components do not even get that).
@@ -68,23 +59,9 @@ bool rpc_method_allowed(std::string_view method) {
 }
 
 Result<ChainInfo> parse_chain_key(std::string_view key) {
-  const auto colon = key.find(':');
-  if (colon == std::string_view::npos) {
-    return Error(ComponentErrc::kBadContext, "chain key '" + std::string(key) + "' is not namespace:id");
-  }
-  ChainInfo info{std::string(key), std::string(key.substr(0, colon)), std::string(key.substr(colon + 1))};
-  if (!valid_namespace(info.name_space)) {
-    return Error(ComponentErrc::kBadContext,
-                 "chain key '" + std::string(key) + "': namespace must be 1-32 of [a-z0-9-]");
-  }
-  if (info.chain_id.empty() || info.chain_id.size() > 64) {
-    return Error(ComponentErrc::kBadContext, "chain key '" + std::string(key) + "': empty or overlong chain id");
-  }
-  if (info.name_space == "evm" && !is_decimal(info.chain_id)) {
-    return Error(ComponentErrc::kBadContext,
-                 "chain key '" + std::string(key) + "': an evm chain id is a decimal number");
-  }
-  return info;
+  auto parsed = service::parse_chain_key(key);
+  if (!parsed) return Error(ComponentErrc::kBadContext, "chain key " + parsed.error().detail());
+  return ChainInfo{std::string(key), parsed->name_space, parsed->id};
 }
 
 Chains::Chains() = default;

@@ -33,8 +33,8 @@ struct ChainInfo {
 // The methods chain_rpc forwards (docs/component-abi.md, "chain_rpc").
 [[nodiscard]] bool rpc_method_allowed(std::string_view method);
 
-// "evm:31337" → {evm, 31337}. kBadContext when the key is not namespace:id with a
-// namespace of [a-z0-9-]+ and, for evm, a decimal chain id.
+// "evm:31337" → {evm, 31337}, by the manifest's rule (service::parse_chain_key);
+// kBadContext otherwise.
 [[nodiscard]] Result<ChainInfo> parse_chain_key(std::string_view key);
 
 class Chains {

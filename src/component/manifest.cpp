@@ -8,15 +8,13 @@ namespace {
 Error context_error(const Error& e) { return Error(ComponentErrc::kBadContext, e.message()); }
 
 Result<HttpPolicy> policy_of(const service::HttpHosts& hosts, const std::string& where) {
-  HttpPolicy p;
   switch (hosts.mode) {
-    case service::HttpHosts::Mode::kNone: return p;
+    case service::HttpHosts::Mode::kNone: return HttpPolicy::none();
     case service::HttpHosts::Mode::kAll: return HttpPolicy::all();
     case service::HttpHosts::Mode::kOnly: break;
   }
   // The entries' own syntax (ports, wildcards, IP literals) is the HTTP client's to judge.
-  p = HttpPolicy::only(hosts.only);
-  auto checked = HttpPolicy::from_json(p.to_json());
+  auto checked = HttpPolicy::checked_only(hosts.only);
   if (!checked) return checked.error().with_context(where);
   return checked;
 }

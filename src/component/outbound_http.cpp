@@ -463,18 +463,22 @@ Result<HttpPolicy> HttpPolicy::from_json(std::string_view json) {
   std::vector<std::string> hosts;
   hosts.reserve(list.size());
   for (std::size_t i = 0; i < list.size(); ++i) {
-    std::string where = "only[" + std::to_string(i) + "]";
     if (!list[i].is_string()) {
       return Error(ComponentErrc::kBadContext,
-                   where + ": a JSON " + list[i].type_name() + ", expected a string");
+                   "only[" + std::to_string(i) + "]: a JSON " + list[i].type_name() + ", expected a string");
     }
-    const auto& entry = list[i].get_ref<const std::string&>();
-    if (!parse_entry(entry)) {
-      return Error(ComponentErrc::kBadContext, where + ": \"" + entry +
+    hosts.push_back(list[i].get<std::string>());
+  }
+  return checked_only(std::move(hosts));
+}
+
+Result<HttpPolicy> HttpPolicy::checked_only(std::vector<std::string> hosts) {
+  for (std::size_t i = 0; i < hosts.size(); ++i) {
+    if (!parse_entry(hosts[i])) {
+      return Error(ComponentErrc::kBadContext, "only[" + std::to_string(i) + "]: \"" + hosts[i] +
                                                    "\" is not a host, an IP literal ([::1] for IPv6), " +
                                                    "an optional :port (1-65535) or a *.domain wildcard");
     }
-    hosts.push_back(entry);
   }
   return HttpPolicy::only(std::move(hosts));
 }

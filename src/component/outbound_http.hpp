@@ -35,6 +35,8 @@ struct HttpPolicy {
   static HttpPolicy none() { return {}; }
   static HttpPolicy all() { return {Mode::kAll, {}}; }
   static HttpPolicy only(std::vector<std::string> hosts) { return {Mode::kOnly, std::move(hosts)}; }
+  // An `only` list whose entries are checked (kBadContext naming "only[i]" otherwise).
+  [[nodiscard]] static Result<HttpPolicy> checked_only(std::vector<std::string> hosts);
   // The manifest form: "none", "all" or {"only": [...]} as JSON text. kBadContext on
   // anything else (naming what was wrong).
   [[nodiscard]] static Result<HttpPolicy> from_json(std::string_view json);

@@ -10,6 +10,7 @@
 
 #include "common/json_text.hpp"
 #include "crypto/hash.hpp"
+#include "service/manifest.hpp"
 
 namespace wavs::component {
 namespace {
@@ -453,11 +454,7 @@ Result<EventId> hash_event(const Hash256& service_id, std::string_view workflow_
 std::string_view variant_name(const TriggerData& data) { return kVariantNames.at(data.index()); }
 
 Status check_workflow_id(std::string_view workflow_id) {
-  const bool valid = workflow_id.size() >= 3 && workflow_id.size() <= 36 &&
-                     std::all_of(workflow_id.begin(), workflow_id.end(), [](char c) {
-                       return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
-                     });
-  if (!valid) {
+  if (!service::valid_workflow_id(workflow_id)) {
     return Error(ComponentErrc::kInvalid,
                  "workflow id " + shown(workflow_id) + " must be 3-36 characters of [a-z0-9_-]");
   }
