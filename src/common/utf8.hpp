@@ -22,4 +22,9 @@ namespace wavs {
 // begin inside a sequence: text.substr(utf8_suffix_start(text, n)).
 [[nodiscard]] std::size_t utf8_suffix_start(std::string_view text, std::size_t max_bytes);
 
+// Untrusted bytes quoted for an error message: printable ASCII kept, '"', '\\' and every
+// other byte written as \xNN, at most `max_bytes` of input, then "..." — so a message
+// stays one readable, ASCII-only line whatever the input held.
+[[nodiscard]] std::string quoted_excerpt(std::string_view text, std::size_t max_bytes);
+
 }  // namespace wavs

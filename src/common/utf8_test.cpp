@@ -50,5 +50,12 @@ TEST(Utf8, SuffixNeverStartsInsideASequence) {
   EXPECT_EQ(abc.substr(utf8_suffix_start(abc, 2)), "ef");
 }
 
+TEST(Utf8, QuotedExcerptIsAsciiAndBounded) {
+  EXPECT_EQ(quoted_excerpt("abc", 10), "\"abc\"");
+  EXPECT_EQ(quoted_excerpt("a\"b\\c\n\xc3\xa9", 10), "\"a\\x22b\\x5cc\\x0a\\xc3\\xa9\"");
+  EXPECT_EQ(quoted_excerpt("abcdef", 3), "\"abc...\"");
+  EXPECT_EQ(quoted_excerpt("", 3), "\"\"");
+}
+
 }  // namespace
 }  // namespace wavs

@@ -16,6 +16,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/utf8.hpp"
+
 namespace wavs::component {
 namespace {
 
@@ -63,23 +65,7 @@ std::string_view trim_spaces(std::string_view s) {
 
 // Guest text quoted in an error: control bytes escaped and long text cut, so a message
 // stays one readable log line whatever the guest sent.
-std::string shown(std::string_view s) {
-  constexpr std::size_t kMaxShown = 64;
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out = "\"";
-  for (std::size_t i = 0; i < s.size() && i < kMaxShown; ++i) {
-    auto c = static_cast<unsigned char>(s[i]);
-    if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') {
-      out += "\\x";
-      out += kHex[c >> 4];
-      out += kHex[c & 0xf];
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  if (s.size() > kMaxShown) out += "...";
-  return out + "\"";
-}
+std::string shown(std::string_view s) { return quoted_excerpt(s, 64); }
 
 // Names the host sets itself: letting a guest set them would desynchronise framing
 // (Content-Length, Transfer-Encoding, Connection) or misdirect virtual hosting (Host).

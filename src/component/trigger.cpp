@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/json_text.hpp"
+#include "common/utf8.hpp"
 #include "crypto/hash.hpp"
 #include "service/manifest.hpp"
 
@@ -33,23 +34,7 @@ Error bad(const std::string& path, std::string detail) {
 
 // Input text for an error detail: bounded, and with control bytes escaped so a
 // detail stays one readable line.
-std::string shown(std::string_view text) {
-  std::string out = "\"";
-  for (std::size_t i = 0; i < text.size() && i < kMaxQuoted; ++i) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    if (c < 0x20 || c == 0x7f || c == '"' || c == '\\') {
-      static constexpr char kDigits[] = "0123456789abcdef";
-      out += "\\x";
-      out += kDigits[c >> 4];
-      out += kDigits[c & 0xf];
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  if (text.size() > kMaxQuoted) out += "...";
-  out += '"';
-  return out;
-}
+std::string shown(std::string_view text) { return quoted_excerpt(text, kMaxQuoted); }
 
 // ---- Text-level checks that run before nlohmann sees the document.
 
