@@ -14,23 +14,8 @@ namespace {
 using wasi::test::TempDir;
 using wasm::Value;
 
-// A module importing every wavs_v1 function and exporting a wrapper of each under the
-// same name, so a test can call any import with any arguments through a real Caller.
-std::string all_imports_wat() {
-  std::string imports, wrappers;
-  for (const auto& f : wavs_v1_functions()) {
-    std::string params, gets;
-    for (std::size_t i = 0; i < f.type.params.size(); ++i) {
-      params += f.type.params[i] == wasm::ValType::kI64 ? " i64" : " i32";
-      gets += " local.get " + std::to_string(i);
-    }
-    const std::string result = f.type.results[0] == wasm::ValType::kI64 ? " (result i64)" : " (result i32)";
-    const std::string name(f.name);
-    imports += "(import \"wavs_v1\" \"" + name + "\" (func $" + name + " (param" + params + ")" + result + "))\n";
-    wrappers += "(func (export \"" + name + "\") (param" + params + ")" + result + gets + " call $" + name + ")\n";
-  }
-  return "(module\n" + imports + "(memory (export \"memory\") 1)\n" + wrappers + ")\n";
-}
+// Every wavs_v1 import, wrapped so a test can call it with any arguments.
+std::string all_imports_wat() { return wasi::test::wrapper_module_wat(kImportModule, wavs_v1_functions(), 1); }
 
 Value i32(std::int64_t v) { return Value::i32(static_cast<std::int32_t>(v)); }
 Value i64(std::int64_t v) { return Value::i64(v); }

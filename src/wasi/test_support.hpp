@@ -58,23 +58,32 @@ inline Bytes wat(std::string_view text) {
   return read_file(out);
 }
 
-// A module that imports every WASI function and exports a wasm wrapper of each under
-// the same name, so a test can call one with any arguments through a real Caller.
-inline std::string all_functions_wat(std::uint32_t pages = 2) {
+// A module that imports every function of `functions` (elements with .name and .type)
+// from `module` and exports a wasm wrapper of each under the same name, so a test can
+// call a host function with any arguments through a real Caller.
+template <class Functions>
+std::string wrapper_module_wat(std::string_view module, const Functions& functions, std::uint32_t pages) {
+  auto types = [](const std::vector<wasm::ValType>& ts) {
+    std::string out;
+    for (auto t : ts) out += t == wasm::ValType::kI64 ? " i64" : " i32";
+    return out;
+  };
   std::string imports, wrappers;
-  for (const auto& f : preview1_functions()) {
-    std::string params, gets;
-    for (std::size_t i = 0; i < f.type.params.size(); ++i) {
-      params += f.type.params[i] == wasm::ValType::kI64 ? " i64" : " i32";
-      gets += " local.get " + std::to_string(i);
-    }
-    std::string result = f.type.results.empty() ? "" : " (result i32)";
-    std::string name(f.name);
-    imports += "(import \"wasi_snapshot_preview1\" \"" + name + "\" (func $" + name + " (param" + params + ")" +
-               result + "))\n";
-    wrappers += "(func (export \"" + name + "\") (param" + params + ")" + result + gets + " call $" + name + ")\n";
+  for (const auto& f : functions) {
+    std::string gets;
+    for (std::size_t i = 0; i < f.type.params.size(); ++i) gets += " local.get " + std::to_string(i);
+    const std::string params = " (param" + types(f.type.params) + ")";
+    const std::string result = f.type.results.empty() ? "" : " (result" + types(f.type.results) + ")";
+    const std::string name(f.name);
+    imports += "(import \"" + std::string(module) + "\" \"" + name + "\" (func $" + name + params + result + "))\n";
+    wrappers += "(func (export \"" + name + "\")" + params + result + gets + " call $" + name + ")\n";
   }
   return "(module\n" + imports + "(memory (export \"memory\") " + std::to_string(pages) + ")\n" + wrappers + ")\n";
+}
+
+// Every WASI function, wrapped (see wrapper_module_wat).
+inline std::string all_functions_wat(std::uint32_t pages = 2) {
+  return wrapper_module_wat(kModuleName, preview1_functions(), pages);
 }
 
 class Harness {
