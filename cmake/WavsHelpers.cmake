@@ -78,3 +78,25 @@ function(wavs_add_fuzzer name)
   target_link_options(${name} PRIVATE -fsanitize=fuzzer)
   set_target_properties(${name} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/fuzzers)
 endfunction()
+
+# Compiles C or C++ sources into a wasm32-wasi module with clang-19 / clang++-19
+# (COMPILER), against Debian's wasi-libc: -O2 -c, then a link without -O, because
+# Debian's clang would otherwise run wasm-opt on the linked module. FLAGS go to the
+# compile step; DEPENDS are extra inputs (headers).
+#   wavs_wasm_module(OUTPUT dir/name.wasm COMPILER ${clang} SOURCES a.c [CXX] [FLAGS ...] [DEPENDS ...])
+function(wavs_wasm_module)
+  cmake_parse_arguments(ARG "CXX" "OUTPUT;COMPILER" "SOURCES;FLAGS;DEPENDS" ${ARGN})
+  set(sysroot /usr/include/wasm32-wasi)
+  if(ARG_CXX)
+    set(includes -nostdlibinc -isystem ${sysroot}/c++/v1 -isystem ${sysroot})
+  else()
+    set(includes -nostdlibinc -isystem ${sysroot})
+  endif()
+  get_filename_component(dir ${ARG_OUTPUT} DIRECTORY)
+  get_filename_component(name ${ARG_OUTPUT} NAME_WE)
+  add_custom_command(OUTPUT ${ARG_OUTPUT}
+    COMMAND ${CMAKE_COMMAND} -E make_directory ${dir}
+    COMMAND ${ARG_COMPILER} --target=wasm32-wasi ${includes} -O2 ${ARG_FLAGS} -c ${ARG_SOURCES} -o ${dir}/${name}.o
+    COMMAND ${ARG_COMPILER} --target=wasm32-wasi ${dir}/${name}.o -o ${ARG_OUTPUT}
+    DEPENDS ${ARG_SOURCES} ${ARG_DEPENDS} VERBATIM)
+endfunction()
