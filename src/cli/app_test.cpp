@@ -1,4 +1,5 @@
 #include "cli/app.hpp"
+#include "cli/test_support.hpp"
 
 #include <filesystem>
 #include <fstream>
@@ -11,18 +12,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct Outcome {
-  int code;
-  std::string out;
-  std::string err;
-};
+using test::Outcome;
 
-Outcome invoke(std::vector<std::string> args) {
-  args.insert(args.begin(), "wavs");
-  std::ostringstream out, err;
-  int code = run(args, out, err);
-  return {code, out.str(), err.str()};
-}
+Outcome invoke(const std::vector<std::string>& args) { return test::invoke_wavs({}, args); }
 
 class CliTest : public ::testing::Test {
  protected:

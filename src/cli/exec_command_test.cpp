@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/app.hpp"
+#include "cli/test_support.hpp"
 #include "cli/run_command.hpp"
 #include "component/trigger.hpp"
 #include "wasi/test_support.hpp"
@@ -14,11 +15,7 @@
 namespace wavs::cli {
 namespace {
 
-struct Outcome {
-  int code;
-  std::string out;
-  std::string err;
-};
+using test::Outcome;
 
 // Components written in WAT: they exercise the command's plumbing; the examples in
 // tests/component exercise real compiled components.
@@ -29,12 +26,7 @@ class ExecCommandTest : public ::testing::Test {
     EXPECT_FALSE(b.empty()) << "wat2wasm failed for " << name;
     return dir_.write(name, std::string(b.begin(), b.end())).string();
   }
-  Outcome invoke(std::vector<std::string> args) {
-    args.insert(args.begin(), {"wavs", "exec"});
-    std::ostringstream out, err;
-    int code = run(args, out, err);
-    return {code, out.str(), err.str()};
-  }
+  Outcome invoke(const std::vector<std::string>& args) { return test::invoke_wavs({"exec"}, args); }
   static nlohmann::json parse(const Outcome& r) {
     auto j = nlohmann::json::parse(r.out, nullptr, false);
     EXPECT_FALSE(j.is_discarded()) << r.out << r.err;

@@ -5,16 +5,13 @@
 #include <sstream>
 
 #include "cli/app.hpp"
+#include "cli/test_support.hpp"
 #include "wasi/test_support.hpp"
 
 namespace wavs::cli {
 namespace {
 
-struct Outcome {
-  int code;
-  std::string out;
-  std::string err;
-};
+using test::Outcome;
 
 class RunCommandTest : public ::testing::Test {
  protected:
@@ -23,12 +20,7 @@ class RunCommandTest : public ::testing::Test {
     EXPECT_FALSE(b.empty());
     return dir_.write(name, std::string(b.begin(), b.end())).string();
   }
-  Outcome invoke(std::vector<std::string> args) {
-    args.insert(args.begin(), {"wavs", "run"});
-    std::ostringstream out, err;
-    int code = run(args, out, err);
-    return {code, out.str(), err.str()};
-  }
+  Outcome invoke(const std::vector<std::string>& args) { return test::invoke_wavs({"run"}, args); }
   wasi::test::TempDir dir_;
 };
 

@@ -5,22 +5,15 @@
 #include <sstream>
 
 #include "cli/app.hpp"
+#include "cli/test_support.hpp"
 #include "wasi/test_support.hpp"
 
 namespace wavs::cli {
 namespace {
 
-struct Outcome {
-  int code;
-  std::string out, err;
-};
+using test::Outcome;
 
-Outcome invoke(std::vector<std::string> args) {
-  args.insert(args.begin(), {"wavs", "service", "validate"});
-  std::ostringstream out, err;
-  const int code = run(args, out, err);
-  return {code, out.str(), err.str()};
-}
+Outcome invoke(const std::vector<std::string>& args) { return test::invoke_wavs({"service", "validate"}, args); }
 
 std::string example(const char* name) {
   const char* src = std::getenv("WAVS_SOURCE_DIR");
