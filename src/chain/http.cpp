@@ -1,6 +1,7 @@
 #include "chain/http.hpp"
 
 #include <mutex>
+#include <stop_token>
 #include <vector>
 
 #include <curl/curl.h>
@@ -35,42 +36,102 @@ std::size_t write_cb(char* data, std::size_t size, std::size_t count, void* user
 
 }  // namespace
 
+// An easy handle with the multi handle that drives it. Transfers go through the multi
+// interface so that a stop request can wake the wait at once (curl_multi_wakeup) instead
+// of after the next progress tick; the multi handle also keeps the connection cache, so
+// the pair is pooled together to keep keep-alive connections.
+struct Handle {
+  CURL* easy = nullptr;
+  CURLM* multi = nullptr;
+};
+
 struct HttpClient::Pool {
   std::mutex mu;
-  std::vector<CURL*> idle;
+  std::vector<Handle> idle;
 
-  CURL* acquire() {
+  Handle acquire() {
     {
       std::lock_guard lock(mu);
       if (!idle.empty()) {
-        CURL* h = idle.back();
+        Handle h = idle.back();
         idle.pop_back();
         return h;
       }
     }
-    return curl_easy_init();
+    Handle h{curl_easy_init(), curl_multi_init()};
+    if (h.easy == nullptr || h.multi == nullptr) {
+      destroy(h);
+      return {};
+    }
+    return h;
   }
-  void release(CURL* h) {
+  void release(Handle h) {
     std::lock_guard lock(mu);
     // Keep a few warm handles (and their connections); more only costs sockets.
     if (idle.size() < 16) {
       idle.push_back(h);
     } else {
-      curl_easy_cleanup(h);
+      destroy(h);
     }
   }
+  static void destroy(Handle h) {
+    if (h.multi != nullptr) curl_multi_cleanup(h.multi);
+    if (h.easy != nullptr) curl_easy_cleanup(h.easy);
+  }
   ~Pool() {
-    for (CURL* h : idle) curl_easy_cleanup(h);
+    for (Handle h : idle) destroy(h);
   }
 };
+
+namespace {
+
+// Runs the transfer of h.easy to completion, or until `cancel` is requested (then
+// CURLE_ABORTED_BY_CALLBACK). curl's own timeouts still bound it.
+CURLcode perform(Handle h, const std::stop_token& cancel) {
+  if (cancel.stop_requested()) return CURLE_ABORTED_BY_CALLBACK;
+  if (curl_multi_add_handle(h.multi, h.easy) != CURLM_OK) return CURLE_FAILED_INIT;
+  std::stop_callback wake(cancel, [m = h.multi] { curl_multi_wakeup(m); });
+  CURLcode result = CURLE_OK;
+  bool done = false;
+  while (!done) {
+    int running = 0;
+    if (curl_multi_perform(h.multi, &running) != CURLM_OK) {
+      result = CURLE_FAILED_INIT;
+      break;
+    }
+    int queued = 0;
+    while (CURLMsg* msg = curl_multi_info_read(h.multi, &queued)) {
+      if (msg->msg == CURLMSG_DONE && msg->easy_handle == h.easy) {
+        result = msg->data.result;
+        done = true;
+      }
+    }
+    if (done) break;
+    if (cancel.stop_requested()) {
+      result = CURLE_ABORTED_BY_CALLBACK;
+      break;
+    }
+    // The cap on one wait only matters if a wakeup were lost; curl shortens it to its
+    // own timers.
+    if (curl_multi_poll(h.multi, nullptr, 0, 1000, nullptr) != CURLM_OK) {
+      result = CURLE_FAILED_INIT;
+      break;
+    }
+  }
+  curl_multi_remove_handle(h.multi, h.easy);
+  return result;
+}
+
+}  // namespace
 
 HttpClient::HttpClient() : pool_(std::make_unique<Pool>()) { global_init(); }
 HttpClient::~HttpClient() = default;
 
 Result<HttpResponse> HttpClient::post_json(const std::string& url, const std::string& body,
                                            std::chrono::milliseconds timeout,
-                                           std::chrono::milliseconds connect_timeout) {
-  CURL* h = pool_->acquire();
+                                           std::chrono::milliseconds connect_timeout, std::stop_token cancel) {
+  Handle handle = pool_->acquire();
+  CURL* h = handle.easy;
   if (h == nullptr) return Error(ChainErrc::kTransport, "cannot create an HTTP handle");
   curl_easy_reset(h);
   Sink sink;
@@ -92,14 +153,15 @@ Result<HttpResponse> HttpClient::post_json(const std::string& url, const std::st
                    static_cast<long>(std::max<std::int64_t>(1, std::min(connect_timeout, timeout).count())));
   curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
   curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
-  CURLcode rc = curl_easy_perform(h);
+  CURLcode rc = perform(handle, cancel);
   long status = 0;
   curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
   curl_slist_free_all(headers);
   if (rc != CURLE_OK) {
     // A handle whose transfer failed may hold a broken connection; do not reuse it.
-    curl_easy_cleanup(h);
+    Pool::destroy(handle);
     std::string where = redact_url(url);
+    if (rc == CURLE_ABORTED_BY_CALLBACK) return Error(ChainErrc::kStopped, where + ": cancelled");
     if (rc == CURLE_OPERATION_TIMEDOUT) {
       return Error(ChainErrc::kTimeout,
                    where + ": no answer within " + std::to_string(timeout.count()) + " ms");
@@ -110,7 +172,7 @@ Result<HttpResponse> HttpClient::post_json(const std::string& url, const std::st
     }
     return Error(ChainErrc::kTransport, where + ": " + curl_easy_strerror(rc));
   }
-  pool_->release(h);
+  pool_->release(handle);
   return HttpResponse{status, std::move(sink.body)};
 }
 

@@ -1,10 +1,12 @@
 #pragma once
-// HTTP POST of JSON bodies over libcurl, used by RpcClient. Easy handles are pooled so
+// HTTP POST of JSON bodies over libcurl, used by RpcClient. Handles are pooled so
 // keep-alive connections survive between calls; every exchange has a connect timeout
-// and a total timeout, so no call can wait longer than asked.
+// and a total timeout, so no call can wait longer than asked, and a stop request on its
+// token ends it at once (kStopped).
 
 #include <chrono>
 #include <memory>
+#include <stop_token>
 #include <string>
 
 #include "chain/error.hpp"
@@ -24,10 +26,12 @@ class HttpClient {
   HttpClient& operator=(const HttpClient&) = delete;
 
   // kTransport when the connection fails or breaks, kTimeout when `timeout` passes,
-  // kHttpStatus never (the status is returned for the caller to judge).
+  // kStopped when `cancel` is requested, kHttpStatus never (the status is returned for
+  // the caller to judge). Thread-safe: concurrent calls use separate handles.
   [[nodiscard]] Result<HttpResponse> post_json(const std::string& url, const std::string& body,
                                                std::chrono::milliseconds timeout,
-                                               std::chrono::milliseconds connect_timeout);
+                                               std::chrono::milliseconds connect_timeout,
+                                               std::stop_token cancel = {});
 
  private:
   struct Pool;

@@ -3,7 +3,10 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <mutex>
+#include <optional>
+#include <stop_token>
 
 #include <spdlog/spdlog.h>
 
@@ -35,6 +38,9 @@ struct RpcClient::Impl {
   std::vector<EndpointState> endpoints;
   std::atomic<std::uint64_t> next_id{1};
   bool stopped = false;
+  std::stop_source stop_source;  // aborts in-flight exchanges
+  // RpcConfig::cancel → stop(); set once the client is fully built.
+  std::optional<std::stop_callback<std::function<void()>>> external;
 
   milliseconds backoff(const RpcConfig& c, int failures) const {
     auto d = c.backoff_initial;
@@ -47,9 +53,13 @@ RpcClient::RpcClient(RpcConfig config) : config_(std::move(config)), impl_(std::
   for (const auto& url : config_.http_endpoints) {
     impl_->endpoints.push_back({url, redact_url(url), 0, {}});
   }
+  impl_->external.emplace(config_.cancel, std::function<void()>([this] { stop(); }));
 }
 
-RpcClient::~RpcClient() { stop(); }
+RpcClient::~RpcClient() {
+  impl_->external.reset();  // no stop() from another thread while this one tears down
+  stop();
+}
 
 void RpcClient::stop() {
   {
@@ -57,6 +67,7 @@ void RpcClient::stop() {
     impl_->stopped = true;
   }
   impl_->cv.notify_all();
+  impl_->stop_source.request_stop();
 }
 
 Result<Json> RpcClient::request(std::string_view method, Json params) {
@@ -91,7 +102,10 @@ Result<Json> RpcClient::request(std::string_view method, Json params, std::chron
     auto now = Clock::now();
     if (now >= deadline) break;
     auto budget = std::min(config_.request_timeout, std::chrono::duration_cast<milliseconds>(deadline - now));
-    auto response = impl_->http.post_json(url, body, budget, config_.connect_timeout);
+    auto response = impl_->http.post_json(url, body, budget, config_.connect_timeout, impl_->stop_source.get_token());
+    if (!response && response.error().is(ChainErrc::kStopped)) {
+      return Error(ChainErrc::kStopped, std::string(method) + ": " + response.error().detail());
+    }
     Result<Json> result = [&]() -> Result<Json> {
       if (!response) return response.error();
       // Rate limits and overload are worth another try (elsewhere, or after the

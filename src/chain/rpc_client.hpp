@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <stop_token>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,6 +32,8 @@ struct RpcConfig {
   int max_attempts = 4;
   std::chrono::milliseconds backoff_initial{100};
   std::chrono::milliseconds backoff_max{5'000};
+  // Stop requested: as stop() — waits and in-flight exchanges end with kStopped.
+  std::stop_token cancel;
 };
 
 class RpcClient {
@@ -67,8 +70,9 @@ class RpcClient {
   [[nodiscard]] Result<std::optional<Receipt>> transaction_receipt(const Hash256& tx_hash);
   [[nodiscard]] Result<Bytes> get_code(const Address& account, const BlockRef& block = BlockRef::latest());
 
-  // Makes waiting calls (back-off sleeps) return kStopped promptly; later calls fail
-  // with kStopped too. In-flight HTTP exchanges finish within their timeout.
+  // Makes waiting calls (back-off sleeps) and in-flight HTTP exchanges return kStopped
+  // at once; later calls fail with kStopped too. Thread-safe; the same as a stop
+  // request on RpcConfig::cancel.
   void stop();
 
   [[nodiscard]] const RpcConfig& config() const { return config_; }

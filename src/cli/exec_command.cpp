@@ -128,6 +128,7 @@ int exit_code_for(const component::ExecResult& r) {
     case component::ExecOutcome::kTrap: return kExitRunTrap;
     case component::ExecOutcome::kFuelExhausted: return kExitRunFuel;
     case component::ExecOutcome::kTimeLimit: return kExitRunTime;
+    case component::ExecOutcome::kCancelled: return kExitRunTrap;  // wavs exec passes no token
   }
   return kExitFailure;
 }

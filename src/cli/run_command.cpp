@@ -126,6 +126,8 @@ int run_wasm(const RunCommand& o, std::ostream& out, std::ostream& err) {
     case wasi::StopReason::kTrap: code = kExitRunTrap; trap = result->trap->message; break;
     case wasi::StopReason::kFuelExhausted: code = kExitRunFuel; trap = "fuel exhausted"; break;
     case wasi::StopReason::kTimeLimit: code = kExitRunTime; trap = "time limit"; break;
+    // `wavs run` passes no cancellation token; counted as a trap should that change.
+    case wasi::StopReason::kCancelled: code = kExitRunTrap; trap = "cancelled"; break;
   }
   if (result->stop != wasi::StopReason::kExited) err << "wavs run: " << result->summary() << "\n";
   if (o.stats) print_stats(err, code, trap, &*result);

@@ -101,6 +101,7 @@ std::string_view to_string(ExecOutcome outcome) {
     case ExecOutcome::kTrap: return "trap";
     case ExecOutcome::kFuelExhausted: return "fuel_exhausted";
     case ExecOutcome::kTimeLimit: return "time_limit";
+    case ExecOutcome::kCancelled: return "cancelled";
   }
   return "success";
 }
@@ -124,7 +125,7 @@ Result<wasi::Program> load(const wasm::Engine& engine, ByteView wasm) {
 }
 
 Result<ExecResult> execute(const wasi::Program& program, const TriggerAction& action, const WorkflowContext& workflow,
-                           const HostServices& services) {
+                           const HostServices& services, std::stop_token cancel) {
   if (action.service_id != workflow.service_id || action.workflow_id != workflow.workflow_id) {
     return Error(ComponentErrc::kBadContext, "the trigger action is for " + action.service_id.hex(HexPrefix::kNone) +
                                                  "/" + action.workflow_id + ", the workflow is " +
@@ -149,6 +150,7 @@ Result<ExecResult> execute(const wasi::Program& program, const TriggerAction& ac
   const std::string input = to_json(action);
   options.stdin_bytes.assign(input.begin(), input.end());
   options.limits = limits;
+  options.cancel = cancel;
   if (workflow.file_system) {
     if (!services.data_root) {
       return Error(ComponentErrc::kUnavailable, "the workflow asks for file_system but this host has no data directory");
@@ -214,6 +216,10 @@ Result<ExecResult> execute(const wasi::Program& program, const TriggerAction& ac
     case wasi::StopReason::kTimeLimit:
       r.outcome = ExecOutcome::kTimeLimit;
       r.error = "time limit of " + seconds_text(limits.time.value_or(std::chrono::microseconds(0))) + " s exceeded";
+      break;
+    case wasi::StopReason::kCancelled:
+      r.outcome = ExecOutcome::kCancelled;
+      r.error = "cancelled (the node is shutting down or the service was removed)";
       break;
   }
   return r;

@@ -19,6 +19,7 @@
 #include <filesystem>
 #include <map>
 #include <optional>
+#include <stop_token>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -82,7 +83,7 @@ struct Response {
   EventId event_id;
 };
 
-enum class ExecOutcome : std::uint8_t { kSuccess, kExit, kTrap, kFuelExhausted, kTimeLimit };
+enum class ExecOutcome : std::uint8_t { kSuccess, kExit, kTrap, kFuelExhausted, kTimeLimit, kCancelled };
 [[nodiscard]] std::string_view to_string(ExecOutcome outcome);
 
 struct ExecResult {
@@ -108,9 +109,11 @@ struct ExecResult {
 // the cause ("unknown import wavs_v1.kv_gett", "no exported memory").
 [[nodiscard]] Result<wasi::Program> load(const wasm::Engine& engine, ByteView wasm);
 
-// Runs `program` once with `action` on stdin.
+// Runs `program` once with `action` on stdin. A stop request on `cancel` ends the run
+// promptly with ExecOutcome::kCancelled.
 [[nodiscard]] Result<ExecResult> execute(const wasi::Program& program, const TriggerAction& action,
-                                         const WorkflowContext& workflow, const HostServices& services);
+                                         const WorkflowContext& workflow, const HostServices& services,
+                                         std::stop_token cancel = {});
 
 // The last 1 KiB of stderr, cut at a UTF-8 boundary, trailing whitespace trimmed.
 [[nodiscard]] std::string stderr_tail(std::string_view stderr_data);

@@ -31,6 +31,7 @@ const char* to_string(StopReason r) {
     case StopReason::kTrap: return "trap";
     case StopReason::kFuelExhausted: return "fuel exhausted";
     case StopReason::kTimeLimit: return "time limit";
+    case StopReason::kCancelled: return "cancelled";
   }
   return "unknown";
 }
@@ -42,6 +43,7 @@ std::string RunResult::summary() const {
     case StopReason::kTrap: s = "trap: " + (trap ? trap->message : std::string("unknown")); break;
     case StopReason::kFuelExhausted: s = "fuel exhausted after " + std::to_string(fuel_consumed) + " units"; break;
     case StopReason::kTimeLimit: s = "time limit exceeded after " + std::to_string(elapsed.count()) + " us"; break;
+    case StopReason::kCancelled: s = "cancelled after " + std::to_string(elapsed.count()) + " us"; break;
   }
   if (memory_cap_hit) s += "; memory limit reached";
   return s;
@@ -81,6 +83,10 @@ Result<RunResult> run(const Program& program, const RunOptions& options) {
   if (limits.time && !program.module->interruptible()) {
     return Error(WasiErrc::kBadOption,
                  "a time limit needs a module compiled with interruption checks (EngineConfig::interruptible)");
+  }
+  if (options.cancel.stop_possible() && !program.module->interruptible()) {
+    return Error(WasiErrc::kBadOption,
+                 "cancellation needs a module compiled with interruption checks (EngineConfig::interruptible)");
   }
 
   WasiConfig config;
@@ -123,6 +129,18 @@ Result<RunResult> run(const Program& program, const RunOptions& options) {
   const auto start = Watchdog::Clock::now();
   std::optional<Watchdog::Ticket> ticket;
   if (limits.time) ticket.emplace(Watchdog::shared(), start + *limits.time, &interrupt);
+  // The same flag as the time limit: the engine and blocking WASI calls already watch it.
+  // `cancelled` tells the two apart afterwards.
+  std::atomic<bool> cancelled{false};
+  struct Cancel {
+    std::atomic<bool>* interrupt;
+    std::atomic<bool>* cancelled;
+    void operator()() const noexcept {
+      cancelled->store(true);
+      interrupt->store(true);
+    }
+  };
+  std::stop_callback<Cancel> on_cancel(options.cancel, Cancel{&interrupt, &cancelled});
 
   auto instance = linker.instantiate(*program.module, il);
   if (!instance) {
@@ -166,6 +184,9 @@ Result<RunResult> run(const Program& program, const RunOptions& options) {
   if (trap && r.stop == StopReason::kExited) {
     if (trap->kind == wasm::TrapKind::kExit) {
       r.exit_code = trap->exit_code;
+    } else if (trap->kind == wasm::TrapKind::kInterrupted && cancelled.load()) {
+      r.stop = StopReason::kCancelled;
+      r.trap = std::move(trap);
     } else if (trap->kind == wasm::TrapKind::kInterrupted && interrupt.load()) {
       r.stop = StopReason::kTimeLimit;
       r.trap = std::move(trap);

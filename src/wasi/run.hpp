@@ -20,6 +20,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <stop_token>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -71,6 +72,10 @@ struct RunOptions {
   // WASI through WasiContext::link_active; it is not copied unless link_imports is set.
   const wasm::Linker* linker = nullptr;
   std::string entry = "_start";
+  // Stop requested: the guest is interrupted at its next check (as by the time limit)
+  // and the run ends with StopReason::kCancelled. Needs a module compiled with
+  // interruption checks (EngineConfig::interruptible), like a time limit.
+  std::stop_token cancel;
 };
 
 enum class StopReason : std::uint8_t {
@@ -78,6 +83,7 @@ enum class StopReason : std::uint8_t {
   kTrap,           // the guest trapped (see trap)
   kFuelExhausted,  // the fuel limit ran out
   kTimeLimit,      // the wall-clock limit passed
+  kCancelled,      // RunOptions::cancel was requested (shutdown, a removed service)
 };
 [[nodiscard]] const char* to_string(StopReason r);
 
@@ -96,7 +102,8 @@ struct RunResult {
   bool memory_cap_hit = false;
 
   // One line for logs and `wavs run`: "exit 3", "trap: integer divide by zero",
-  // "fuel exhausted after 1000 units", "time limit of 1000000 us exceeded"; with
+  // "fuel exhausted after 1000 units", "time limit of 1000000 us exceeded",
+  // "cancelled after 1200 us"; with
   // memory_cap_hit, "; memory limit reached" is appended.
   [[nodiscard]] std::string summary() const;
 };

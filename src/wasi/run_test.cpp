@@ -114,6 +114,73 @@ TEST(Hostile, SleepingGuestStoppedByTimeLimit) {
   EXPECT_LT(std::chrono::steady_clock::now() - t0, 1s);
 }
 
+// RunOptions::cancel: the daemon's shutdown (or a removed service) ends a run that has
+// no time limit at all, whether it spins or sleeps in the host.
+TEST(Cancel, StopRequestEndsASpinningGuest) {
+  Program p = load(R"((module (memory (export "memory") 1) (func (export "_start") (loop br 0))))", false);
+  std::stop_source source;
+  RunOptions o;
+  o.cancel = source.get_token();
+  std::thread canceller([&] {
+    std::this_thread::sleep_for(50ms);
+    source.request_stop();
+  });
+  auto r = run(p, o);
+  canceller.join();
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_EQ(r->stop, StopReason::kCancelled);
+  EXPECT_EQ(r->summary().rfind("cancelled after ", 0), 0u) << r->summary();
+  expect_host_healthy();
+}
+
+TEST(Cancel, StopRequestedBeforeTheRunStopsItAtOnce) {
+  Program p = load(R"((module (memory (export "memory") 1) (func (export "_start") (loop br 0))))");
+  std::stop_source source;
+  source.request_stop();
+  RunOptions o;
+  o.cancel = source.get_token();
+  auto r = run(p, o);
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_EQ(r->stop, StopReason::kCancelled);
+}
+
+TEST(Cancel, StopRequestWakesASleepingGuest) {
+  Program p = load(R"((module
+    (import "wasi_snapshot_preview1" "poll_oneoff" (func $poll (param i32 i32 i32 i32) (result i32)))
+    (memory (export "memory") 1)
+    (func (export "_start")
+      (i32.store8 (i32.const 8) (i32.const 0))
+      (i32.store (i32.const 16) (i32.const 1))
+      (i64.store (i32.const 24) (i64.const 3600000000000))
+      (drop (call $poll (i32.const 0) (i32.const 100) (i32.const 1) (i32.const 200))))))");
+  std::stop_source source;
+  RunOptions o;
+  o.cancel = source.get_token();
+  std::thread canceller([&] {
+    std::this_thread::sleep_for(50ms);
+    source.request_stop();
+  });
+  auto t0 = std::chrono::steady_clock::now();
+  auto r = run(p, o);
+  canceller.join();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->stop, StopReason::kCancelled);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 30s);  // not the hour it asked for
+}
+
+TEST(Cancel, AnUnstoppableModuleRefusesAToken) {
+  wasm::EngineConfig config;
+  config.interruptible = false;
+  auto p = prepare(wasm::Engine(config), test::wat(R"((module (memory (export "memory") 1) (func (export "_start"))))"));
+  ASSERT_TRUE(p) << p.error().message();
+  std::stop_source source;
+  RunOptions o;
+  o.cancel = source.get_token();
+  auto r = run(*p, o);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message().find("cancellation needs"), std::string::npos) << r.error().message();
+}
+
 TEST(Hostile, FuelExhaustionIsDeterministic) {
   Program p = load(R"((module (memory (export "memory") 1)
     (func $f (param i32) (result i32) (i32.add (local.get 0) (i32.const 1)))

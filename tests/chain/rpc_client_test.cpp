@@ -222,6 +222,44 @@ TEST(RpcClient, StopInterruptsBackoff) {
   EXPECT_LT(Clock::now() - start, std::chrono::seconds(2));
 }
 
+// An exchange with a node that accepted the request and never answers ends as soon as
+// the token is requested, not when its 30 s timeout passes.
+TEST(RpcClient, CancelTokenAbortsAnInFlightExchange) {
+  ScriptedServer server([](const std::string&) { return Reply::hang(); });
+  RpcConfig c = fast_config({server.url()});
+  c.request_timeout = milliseconds(30000);
+  c.call_deadline = milliseconds(60000);
+  std::stop_source source;
+  c.cancel = source.get_token();
+  RpcClient rpc(c);
+  std::thread canceller([&] {
+    std::this_thread::sleep_for(milliseconds(200));
+    source.request_stop();
+  });
+  auto start = Clock::now();
+  auto r = rpc.block_number();
+  canceller.join();
+  ASSERT_FALSE(r);
+  EXPECT_TRUE(r.error().is(ChainErrc::kStopped)) << r.error().message();
+  EXPECT_LT(Clock::now() - start, std::chrono::seconds(5));
+  // Stopped for good: later calls fail at once.
+  auto again = rpc.block_number();
+  ASSERT_FALSE(again);
+  EXPECT_TRUE(again.error().is(ChainErrc::kStopped));
+}
+
+TEST(RpcClient, ATokenStoppedBeforehandFailsTheFirstCall) {
+  ScriptedServer server([](const std::string&) { return Reply::json(ok_result("\"0x1\"")); });
+  RpcConfig c = fast_config({server.url()});
+  std::stop_source source;
+  source.request_stop();
+  c.cancel = source.get_token();
+  RpcClient rpc(c);
+  auto r = rpc.block_number();
+  ASSERT_FALSE(r);
+  EXPECT_TRUE(r.error().is(ChainErrc::kStopped)) << r.error().message();
+}
+
 TEST(RpcClient, NullResultsBecomeNullopt) {
   ScriptedServer server([](const std::string&) { return Reply::json(ok_result("null")); });
   RpcClient rpc(fast_config({server.url()}));
