@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <mutex>
 #include <thread>
 
@@ -42,10 +43,17 @@ Result<std::optional<LogBatch>> LogSyncer::initialise() {
 
 void LogSyncer::remember(std::uint64_t number, const Hash256& hash, std::vector<Log> logs) {
   if (!recent_.empty() && recent_.back().number == number) {
-    recent_.back().hash = hash;
-    for (auto& l : logs) recent_.back().logs.push_back(std::move(l));
+    auto& back = recent_.back();
+    back.hash = hash;
+    if (!logs.empty()) {
+      // A new vector: a snapshot taken for rollback() may share the old one.
+      auto merged = back.logs ? std::make_shared<std::vector<Log>>(*back.logs) : std::make_shared<std::vector<Log>>();
+      for (auto& l : logs) merged->push_back(std::move(l));
+      back.logs = std::move(merged);
+    }
   } else {
-    recent_.push_back({number, hash, std::move(logs)});
+    recent_.push_back({number, hash,
+                       logs.empty() ? nullptr : std::make_shared<const std::vector<Log>>(std::move(logs))});
   }
   while (!recent_.empty() && recent_.front().number + config_.reorg_window < number) recent_.pop_front();
 }
@@ -67,7 +75,8 @@ Result<LogBatch> LogSyncer::unwind() {
   }
   LogBatch batch;
   for (std::size_t i = recent_.size(); i > keep; --i) {
-    const auto& logs = recent_[i - 1].logs;
+    if (!recent_[i - 1].logs) continue;
+    const auto& logs = *recent_[i - 1].logs;
     for (auto it = logs.rbegin(); it != logs.rend(); ++it) {
       Log l = *it;
       l.removed = true;
@@ -95,7 +104,17 @@ Result<LogBatch> LogSyncer::unwind() {
   return batch;
 }
 
+void LogSyncer::rollback() {
+  if (!before_) return;
+  cursor_ = std::move(before_->cursor);
+  check_cursor_ = before_->check_cursor;
+  recent_ = std::move(before_->recent);
+  before_.reset();
+}
+
 Result<std::optional<LogBatch>> LogSyncer::step() {
+  // Cheap: remembered logs are shared, not copied.
+  before_ = State{cursor_, check_cursor_, recent_};
   if (!cursor_) return initialise();
   if (check_cursor_) {
     auto h = source_.header(cursor_->block_number);
@@ -251,8 +270,23 @@ struct LogStream::Impl {
   bool signalled = false;
   bool recheck = false;
   bool stopping = false;
+  bool stopped_once = false;  // stop() ran or the token fired: no restart
   std::optional<Cursor> last_cursor;
   std::atomic<int> failed{0};
+  std::atomic<int> refused{0};
+  // LogStreamConfig::cancel → request_stop(); set last in the constructor.
+  std::optional<std::stop_callback<std::function<void()>>> on_cancel;
+
+  // Ends the stream thread's waits without joining; safe from any thread.
+  void request_stop() {
+    {
+      std::lock_guard lock(mu);
+      stopping = true;
+      stopped_once = true;
+    }
+    rpc.stop();  // cuts short any RPC exchange or back-off the thread is in
+    cv.notify_all();
+  }
 
   void wake() {
     {
@@ -275,9 +309,21 @@ struct LogStream::Impl {
         }
       }
       auto step = syncer.step();
-      if (!step) {
+      if (!step && step.error().is(ChainErrc::kStopped)) return;
+      Status delivered;
+      if (step && *step) {
+        delivered = handler(**step);
+        if (!delivered) {
+          // Not taken: the cursor stays, the same batch comes again after the back-off.
+          syncer.rollback();
+          ++refused;
+        }
+      }
+      if (!step || !delivered) {
         ++failed;
-        spdlog::warn("log stream: {} (retrying in {} ms)", step.error().message(), retry.count());
+        const Error& e = step ? delivered.error() : step.error();
+        spdlog::warn("log stream: {}{} (retrying in {} ms)", step ? "handler refused the batch: " : "",
+                     e.message(), retry.count());
         std::unique_lock lock(mu);
         cv.wait_for(lock, retry, [&] { return stopping; });
         retry = std::min(retry * 2, config.retry_max);
@@ -285,7 +331,6 @@ struct LogStream::Impl {
       }
       retry = config.retry_initial;
       if (*step) {
-        handler(**step);
         std::lock_guard lock(mu);
         last_cursor = (*step)->cursor;
         continue;  // there may be more to back-fill
@@ -306,29 +351,31 @@ LogStream::LogStream(RpcConfig rpc, std::optional<SubscriberConfig> ws, LogStrea
                      Handler handler)
     : impl_(std::make_unique<Impl>(std::move(rpc), std::move(ws), std::move(config), std::move(handler))) {
   impl_->last_cursor = impl_->config.resume_from;
+  impl_->on_cancel.emplace(impl_->config.cancel, std::function<void()>([impl = impl_.get()] { impl->request_stop(); }));
 }
 
-LogStream::~LogStream() { stop(); }
+LogStream::~LogStream() {
+  impl_->on_cancel.reset();
+  stop();
+}
 
-void LogStream::start() {
-  if (impl_->thread.joinable()) return;
+Status LogStream::start() {
   {
     std::lock_guard lock(impl_->mu);
-    impl_->stopping = false;
+    if (impl_->stopped_once) {
+      return Error(ChainErrc::kStopped,
+                   "this log stream was stopped and cannot be restarted; create a new one from its cursor()");
+    }
+    if (impl_->thread.joinable()) return {};
   }
   if (impl_->subscriber) impl_->subscriber->start();
   impl_->thread = std::thread([impl = impl_.get()] { impl->run(); });
+  return {};
 }
 
 void LogStream::stop() {
+  impl_->request_stop();
   if (impl_->subscriber) impl_->subscriber->stop();
-  // Cuts short any RPC back-off the stream thread is sleeping in.
-  impl_->rpc.stop();
-  {
-    std::lock_guard lock(impl_->mu);
-    impl_->stopping = true;
-  }
-  impl_->cv.notify_all();
   if (impl_->thread.joinable()) impl_->thread.join();
 }
 
@@ -338,6 +385,7 @@ std::optional<Cursor> LogStream::cursor() const {
 }
 
 int LogStream::failed_steps() const { return impl_->failed.load(); }
+int LogStream::refused_batches() const { return impl_->refused.load(); }
 int LogStream::connections() const { return impl_->subscriber ? impl_->subscriber->connections() : 0; }
 
 }  // namespace wavs::chain

@@ -30,6 +30,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <stop_token>
 #include <vector>
 
 #include "chain/error.hpp"
@@ -69,6 +70,9 @@ struct LogStreamConfig {
   std::chrono::milliseconds safety_poll{15'000};   // with one, in case a notification is lost
   std::chrono::milliseconds retry_initial{200};    // after a failed step, doubling…
   std::chrono::milliseconds retry_max{5'000};      // …up to this
+  // Stop requested: the stream thread ends its current step and delivers nothing more,
+  // as stop() but without joining (the owner still calls stop() or destroys the stream).
+  std::stop_token cancel;
 };
 
 // What the stream needs from a node; RpcClient provides it. A seam for tests.
@@ -89,6 +93,10 @@ class LogSyncer {
   // A batch when there was something to deliver or retract, nullopt when caught up.
   // Errors leave the state unchanged; call again later.
   [[nodiscard]] Result<std::optional<LogBatch>> step();
+  // Undoes the last step() that returned a batch: the cursor and the remembered blocks go
+  // back to where they were, so the next step() produces the same batch again (from the
+  // chain as it is then). For a batch its consumer could not take.
+  void rollback();
   // Re-verify the cursor's block on the next step (a removed log was seen).
   void check_cursor() { check_cursor_ = true; }
   [[nodiscard]] std::optional<Cursor> cursor() const { return cursor_; }
@@ -97,7 +105,14 @@ class LogSyncer {
   struct Remembered {
     std::uint64_t number = 0;
     Hash256 hash;
-    std::vector<Log> logs;  // delivered logs of this block
+    // Delivered logs of this block; shared so that the snapshot for rollback() is a
+    // cheap copy (replaced, never changed in place).
+    std::shared_ptr<const std::vector<Log>> logs;
+  };
+  struct State {
+    std::optional<Cursor> cursor;
+    bool check_cursor = false;
+    std::deque<Remembered> recent;
   };
   Result<std::optional<LogBatch>> initialise();
   Result<LogBatch> unwind();
@@ -110,12 +125,25 @@ class LogSyncer {
   bool check_cursor_ = false;
   std::uint64_t range_ = 1;        // current blocks per query, 1..max_range
   std::deque<Remembered> recent_;  // ascending block numbers, at most reorg_window back
+  std::optional<State> before_;    // state before the last step, for rollback()
 };
 
+// Contract:
+//   owns      its RpcClient, its Subscriber and one thread (the stream thread).
+//   threads   the handler runs on the stream thread, one batch at a time, in order.
+//   blocking  the handler may block (it normally writes the batch's effects and the
+//             cursor to storage in one transaction); the stream waits for it. Its
+//             waits should end when LogStreamConfig::cancel is requested.
+//   failure   a handler that returns an error did not take the batch: the cursor does not
+//             move, and the same batch (re-read from the chain, so a reorg in between is
+//             honoured) is delivered again after the retry back-off. Nothing is skipped.
+//   cancels   stop(), the destructor, or LogStreamConfig::cancel.
+//
+// Why a thread of its own rather than a daemon's io_context: every step is a blocking
+// libcurl exchange, which would stall whatever else shares the context.
 class LogStream {
  public:
-  // Called on the stream's own thread, one batch at a time, in order.
-  using Handler = std::function<void(const LogBatch&)>;
+  using Handler = std::function<Status(const LogBatch&)>;
 
   // Reads with its own RpcClient over `rpc`; follows heads over `ws` when given,
   // otherwise polls every poll_interval.
@@ -124,17 +152,21 @@ class LogStream {
   LogStream(const LogStream&) = delete;
   LogStream& operator=(const LogStream&) = delete;
 
-  void start();
+  // Starts the stream thread. Idempotent while running; kStopped once the stream has
+  // been stopped (stop(), or a cancelled token): a stopped stream is not restarted,
+  // create a new one from its cursor().
+  [[nodiscard]] Status start();
   // Returns once the stream thread has ended; no handler runs afterwards. A batch that
-  // was being delivered completes first. A stopped stream is not restarted: create a
-  // new one from its cursor.
+  // was being delivered completes first. Idempotent.
   void stop();
 
   // The cursor of the last delivered batch (or the starting cursor).
   [[nodiscard]] std::optional<Cursor> cursor() const;
-  // Steps that failed and were retried; (re)connections of the subscription.
+  // Steps that failed and were retried (handler failures included); (re)connections of
+  // the subscription; batches the handler refused.
   [[nodiscard]] int failed_steps() const;
   [[nodiscard]] int connections() const;
+  [[nodiscard]] int refused_batches() const;
 
  private:
   struct Impl;

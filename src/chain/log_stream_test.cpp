@@ -238,6 +238,69 @@ TEST(LogSyncer, ShallowReorgRetractsNewestFirstThenDeliversTheNewFork) {
   EXPECT_EQ(s.cursor()->block_number, 7u);
 }
 
+// rollback(): a batch its consumer refused comes again, identical, and nothing after it
+// is skipped.
+TEST(LogSyncer, RollbackRedeliversTheSameBatch) {
+  FakeChain chain;
+  chain.mine_many(10, 2);
+  auto cfg = from_block(1);
+  cfg.max_range = 4;
+  LogSyncer s(chain, cfg);
+  ASSERT_TRUE(s.step());  // initialise
+  auto first = s.step();
+  ASSERT_TRUE(first && *first);
+  const auto before = s.cursor();
+  s.rollback();
+  EXPECT_NE(s.cursor(), before);
+  auto again = s.step();
+  ASSERT_TRUE(again && *again);
+  EXPECT_EQ((*again)->cursor, (*first)->cursor);
+  ASSERT_EQ((*again)->logs.size(), (*first)->logs.size());
+  for (std::size_t i = 0; i < (*first)->logs.size(); ++i) {
+    EXPECT_EQ(serial_of((*again)->logs[i]), serial_of((*first)->logs[i]));
+  }
+  // Refuse every other batch from here on: still everything once, in order.
+  std::vector<Log> all((*again)->logs);
+  bool refuse = true;
+  for (int i = 0; i < 100; ++i) {
+    auto r = s.step();
+    ASSERT_TRUE(r);
+    if (!*r) break;
+    if (refuse) {
+      s.rollback();
+    } else {
+      for (auto& l : (*r)->logs) all.push_back(l);
+    }
+    refuse = !refuse;
+  }
+  ASSERT_EQ(all.size(), 20u);
+  for (std::size_t i = 0; i < all.size(); ++i) EXPECT_EQ(serial_of(all[i]), static_cast<int>(i));
+}
+
+TEST(LogSyncer, RollbackOfARetractionRetractsAgain) {
+  FakeChain chain;
+  chain.mine_many(6, 2);
+  LogSyncer s(chain, from_block(1));
+  ASSERT_EQ(drain(s).logs.size(), 12u);
+  chain.drop(2);
+  chain.mine(1);
+  chain.mine(1);
+  chain.mine(1);
+  auto r = s.step();
+  ASSERT_TRUE(r && *r);
+  ASSERT_EQ((*r)->retracted.size(), 4u);
+  s.rollback();
+  auto again = s.step();
+  ASSERT_TRUE(again && *again);
+  ASSERT_EQ((*again)->retracted.size(), 4u);
+  for (std::size_t i = 0; i < 4; ++i) {
+    EXPECT_EQ(serial_of((*again)->retracted[i]), serial_of((*r)->retracted[i]));
+  }
+  auto rest = drain(s);
+  EXPECT_EQ(rest.logs.size(), 3u);
+  EXPECT_EQ(s.cursor()->block_number, 7u);
+}
+
 TEST(LogSyncer, ReorgToShorterChainIsNoticed) {
   FakeChain chain;
   chain.mine_many(6, 1);

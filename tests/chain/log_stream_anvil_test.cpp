@@ -46,17 +46,32 @@ SubscriberConfig ws_config(const std::string& url) {
   return c;
 }
 
-// Collects batches from a stream's thread; waits are bounded.
+// Collects batches from a stream's thread; waits are bounded. fail_next(n) makes it
+// refuse the next n batches, as a handler whose storage write failed would.
 class Sink {
  public:
-  void operator()(const LogBatch& b) {
+  Status operator()(const LogBatch& b) {
     std::lock_guard lock(mu_);
+    offered_.push_back(b);
+    if (fail_next_ > 0) {
+      --fail_next_;
+      return Error(ChainErrc::kInvalidArgument, "storage write failed (test)");
+    }
     for (const auto& l : b.retracted) retracted_.push_back(l);
     for (const auto& l : b.logs) logs_.push_back(l);
     last_cursor_ = b.cursor;
     rewound_ = rewound_ || b.rewound;
     ++batches_;
     cv_.notify_all();
+    return {};
+  }
+  void fail_next(int n) {
+    std::lock_guard lock(mu_);
+    fail_next_ = n;
+  }
+  std::vector<LogBatch> offered() const {
+    std::lock_guard lock(mu_);
+    return offered_;
   }
   bool wait_for_logs(std::size_t n, milliseconds timeout) {
     std::unique_lock lock(mu_);
@@ -91,6 +106,8 @@ class Sink {
   std::optional<Cursor> last_cursor_;
   bool rewound_ = false;
   int batches_ = 0;
+  int fail_next_ = 0;
+  std::vector<LogBatch> offered_;  // every batch handed over, taken or not
 };
 
 class StreamAnvil : public ::testing::Test {
@@ -234,8 +251,8 @@ TEST_F(StreamAnvil, ThousandEventsExactlyOnceInOrderAcrossDrops) {
   DroppingProxy proxy(anvil_->port(), /*seed=*/7);
   Sink sink;
   LogStream stream(rpc_config(proxy.http_url()), ws_config(proxy.ws_url()), stream_config(head() + 1),
-                   [&](const LogBatch& b) { sink(b); });
-  stream.start();
+                   [&](const LogBatch& b) { return sink(b); });
+  ASSERT_TRUE(stream.start());
   proxy.set_random_drops(300, 30'000);
   std::atomic<bool> done{false};
   // Besides the random cuts, cut everything at short intervals.
@@ -270,8 +287,8 @@ TEST_F(StreamAnvil, RestartFromSavedCursorHasNoGapAndNoDuplicate) {
   Sink first;
   auto config = stream_config(start);
   auto stream = std::make_unique<LogStream>(rpc_config(anvil_->http_url()), ws_config(anvil_->ws_url()),
-                                            config, [&](const LogBatch& b) { first(b); });
-  stream->start();
+                                            config, [&](const LogBatch& b) { return first(b); });
+  ASSERT_TRUE(stream->start());
   std::uint64_t next = 0;
   for (int t = 0; t < 20; ++t, next += 5) emit(5, next);
   ASSERT_TRUE(first.wait_for_logs(50, milliseconds(20'000)));
@@ -290,8 +307,8 @@ TEST_F(StreamAnvil, RestartFromSavedCursorHasNoGapAndNoDuplicate) {
   Sink second;
   config.resume_from = saved;
   LogStream resumed(rpc_config(anvil_->http_url()), ws_config(anvil_->ws_url()), config,
-                    [&](const LogBatch& b) { second(b); });
-  resumed.start();
+                    [&](const LogBatch& b) { return second(b); });
+  ASSERT_TRUE(resumed.start());
   const std::size_t delivered_before = first.logs().size();
   ASSERT_TRUE(second.wait_for_logs(250 - delivered_before, milliseconds(20'000)))
       << "first " << delivered_before << " second " << second.logs().size();
@@ -303,11 +320,74 @@ TEST_F(StreamAnvil, RestartFromSavedCursorHasNoGapAndNoDuplicate) {
   EXPECT_GT(second.logs().front().block_number, saved->block_number);
 }
 
+// The handler contract: a batch the handler refuses is not acknowledged; the cursor stays
+// and the same batch comes again, so nothing is skipped.
+TEST_F(StreamAnvil, RefusedBatchIsDeliveredAgain) {
+  Sink sink;
+  sink.fail_next(1);
+  auto config = stream_config(head() + 1);
+  LogStream stream(rpc_config(anvil_->http_url()), ws_config(anvil_->ws_url()), config,
+                   [&](const LogBatch& b) { return sink(b); });
+  emit(4, 0);  // mined before the stream starts: one batch holds all four
+  ASSERT_TRUE(stream.start());
+  ASSERT_TRUE(sink.wait_for_logs(4, milliseconds(10'000)));
+  for (std::uint64_t t = 1; t < 5; ++t) emit(2, 2 + t * 2);
+  ASSERT_TRUE(sink.wait_for_logs(12, milliseconds(10'000)));
+  stream.stop();
+  expect_exact_sequence(sink.logs(), 12);
+  EXPECT_EQ(stream.refused_batches(), 1);
+  auto offered = sink.offered();
+  ASSERT_GE(offered.size(), 2u);
+  // The refused batch and the one after it are the same blocks and logs.
+  EXPECT_EQ(offered[0].cursor, offered[1].cursor);
+  ASSERT_EQ(offered[0].logs.size(), offered[1].logs.size());
+  for (std::size_t i = 0; i < offered[0].logs.size(); ++i) {
+    EXPECT_EQ(offered[0].logs[i].block_hash, offered[1].logs[i].block_hash);
+    EXPECT_EQ(offered[0].logs[i].log_index, offered[1].logs[i].log_index);
+  }
+  EXPECT_EQ(stream.cursor(), sink.last_cursor());
+}
+
+// start() after stop() says so instead of restarting into a stopped RPC client.
+TEST_F(StreamAnvil, StartAfterStopIsAClearError) {
+  Sink sink;
+  LogStream stream(rpc_config(anvil_->http_url()), std::nullopt, stream_config(head() + 1),
+                   [&](const LogBatch& b) { return sink(b); });
+  ASSERT_TRUE(stream.start());
+  ASSERT_TRUE(stream.start());  // idempotent while running
+  stream.stop();
+  auto again = stream.start();
+  ASSERT_FALSE(again);
+  EXPECT_TRUE(again.error().is(ChainErrc::kStopped));
+  EXPECT_NE(again.error().detail().find("create a new one"), std::string::npos) << again.error().detail();
+}
+
+// LogStreamConfig::cancel ends the stream thread's waits like stop().
+TEST_F(StreamAnvil, CancelTokenEndsTheStream) {
+  Sink sink;
+  std::stop_source source;
+  auto config = stream_config(head() + 1);
+  config.cancel = source.get_token();
+  LogStream stream(rpc_config(anvil_->http_url()), ws_config(anvil_->ws_url()), config,
+                   [&](const LogBatch& b) { return sink(b); });
+  ASSERT_TRUE(stream.start());
+  emit(1, 0);
+  ASSERT_TRUE(sink.wait_for_logs(1, milliseconds(10'000)));
+  source.request_stop();
+  auto t0 = std::chrono::steady_clock::now();
+  stream.stop();  // joins; the thread already left its wait
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(5));
+  emit(1, 1);
+  std::this_thread::sleep_for(milliseconds(300));
+  EXPECT_EQ(sink.logs().size(), 1u);
+  EXPECT_FALSE(stream.start());
+}
+
 TEST_F(StreamAnvil, HttpPollingWithoutWebSocket) {
   Sink sink;
   LogStream stream(rpc_config(anvil_->http_url()), std::nullopt, stream_config(head() + 1),
-                   [&](const LogBatch& b) { sink(b); });
-  stream.start();
+                   [&](const LogBatch& b) { return sink(b); });
+  ASSERT_TRUE(stream.start());
   for (std::uint64_t t = 0; t < 10; ++t) emit(3, t * 3);
   ASSERT_TRUE(sink.wait_for_logs(30, milliseconds(10'000)));
   stream.stop();
@@ -320,8 +400,8 @@ TEST_F(StreamAnvil, ConfirmationDepthWaitsForBlocks) {
   auto config = stream_config(head() + 1);
   config.confirmations = 3;
   LogStream stream(rpc_config(anvil_->http_url()), ws_config(anvil_->ws_url()), config,
-                   [&](const LogBatch& b) { sink(b); });
-  stream.start();
+                   [&](const LogBatch& b) { return sink(b); });
+  ASSERT_TRUE(stream.start());
   emit(2, 0);
   EXPECT_FALSE(sink.wait_for_logs(1, milliseconds(600)));
   for (int i = 0; i < 3; ++i) ASSERT_TRUE(rpc_->request("evm_mine", Json::array()));
@@ -333,8 +413,8 @@ TEST_F(StreamAnvil, ConfirmationDepthWaitsForBlocks) {
 TEST_F(StreamAnvil, ReorgIsReportedAsRetraction) {
   Sink sink;
   LogStream stream(rpc_config(anvil_->http_url()), ws_config(anvil_->ws_url()), stream_config(head() + 1),
-                   [&](const LogBatch& b) { sink(b); });
-  stream.start();
+                   [&](const LogBatch& b) { return sink(b); });
+  ASSERT_TRUE(stream.start());
   emit(1, 0);
   auto snapshot = rpc_->request("evm_snapshot", Json::array());
   ASSERT_TRUE(snapshot) << snapshot.error().message();

@@ -38,8 +38,11 @@ TEST(LogStreamFailure, UnreachableNodeRetriesAndStopsPromptly) {
   ws.reconnect_initial = milliseconds(10);
   ws.reconnect_max = milliseconds(50);
   int batches = 0;
-  LogStream stream(rpc_to("http://127.0.0.1:1"), ws, quick(), [&](const LogBatch&) { ++batches; });
-  stream.start();
+  LogStream stream(rpc_to("http://127.0.0.1:1"), ws, quick(), [&](const LogBatch&) {
+    ++batches;
+    return Status{};
+  });
+  ASSERT_TRUE(stream.start());
   std::this_thread::sleep_for(milliseconds(400));
   auto t0 = Clock::now();
   stream.stop();
@@ -54,8 +57,11 @@ TEST(LogStreamFailure, GarbageAnswersAreRetriedNotDelivered) {
     return testing::Reply::json("{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":[1,2");
   });
   int batches = 0;
-  LogStream stream(rpc_to(server.url()), std::nullopt, quick(), [&](const LogBatch&) { ++batches; });
-  stream.start();
+  LogStream stream(rpc_to(server.url()), std::nullopt, quick(), [&](const LogBatch&) {
+    ++batches;
+    return Status{};
+  });
+  ASSERT_TRUE(stream.start());
   std::this_thread::sleep_for(milliseconds(300));
   stream.stop();
   EXPECT_GT(stream.failed_steps(), 0);
@@ -66,8 +72,8 @@ TEST(LogStreamFailure, HangingNodeDoesNotBlockStop) {
   testing::ScriptedServer server([](const std::string&) { return testing::Reply::hang(); });
   RpcConfig rpc = rpc_to(server.url());
   rpc.request_timeout = milliseconds(500);
-  LogStream stream(rpc, std::nullopt, quick(), [](const LogBatch&) {});
-  stream.start();
+  LogStream stream(rpc, std::nullopt, quick(), [](const LogBatch&) { return Status{}; });
+  ASSERT_TRUE(stream.start());
   std::this_thread::sleep_for(milliseconds(100));
   auto t0 = Clock::now();
   stream.stop();
