@@ -75,6 +75,11 @@ Result<Json> RpcClient::request(std::string_view method, Json params) {
 }
 
 Result<Json> RpcClient::request(std::string_view method, Json params, std::chrono::steady_clock::time_point until) {
+  return request(method, std::move(params), until, std::stop_token());
+}
+
+Result<Json> RpcClient::request(std::string_view method, Json params, std::chrono::steady_clock::time_point until,
+                                std::stop_token cancel) {
   if (impl_->endpoints.empty()) {
     return Error(ChainErrc::kNoEndpoint, std::string(method) + ": no HTTP endpoint configured");
   }
@@ -84,6 +89,16 @@ Result<Json> RpcClient::request(std::string_view method, Json params, std::chron
                    {"params", std::move(params)}};
   const std::string body = envelope.dump();
   const auto deadline = std::min(until, Clock::now() + config_.call_deadline);
+  // This call ends on either the client's stop or the caller's token: one source for
+  // the exchange, and a notify so a back-off wait sees it.
+  std::stop_source call_stop;
+  auto relay = [&] {
+    call_stop.request_stop();
+    std::lock_guard lock(impl_->mu);
+    impl_->cv.notify_all();
+  };
+  std::stop_callback<std::function<void()>> from_client(impl_->stop_source.get_token(), relay);
+  std::stop_callback<std::function<void()>> from_caller(cancel, relay);
   std::optional<Error> last;
   for (int attempt = 0; attempt < std::max(1, config_.max_attempts); ++attempt) {
     // Choose the endpoint that becomes usable first; ties go to the preferred one.
@@ -95,14 +110,14 @@ Result<Json> RpcClient::request(std::string_view method, Json params, std::chron
         if (impl_->endpoints[i].retry_at < impl_->endpoints[pick].retry_at) pick = i;
       }
       auto wake = std::min(impl_->endpoints[pick].retry_at, deadline);
-      impl_->cv.wait_until(lock, wake, [&] { return impl_->stopped; });
-      if (impl_->stopped) return Error(ChainErrc::kStopped, std::string(method));
+      impl_->cv.wait_until(lock, wake, [&] { return impl_->stopped || call_stop.stop_requested(); });
+      if (impl_->stopped || call_stop.stop_requested()) return Error(ChainErrc::kStopped, std::string(method));
       url = impl_->endpoints[pick].url;
     }
     auto now = Clock::now();
     if (now >= deadline) break;
     auto budget = std::min(config_.request_timeout, std::chrono::duration_cast<milliseconds>(deadline - now));
-    auto response = impl_->http.post_json(url, body, budget, config_.connect_timeout, impl_->stop_source.get_token());
+    auto response = impl_->http.post_json(url, body, budget, config_.connect_timeout, call_stop.get_token());
     if (!response && response.error().is(ChainErrc::kStopped)) {
       return Error(ChainErrc::kStopped, std::string(method) + ": " + response.error().detail());
     }

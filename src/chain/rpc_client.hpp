@@ -48,6 +48,10 @@ class RpcClient {
   // The same, ending no later than `deadline` (the tighter of it and call_deadline).
   [[nodiscard]] Result<Json> request(std::string_view method, Json params,
                                      std::chrono::steady_clock::time_point deadline);
+  // The same, also ending with kStopped when `cancel` is requested (one component run's
+  // token; the client itself stays usable).
+  [[nodiscard]] Result<Json> request(std::string_view method, Json params,
+                                     std::chrono::steady_clock::time_point deadline, std::stop_token cancel);
 
   [[nodiscard]] Result<std::uint64_t> chain_id();
   [[nodiscard]] Result<std::uint64_t> block_number();

@@ -4,7 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
+#include <thread>
 
 #include "net_helpers.hpp"
 
@@ -246,6 +248,32 @@ TEST(RpcClient, CancelTokenAbortsAnInFlightExchange) {
   auto again = rpc.block_number();
   ASSERT_FALSE(again);
   EXPECT_TRUE(again.error().is(ChainErrc::kStopped));
+}
+
+// A per-call token (one component run's) ends that call only; the client stays usable.
+TEST(RpcClient, PerCallTokenEndsOnlyThatCall) {
+  std::atomic<int> calls{0};
+  ScriptedServer server([&](const std::string&) {
+    return calls++ == 0 ? Reply::hang() : Reply::json(ok_result("\"0x2a\""));
+  });
+  RpcConfig c = fast_config({server.url()});
+  c.request_timeout = milliseconds(30000);
+  c.call_deadline = milliseconds(60000);
+  RpcClient rpc(c);
+  std::stop_source source;
+  std::thread canceller([&] {
+    std::this_thread::sleep_for(milliseconds(200));
+    source.request_stop();
+  });
+  auto start = Clock::now();
+  auto r = rpc.request("eth_blockNumber", Json::array(), Clock::now() + std::chrono::seconds(60), source.get_token());
+  canceller.join();
+  ASSERT_FALSE(r);
+  EXPECT_TRUE(r.error().is(ChainErrc::kStopped)) << r.error().message();
+  EXPECT_LT(Clock::now() - start, std::chrono::seconds(5));
+  auto next = rpc.block_number();
+  ASSERT_TRUE(next) << next.error().message();
+  EXPECT_EQ(*next, 42u);
 }
 
 TEST(RpcClient, ATokenStoppedBeforehandFailsTheFirstCall) {
