@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <fstream>
+#include <iostream>
 #include <iterator>
 #include <ostream>
 #include <sstream>
@@ -104,6 +105,10 @@ int run_wasm(const RunCommand& o, std::ostream& out, std::ostream& err) {
   opts.stdin_host_fd = STDIN_FILENO;
   opts.stdout_passthrough = [&out](std::string_view s) { out.write(s.data(), static_cast<std::streamsize>(s.size())).flush(); };
   opts.stderr_passthrough = [&err](std::string_view s) { err.write(s.data(), static_cast<std::streamsize>(s.size())).flush(); };
+  // The guest sees a terminal only where the process really has one: the streams are the
+  // process's own only when they are std::cout and std::cerr (tests pass string streams).
+  opts.stdout_host_fd = &out == &std::cout ? STDOUT_FILENO : -1;
+  opts.stderr_host_fd = &err == &std::cerr ? STDERR_FILENO : -1;
 
   wasm::Engine engine;
   auto program = wasi::prepare(engine, bytes);

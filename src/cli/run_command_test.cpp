@@ -100,6 +100,22 @@ TEST_F(RunCommandTest, DirAndEnvAreGranted) {
   EXPECT_EQ(r.code, kExitUsage);
 }
 
+// Regression: stdout and stderr were character devices to the guest (isatty() true) even
+// when they were not terminals. Exits with 10 * stdout's file type + stderr's.
+TEST_F(RunCommandTest, CapturedStdioIsNotATerminal) {
+  auto path = module("isatty.wasm", R"((module
+    (import "wasi_snapshot_preview1" "fd_fdstat_get" (func $stat (param i32 i32) (result i32)))
+    (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+    (memory (export "memory") 1)
+    (func (export "_start")
+      (drop (call $stat (i32.const 1) (i32.const 0)))
+      (drop (call $stat (i32.const 2) (i32.const 24)))
+      (call $exit (i32.add (i32.mul (i32.load8_u (i32.const 0)) (i32.const 10))
+                           (i32.load8_u (i32.const 24)))))))");
+  auto r = invoke({path});
+  EXPECT_EQ(r.code, 0) << "file types 0 (unknown), not 2 (character device)\n" << r.err;
+}
+
 TEST_F(RunCommandTest, NoModuleIsUsage) { EXPECT_EQ(invoke({}).code, kExitUsage); }
 
 }  // namespace

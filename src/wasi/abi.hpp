@@ -36,6 +36,7 @@ enum : std::uint8_t {
 inline constexpr std::uint64_t kRightFdDatasync = 1ull << 0;
 inline constexpr std::uint64_t kRightFdRead = 1ull << 1;
 inline constexpr std::uint64_t kRightFdSeek = 1ull << 2;
+inline constexpr std::uint64_t kRightFdTell = 1ull << 5;
 inline constexpr std::uint64_t kRightFdWrite = 1ull << 6;
 inline constexpr std::uint64_t kRightFdAllocate = 1ull << 8;
 inline constexpr std::uint64_t kRightFdReaddir = 1ull << 14;

@@ -99,6 +99,8 @@ Result<RunResult> run(const Program& program, const RunOptions& options) {
   config.max_stderr_bytes = limits.max_stderr_bytes;
   config.stdout_passthrough = options.stdout_passthrough;
   config.stderr_passthrough = options.stderr_passthrough;
+  config.stdout_host_fd = options.stdout_host_fd;
+  config.stderr_host_fd = options.stderr_host_fd;
   config.interrupt = &interrupt;
   auto ctx = WasiContext::create(std::move(config));
   if (!ctx) return ctx.error();

@@ -66,6 +66,8 @@ struct RunOptions {
   RunLimits limits;
   OutputSink::Passthrough stdout_passthrough;            // set: stream instead of capture
   OutputSink::Passthrough stderr_passthrough;
+  int stdout_host_fd = -1;                               // where the passthroughs end, if host fds:
+  int stderr_host_fd = -1;                               // only to tell the guest if it is a terminal
   // Defines more host imports (e.g. the `wavs` module) next to WASI's.
   std::function<void(wasm::Linker&)> link_imports;
   // Set: the linker to instantiate against instead of the shared WASI one. It must define

@@ -88,6 +88,15 @@ std::uint8_t filetype_of(mode_t m) {
   return abi::kFileUnknown;
 }
 
+// What a stdio stream is to the guest. A terminal is a character device (and stdio never
+// has seek rights), which is exactly what wasi-libc's isatty() tests; anything else —
+// captured output, stdin from a buffer, a host pipe or file — is "unknown", as other
+// runtimes report redirected stdio, so programs that refuse binary data on a terminal
+// (gzip, tar) work on captured streams.
+std::uint8_t stdio_filetype(int host_fd) {
+  return host_fd >= 0 && isatty(host_fd) == 1 ? abi::kFileCharDevice : abi::kFileUnknown;
+}
+
 std::uint64_t ns_of(const timespec& t) {
   return static_cast<std::uint64_t>(t.tv_sec) * 1'000'000'000ull + static_cast<std::uint64_t>(t.tv_nsec);
 }
@@ -210,9 +219,10 @@ Result<std::unique_ptr<WasiContext>> WasiContext::create(WasiConfig config) {
   }
   auto impl = std::make_unique<Impl>(std::move(config));
   impl->fds.resize(3);
-  impl->fds[0] = Fd{FdKind::kStdin, -1, 0, {}, {}, abi::kRightFdRead, 0, 0, abi::kFileCharDevice, {}};
-  impl->fds[1] = Fd{FdKind::kStdout, -1, 0, {}, {}, abi::kRightFdWrite, 0, 0, abi::kFileCharDevice, {}};
-  impl->fds[2] = Fd{FdKind::kStderr, -1, 0, {}, {}, abi::kRightFdWrite, 0, 0, abi::kFileCharDevice, {}};
+  const WasiConfig& c = impl->config;
+  impl->fds[0] = Fd{FdKind::kStdin, -1, 0, {}, {}, abi::kRightFdRead, 0, 0, stdio_filetype(c.stdin_host_fd), {}};
+  impl->fds[1] = Fd{FdKind::kStdout, -1, 0, {}, {}, abi::kRightFdWrite, 0, 0, stdio_filetype(c.stdout_host_fd), {}};
+  impl->fds[2] = Fd{FdKind::kStderr, -1, 0, {}, {}, abi::kRightFdWrite, 0, 0, stdio_filetype(c.stderr_host_fd), {}};
   for (const auto& p : impl->config.preopens) {
     int dir = open(p.host_path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dir < 0) {
@@ -406,7 +416,7 @@ int host_fd_of(W& w, const Fd& f) { return f.kind == FdKind::kDir && f.host < 0 
 Errno fd_filestat_get(W& w, Mem& m, Args a) {
   Fd* f = w.fd(u32(a[0]));
   if (!f) return abi::kBadf;
-  if (is_stdio(*f)) return put_filestat(m, u32(a[1]), nullptr, abi::kFileCharDevice);
+  if (is_stdio(*f)) return put_filestat(m, u32(a[1]), nullptr, f->filetype);
   struct stat st {};
   if (fstat(host_fd_of(w, *f), &st) != 0) return host_err();
   return put_filestat(m, u32(a[1]), &st, 0);

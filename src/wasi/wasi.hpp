@@ -72,6 +72,12 @@ struct WasiConfig {
   std::size_t max_stderr_bytes = 1 << 20;
   OutputSink::Passthrough stdout_passthrough;               // set: stream instead of capture
   OutputSink::Passthrough stderr_passthrough;
+  // The host fds the passthroughs end on, when they are host fds (-1: unknown). Only
+  // looked at, never written: a stdio stream looks like a terminal to the guest (a
+  // character device without seek rights, what wasi-libc's isatty() tests) only when
+  // its host fd is one. Captured streams and stdin_bytes never are.
+  int stdout_host_fd = -1;
+  int stderr_host_fd = -1;
   // Wakes poll_oneoff sleeps when the run is stopped (the wall-clock limit's flag).
   const std::atomic<bool>* interrupt = nullptr;
   std::size_t max_open_fds = 1024;

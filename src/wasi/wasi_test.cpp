@@ -1,5 +1,6 @@
 #include "wasi/wasi.hpp"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -165,12 +166,60 @@ TEST(Fds, UnknownDescriptorsAreEbadf) {
   EXPECT_EQ(h.call("fd_renumber", {i32(1), i32(50)}), kBadf);
 }
 
-TEST(Fds, StdoutIsACharacterDeviceWithoutSeek) {
-  Harness h(WasiConfig{});
+// wasi-libc's isatty(): a character device without seek and tell rights.
+bool looks_like_terminal(Harness& h, int fd) {
+  EXPECT_EQ(h.call("fd_fdstat_get", {i32(fd), i32(0)}), 0);
+  const std::uint64_t seek_rights = abi::kRightFdSeek | abi::kRightFdTell;
+  const bool terminal = h.mem()[0] == abi::kFileCharDevice && (h.get_u64(8) & seek_rights) == 0;
+  // fd_filestat_get says the same.
+  EXPECT_EQ(h.call("fd_filestat_get", {i32(fd), i32(100)}), 0);
+  EXPECT_EQ(h.mem()[100 + 16], h.mem()[0]);
+  return terminal;
+}
+
+// Regression: captured stdio was reported as a character device, so guests took it for
+// a terminal and refused binary output.
+TEST(Fds, CapturedStdioIsNotATerminal) {
+  WasiConfig c;
+  c.stdin_bytes = Bytes{'x'};
+  Harness h(std::move(c));
   ASSERT_TRUE(h.ok()) << h.error;
-  ASSERT_EQ(h.call("fd_fdstat_get", {i32(1), i32(0)}), 0);
-  EXPECT_EQ(h.mem()[0], abi::kFileCharDevice);
-  EXPECT_EQ(h.get_u64(8) & abi::kRightFdSeek, 0u);
+  for (int fd : {0, 1, 2}) {
+    EXPECT_FALSE(looks_like_terminal(h, fd)) << "fd " << fd;
+    EXPECT_EQ(h.mem()[0], abi::kFileUnknown) << "fd " << fd;
+  }
+  // Still a stream: no seeking.
+  EXPECT_EQ(h.call("fd_seek", {i32(0), i64(0), i32(0), i32(200)}), abi::kSpipe);
+}
+
+TEST(Fds, PassedThroughStdioIsWhatTheHostFdIs) {
+  int p[2];
+  ASSERT_EQ(pipe(p), 0);
+  WasiConfig c;
+  c.stdin_host_fd = p[0];
+  c.stdout_host_fd = p[1];
+  c.stderr_host_fd = p[1];
+  Harness pipes(std::move(c));
+  ASSERT_TRUE(pipes.ok()) << pipes.error;
+  for (int fd : {0, 1, 2}) EXPECT_FALSE(looks_like_terminal(pipes, fd)) << "fd " << fd;
+  close(p[0]);
+  close(p[1]);
+
+  int master = posix_openpt(O_RDWR | O_NOCTTY);
+  if (master < 0) GTEST_SKIP() << "no pseudo-terminals here";
+  const char* name = grantpt(master) == 0 && unlockpt(master) == 0 ? ptsname(master) : nullptr;
+  int slave = name ? open(name, O_RDWR | O_NOCTTY) : -1;
+  ASSERT_GE(slave, 0);
+  WasiConfig t;
+  t.stdin_host_fd = slave;
+  t.stderr_host_fd = slave;  // stdout stays captured
+  Harness tty(std::move(t));
+  ASSERT_TRUE(tty.ok()) << tty.error;
+  EXPECT_TRUE(looks_like_terminal(tty, 0));
+  EXPECT_FALSE(looks_like_terminal(tty, 1));
+  EXPECT_TRUE(looks_like_terminal(tty, 2));
+  close(slave);
+  close(master);
 }
 
 TEST(Unsupported, SocketsAndRaiseAreEnosys) {

@@ -16,6 +16,7 @@
 
 #include "wasm/module.hpp"
 #include "wasm/opcodes.hpp"
+#include "wasm/type_interner.hpp"
 
 // Expands its arguments only for the "simple" opcodes of the table (P0 is a type).
 #define WAVS_IF_SIMPLE_X_(...)
@@ -93,14 +94,10 @@ struct CompiledFunc {
 struct CompiledModule {
   ModuleData data;
   std::vector<CompiledFunc> funcs;                              // the module's own functions (not imports)
-  std::vector<std::uint32_t> type_ids;                          // canonical id of every type in data.types
+  std::vector<InternedFuncType> type_ids;                       // canonical id of every type in data.types
   std::unordered_map<std::string, std::uint32_t> export_index;  // name → index in data.exports
   bool interruptible = true;                                    // CompileOptions::interruptible
 };
-
-// Canonical id of a function type: equal types get equal ids, process-wide, so an
-// indirect call's signature check is one integer compare.
-[[nodiscard]] std::uint32_t intern_func_type(const FuncType& t);
 
 // The interpreter's handler word for each IOp (label offsets with computed goto).
 // Two interpreter variants exist, with and without interruption checks

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cstring>
-#include <mutex>
 #include <unordered_set>
 
 #include "wasm/decoder.hpp"
@@ -20,17 +19,6 @@ IOp simple_iop(Opcode op) {
     default:
       return IOp::kCount;
   }
-}
-
-std::uint32_t intern_func_type(const FuncType& t) {
-  static std::mutex mu;
-  static std::vector<FuncType> types;
-  std::lock_guard lock(mu);
-  for (std::size_t i = 0; i < types.size(); ++i) {
-    if (types[i] == t) return static_cast<std::uint32_t>(i);
-  }
-  types.push_back(t);
-  return static_cast<std::uint32_t>(types.size() - 1);
 }
 
 namespace {
@@ -185,6 +173,7 @@ struct Context {
   const ModuleData& m;
   std::unordered_set<std::uint32_t> refs;  // functions that ref.func may name
   std::uint32_t fuel_global = ~0u;         // CompileOptions::fuel_global_export, resolved
+  const std::vector<InternedFuncType>* type_ids = nullptr;  // the module's canonical type ids
 };
 
 class FuncCompiler {
@@ -995,7 +984,7 @@ Status FuncCompiler::op_call(std::uint32_t type_index, bool indirect, std::uint3
     if (indirect) {
       begin(IOp::CallIndirect);
       word(func_or_table);
-      word(intern_func_type(ft));
+      word((*ctx_.type_ids)[type_index].id());
       word(si);
       word(base);
     } else {
@@ -1666,6 +1655,10 @@ Result<std::shared_ptr<CompiledModule>> compile_module(ModuleData data, CompileO
     }
   }
   cm->interruptible = options.interruptible;
+  // Before translation: call_indirect embeds these ids in the code.
+  cm->type_ids.reserve(m.types.size());
+  for (const auto& t : m.types) cm->type_ids.emplace_back(t);
+  ctx.type_ids = &cm->type_ids;
   cm->funcs.resize(m.bodies.size());
   for (std::size_t i = 0; i < m.bodies.size(); ++i) {
     auto idx = static_cast<std::uint32_t>(m.num_imported_funcs + i);
@@ -1674,8 +1667,6 @@ Result<std::shared_ptr<CompiledModule>> compile_module(ModuleData data, CompileO
     if (auto st = fc.run(); !st) return st.error();
     cm->funcs[i].code.shrink_to_fit();
   }
-  cm->type_ids.reserve(m.types.size());
-  for (const auto& t : m.types) cm->type_ids.push_back(intern_func_type(t));
   for (std::size_t i = 0; i < m.exports.size(); ++i)
     cm->export_index[m.exports[i].name] = static_cast<std::uint32_t>(i);
   return cm;

@@ -260,7 +260,8 @@ namespace {
 
 std::shared_ptr<FuncInst> make_host(FuncType type, HostFn fn) {
   auto f = std::make_shared<FuncInst>();
-  f->type_id = intern_func_type(type);
+  f->host_type = InternedFuncType(type);
+  f->type_id = f->host_type.id();
   f->type = std::move(type);
   f->host = std::move(fn);
   return f;
@@ -384,7 +385,7 @@ Result<std::shared_ptr<Instance>> Linker::instantiate(const Module& module, Inst
     auto f = std::make_shared<FuncInst>();
     std::uint32_t idx = static_cast<std::uint32_t>(m.num_imported_funcs + i);
     f->type = m.func_type(idx);
-    f->type_id = cm.type_ids[m.funcs[idx]];
+    f->type_id = cm.type_ids[m.funcs[idx]].id();
     f->instance = inst.get();
     f->code = &cm.funcs[i];
     inst->funcs.push_back(f.get());

@@ -14,7 +14,8 @@ namespace wavs::wasm {
 // A function in the store: either wasm code of some instance, or a host function.
 struct FuncInst {
   FuncType type;
-  std::uint32_t type_id = 0;           // intern_func_type(type)
+  std::uint32_t type_id = 0;           // canonical id of `type` (see type_interner.hpp)
+  InternedFuncType host_type;          // host functions: what keeps type_id alive
   InstanceData* instance = nullptr;    // wasm functions: the defining instance
   const CompiledFunc* code = nullptr;  // wasm functions
   HostFn host;                         // host functions

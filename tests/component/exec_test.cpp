@@ -682,6 +682,14 @@ TEST(BadComponents, GarbageOnStdoutIsOnlyALog) {
   expect_runner_still_works();
 }
 
+// Regression: captured stdio was reported as a terminal, so programs refused to write
+// binary data to it.
+TEST(BadComponents, CapturedStdioIsNotATerminal) {
+  REQUIRE_WASM(guest("stdio_isatty"));
+  Exec r = exec_wasm(guest("stdio_isatty"), {"--input-raw", "0x01"});
+  expect_success(r, {hex("isatty stdin=0 stdout=0 stderr=0")});
+}
+
 TEST(BadComponents, NoResponseIsASuccess) {
   REQUIRE_WASM(guest("no_respond"));
   Exec r = exec_wasm(guest("no_respond"), {"--input-raw", "0x0102"});

@@ -2,11 +2,18 @@
 //
 // The suite is found in $WAVS_WASM_TESTSUITE, else in ../shared/wasm-testsuite beside
 // the source tree; without it (or without wast2json) the test is skipped with a
-// message. Commands listed in skips.txt are not counted as failures; text-format
+// message, except under CI=true, where that is a failure: CI must not pass by running
+// nothing. Commands listed in skips.txt are not counted as failures; text-format
 // modules in assert_malformed / assert_invalid are skipped as "text format".
+//
+// The suite runs three times: as compiled by default, with the translator's fusion off,
+// and without interruption checks (EngineConfig::interruptible = false, the other
+// interpreter variant). Each pass prints its own summary line, and the two extra passes
+// must pass exactly the commands the default pass does, file by file.
 
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -29,7 +36,28 @@ struct Totals {
   int passed = 0, failed = 0, skipped = 0, text_format = 0, assertions = 0, modules = 0, files = 0;
   int rejections = 0, rejections_with_spec_text = 0;  // how often our message contains the spec's
 };
-Totals g_totals;
+
+// The passes over the suite, in the order their tests run.
+enum Pass { kDefault, kUnfused, kUninterruptible, kPassCount };
+constexpr const char* kPassNames[kPassCount] = {"", " (fusion off)", " (no interruption checks)"};
+Totals g_totals[kPassCount];
+std::map<std::string, Totals> g_default_by_file;  // the default pass's counts, per file
+
+EngineConfig config_of(Pass pass) {
+  EngineConfig c;
+  if (pass == kUnfused) c.fuse_instructions = false;
+  if (pass == kUninterruptible) c.interruptible = false;
+  return c;
+}
+
+// CI=true (or 1): a missing suite or tool fails the test instead of skipping it.
+bool in_ci() {
+  const char* ci = std::getenv("CI");
+  if (ci == nullptr) return false;
+  std::string v = ci;
+  for (auto& c : v) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return v == "true" || v == "1" || v == "yes";
+}
 
 fs::path suite_dir() {
   if (const char* e = std::getenv("WAVS_WASM_TESTSUITE"); e && *e) return e;
@@ -313,27 +341,42 @@ const json& script_for(const std::string& name, fs::path& out) {
   return cache[name] = json::parse(in);
 }
 
-TEST_P(SpecTest, Wast) {
-  const std::string name = GetParam();
+void run_pass(Pass pass, const std::string& name) {
   fs::path out;
   const json& script = script_for(name, out);
   static const auto skips = load_skips();
-  SpecFile file(name, out, skips);
-  ++g_totals.files;
-  file.run(script, g_totals);
+  SpecFile file(name, out, skips, config_of(pass));
+  Totals here;
+  file.run(script, here);
+  Totals& t = g_totals[pass];
+  t.files += 1;
+  t.modules += here.modules;
+  t.assertions += here.assertions;
+  t.passed += here.passed;
+  t.failed += here.failed;
+  t.skipped += here.skipped;
+  t.text_format += here.text_format;
+  t.rejections += here.rejections;
+  t.rejections_with_spec_text += here.rejections_with_spec_text;
+  if (pass == kDefault) {
+    g_default_by_file[name] = here;
+    return;
+  }
+  // Only when the default pass ran in this process (not filtered out).
+  if (auto it = g_default_by_file.find(name); it != g_default_by_file.end()) {
+    EXPECT_EQ(here.passed, it->second.passed) << name << kPassNames[pass] << ": passed";
+    EXPECT_EQ(here.skipped, it->second.skipped) << name << kPassNames[pass] << ": skipped";
+    EXPECT_EQ(here.assertions, it->second.assertions) << name << kPassNames[pass] << ": assertions";
+  }
 }
 
-// The same commands with the translator's fusion turned off: the plain forms of every
-// instruction must be just as correct. Not counted in the summary.
-TEST_P(SpecTest, WastUnfused) {
-  const std::string name = GetParam();
-  fs::path out;
-  const json& script = script_for(name, out);
-  static const auto skips = load_skips();
-  SpecFile file(name, out, skips, EngineConfig{false});
-  Totals ignored;
-  file.run(script, ignored);
-}
+TEST_P(SpecTest, Wast) { run_pass(kDefault, GetParam()); }
+
+// The plain forms of every instruction must be just as correct as the fused ones.
+TEST_P(SpecTest, WastUnfused) { run_pass(kUnfused, GetParam()); }
+
+// The interpreter variant without interruption checks at loop back-edges and calls.
+TEST_P(SpecTest, WastUninterruptible) { run_pass(kUninterruptible, GetParam()); }
 
 std::vector<std::string> params() {
   auto files = wast_files();
@@ -350,22 +393,31 @@ INSTANTIATE_TEST_SUITE_P(Suite, SpecTest, ::testing::ValuesIn(params()), [](cons
 GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(SpecTest);
 
 TEST(SpecSuite, Available) {
-  if (params().empty()) {
-    GTEST_SKIP() << "WebAssembly spec test suite not run: no suite at \"" << suite_dir().string()
-                 << "\" (set WAVS_WASM_TESTSUITE) or no wast2json (Debian package wabt)";
+  if (!params().empty()) return;
+  std::string why;
+  if (wast_files().empty()) {
+    why = "no .wast files at \"" + suite_dir().string() + "\" (set WAVS_WASM_TESTSUITE)";
+  } else {
+    why = "no wast2json on PATH (Debian package wabt)";
   }
+  if (in_ci()) FAIL() << "WebAssembly spec test suite not run under CI=true: " << why;
+  GTEST_SKIP() << "WebAssembly spec test suite not run: " << why;
 }
 
 class Summary : public ::testing::Environment {
  public:
   void TearDown() override {
-    const Totals& t = g_totals;
+    for (int p = 0; p < kPassCount; ++p) {
+      const Totals& t = g_totals[p];
+      if (t.files == 0) continue;
+      std::printf(
+          "spec%s: %d files, %d modules, %d assertions: %d passed, %d failed, %d skipped "
+          "(%d text format, %d listed in skips.txt)\n",
+          kPassNames[p], t.files, t.modules, t.assertions, t.passed, t.failed, t.skipped, t.text_format,
+          t.skipped - t.text_format);
+    }
+    const Totals& t = g_totals[kDefault];
     if (t.files == 0) return;
-    std::printf(
-        "spec: %d files, %d modules, %d assertions: %d passed, %d failed, %d skipped "
-        "(%d text format, %d listed in skips.txt)\n",
-        t.files, t.modules, t.assertions, t.passed, t.failed, t.skipped, t.text_format,
-        t.skipped - t.text_format);
     std::printf("spec: %d of %d rejected binary modules carry the spec's error text in their message\n",
                 t.rejections_with_spec_text, t.rejections);
   }

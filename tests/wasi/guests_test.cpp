@@ -1,10 +1,16 @@
 // Guests built from C, C++ and Rust: the same output under `wavs run` as under node's
 // node:wasi, and the sandbox's limits on real compiled code.
 
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <gtest/gtest.h>
@@ -13,6 +19,8 @@
 #include "wasi/error.hpp"
 #include "wasi/run.hpp"
 #include "wasi/test_support.hpp"
+
+extern char** environ;
 
 namespace wavs::wasi {
 namespace {
@@ -118,6 +126,7 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"c_files", "c_files", {}, {"/sandbox"}, "", true},
         Case{"c_clock_random", "c_clock_random", {}, {}, "", false},
         Case{"c_stdin", "c_stdin_echo", {}, {}, "hello stdin\nline two\n", false},
+        Case{"c_stdio_isatty", "c_stdio_isatty", {}, {}, "not a terminal", false},
         Case{"cpp_hello", "cpp_hello", {"--env", "WAVS_ENV_COLOR=green"}, {"zeta", "alpha"}, "b a c\na b\n", false},
         Case{"cpp_exit", "cpp_hello", {}, {}, "", false},
         Case{"rust_hello", "rust_hello", {"--env", "WAVS_ENV_X=1"}, {"/sandbox", "exit=3"}, "some input", true},
@@ -200,6 +209,139 @@ TEST(CompiledGuests, FuelIsTheSameOnEveryRun) {
   auto limited = run_guest("cpp_hello", o);
   ASSERT_TRUE(limited);
   EXPECT_EQ(limited->stop, StopReason::kFuelExhausted);
+}
+
+// ---- regression: captured or redirected stdio looked like a terminal -------------------
+//
+// stdin, stdout and stderr were all reported as character devices without seek rights,
+// which is what wasi-libc's isatty() tests, so gzip and the like refused to write
+// binary data ("won't write compressed data to a terminal").
+
+constexpr const char* kNoTerminal = "isatty stdin=0 stdout=0 stderr=0";
+constexpr const char* kAllTerminals = "isatty stdin=1 stdout=1 stderr=1";
+
+// A pseudo-terminal: the master end, and the path of the slave.
+class Pty {
+ public:
+  Pty() {
+    master_ = posix_openpt(O_RDWR | O_NOCTTY);
+    if (master_ < 0) return;
+    const char* name = grantpt(master_) == 0 && unlockpt(master_) == 0 ? ptsname(master_) : nullptr;
+    if (name == nullptr) {
+      close(master_);
+      master_ = -1;
+      return;
+    }
+    slave_path_ = name;
+  }
+  ~Pty() {
+    if (master_ >= 0) close(master_);
+  }
+  Pty(const Pty&) = delete;
+  Pty& operator=(const Pty&) = delete;
+  [[nodiscard]] bool ok() const { return master_ >= 0; }
+  [[nodiscard]] int master() const { return master_; }
+  [[nodiscard]] const std::string& slave_path() const { return slave_path_; }
+
+ private:
+  int master_ = -1;
+  std::string slave_path_;
+};
+
+TEST(CapturedStdioIsNotATerminal, RunApiWithStdinBytes) {
+  if (!fs::exists(guest("c_stdio_isatty"))) GTEST_SKIP();
+  RunOptions o;
+  o.stdin_bytes = Bytes{'x'};
+  auto r = run_guest("c_stdio_isatty", o);
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_EQ(r->exit_code, 0) << r->stderr_data;
+  EXPECT_EQ(r->stdout_data, std::string(kNoTerminal) + "\n");
+}
+
+TEST(CapturedStdioIsNotATerminal, HostPipesAreNotTerminals) {
+  if (!fs::exists(guest("c_stdio_isatty"))) GTEST_SKIP();
+  int in[2], out[2];
+  ASSERT_EQ(pipe(in), 0);
+  ASSERT_EQ(pipe(out), 0);
+  RunOptions o;
+  o.stdin_host_fd = in[0];
+  o.stdout_host_fd = out[1];
+  o.stderr_host_fd = out[1];
+  auto r = run_guest("c_stdio_isatty", o);
+  for (int fd : {in[0], in[1], out[0], out[1]}) close(fd);
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_EQ(r->stdout_data, std::string(kNoTerminal) + "\n");
+}
+
+TEST(CapturedStdioIsNotATerminal, HostTerminalsAreTerminals) {
+  if (!fs::exists(guest("c_stdio_isatty"))) GTEST_SKIP();
+  Pty pty;
+  if (!pty.ok()) GTEST_SKIP() << "no pseudo-terminals here";
+  int slave = open(pty.slave_path().c_str(), O_RDWR | O_NOCTTY);
+  ASSERT_GE(slave, 0) << pty.slave_path();
+  RunOptions o;
+  o.stdin_host_fd = slave;
+  o.stdout_host_fd = slave;
+  o.stderr_host_fd = slave;
+  auto r = run_guest("c_stdio_isatty", o);
+  close(slave);
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_EQ(r->stdout_data, std::string(kAllTerminals) + "\n");
+}
+
+TEST(CapturedStdioIsNotATerminal, WavsRunWithRedirectedStdio) {
+  if (!fs::exists(guest("c_stdio_isatty"))) GTEST_SKIP();
+  const std::string wavs = (binary_dir() / "apps/wavs/wavs").string();
+  Proc p = run_process({wavs, "run", guest("c_stdio_isatty").string()}, "x");
+  EXPECT_EQ(p.code, 0) << p.err;
+  EXPECT_EQ(p.out, std::string(kNoTerminal) + "\n");
+}
+
+// `wavs run` on a terminal passes that on: stdin, stdout and stderr all on a pty.
+TEST(CapturedStdioIsNotATerminal, WavsRunOnATerminalSaysSo) {
+  if (!fs::exists(guest("c_stdio_isatty"))) GTEST_SKIP();
+  Pty pty;
+  if (!pty.ok()) GTEST_SKIP() << "no pseudo-terminals here";
+  std::string wavs = (binary_dir() / "apps/wavs/wavs").string();
+  std::string wasm = guest("c_stdio_isatty").string();
+  std::string run_arg = "run";
+  std::vector<char*> argv = {wavs.data(), run_arg.data(), wasm.data(), nullptr};
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 0, pty.slave_path().c_str(), O_RDWR | O_NOCTTY, 0);
+  posix_spawn_file_actions_adddup2(&actions, 0, 1);
+  posix_spawn_file_actions_adddup2(&actions, 0, 2);
+  posix_spawn_file_actions_addclose(&actions, pty.master());
+  pid_t pid = 0;
+  int rc = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  ASSERT_EQ(rc, 0) << std::strerror(rc);
+
+  // Read the terminal while the process runs (it must not block on a full pty).
+  std::string seen;
+  int status = 0;
+  bool exited = false;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (std::chrono::steady_clock::now() < deadline) {
+    pollfd pfd{pty.master(), POLLIN, 0};
+    if (poll(&pfd, 1, exited ? 0 : 50) > 0 && (pfd.revents & POLLIN)) {
+      char buf[512];
+      ssize_t n = read(pty.master(), buf, sizeof buf);
+      if (n > 0) {
+        seen.append(buf, static_cast<std::size_t>(n));
+        continue;
+      }
+    }
+    if (exited) break;
+    exited = waitpid(pid, &status, WNOHANG) == pid;
+  }
+  if (!exited) {
+    kill(pid, SIGKILL);
+    waitpid(pid, &status, 0);
+    FAIL() << "wavs run did not exit; the terminal shows: " << seen;
+  }
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << seen;
+  EXPECT_NE(seen.find(kAllTerminals), std::string::npos) << seen;
 }
 
 }  // namespace
