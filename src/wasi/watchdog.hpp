@@ -3,6 +3,11 @@
 // each run arms a deadline with the flag it passed to the engine as its interrupt flag,
 // and the thread sets that flag when the deadline passes. The engine checks the flag
 // at loop back-edges and function entries, so even `loop br 0` stops promptly.
+//
+// Why a thread of its own rather than a daemon's executor: wall-clock limits apply to
+// every run in the process (the node's workers, `wavs run`, tests), one sorted timer
+// list serves them all, and a deadline must fire even while every I/O thread is busy.
+// Arming and disarming never block on it; shared() lives until the process exits.
 
 #include <atomic>
 #include <chrono>
