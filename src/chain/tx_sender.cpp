@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <condition_variable>
+#include <functional>
 #include <mutex>
 
 #include <spdlog/spdlog.h>
@@ -86,6 +87,7 @@ struct TxSender::Impl {
   std::condition_variable cv;
   bool stopped = false;
   std::optional<std::uint64_t> chain_id;
+  std::optional<std::stop_callback<std::function<void()>>> on_cancel;  // TxSenderConfig::cancel
 
   // Sleeps up to `d`; false when stopped.
   bool pause(std::chrono::milliseconds d) {
@@ -310,9 +312,14 @@ struct TxSender::Impl {
 };
 
 TxSender::TxSender(RpcClient& rpc, const crypto::PrivateKey& key, TxSenderConfig config)
-    : impl_(std::make_unique<Impl>(rpc, key, std::move(config))) {}
+    : impl_(std::make_unique<Impl>(rpc, key, std::move(config))) {
+  impl_->on_cancel.emplace(impl_->config.cancel, std::function<void()>([this] { stop(); }));
+}
 
-TxSender::~TxSender() { stop(); }
+TxSender::~TxSender() {
+  impl_->on_cancel.reset();
+  stop();
+}
 
 Result<TxOutcome> TxSender::send(const TxRequest& request) {
   {

@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <stop_token>
 #include <span>
 #include <vector>
 
@@ -47,6 +48,8 @@ struct TxSenderConfig {
   std::chrono::milliseconds poll_interval{200};
   int max_send_attempts = 5;  // fresh nonces after "nonce too low" and the like
   std::vector<eth::AbiError> known_errors;
+  // Stop requested: as stop(). The RpcClient's own cancellation is its RpcConfig's.
+  std::stop_token cancel;
 };
 
 struct TxRequest {
@@ -82,7 +85,9 @@ class TxSender {
   [[nodiscard]] Result<Fees> estimate_fees();
 
   [[nodiscard]] const Address& address() const;
-  // Sends waiting for a receipt return kStopped at their next poll.
+  // Sends waiting for a receipt return kStopped at once (their wait is woken). A
+  // transaction already broadcast may still be mined: its nonce is then used, which the
+  // next sender learns from the chain. Thread-safe.
   void stop();
 
  private:

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <thread>
 
 #include "chain/tx_sender.hpp"
 #include "net_helpers.hpp"
@@ -83,6 +84,58 @@ TEST(TxSenderFakeNode, NonceTooLowForOurOwnTransactionIsNotASecondSend) {
   EXPECT_EQ(out->nonce, 0u);
   EXPECT_EQ(raw_sends.load(), 1);
   EXPECT_EQ(out->receipt.tx_hash.hex(), sent_hash);
+}
+
+
+// TxSenderConfig::cancel: a send waiting for a receipt that never comes ends when the
+// daemon's token is requested, not at its receipt timeout.
+TEST(TxSenderFakeNode, CancelTokenEndsTheReceiptWait) {
+  testing::ScriptedServer node([&](const std::string& body) {
+    Json req = Json::parse(body);
+    const std::string method = req["method"];
+    const Json& id = req["id"];
+    if (method == "eth_chainId") return Reply::json(result(id, "0x7a69"));
+    if (method == "eth_estimateGas") return Reply::json(result(id, "0x5208"));
+    if (method == "eth_feeHistory") {
+      return Reply::json(result(id, Json{{"oldestBlock", "0x1"},
+                                         {"baseFeePerGas", {"0x10", "0x10"}},
+                                         {"gasUsedRatio", {0.1}},
+                                         {"reward", Json::array({Json::array({"0x1"})})}}));
+    }
+    if (method == "eth_maxPriorityFeePerGas") return Reply::json(result(id, "0x1"));
+    if (method == "eth_getTransactionCount") return Reply::json(result(id, "0x0"));
+    if (method == "eth_sendRawTransaction") return Reply::json(result(id, "0x" + std::string(64, 'a')));
+    if (method == "eth_getTransactionReceipt") return Reply::json(result(id, nullptr));  // never mined
+    return Reply::json(R"({"jsonrpc":"2.0","id":1,"error":{"code":-32601,"message":"no"}})");
+  });
+  RpcConfig rc;
+  rc.http_endpoints = {node.url()};
+  RpcClient rpc(rc);
+  std::stop_source source;
+  TxSenderConfig config;
+  config.poll_interval = milliseconds(5000);  // the wait is woken, not polled out
+  config.receipt_timeout = milliseconds(120'000);
+  config.bump_after = milliseconds(120'000);
+  config.cancel = source.get_token();
+  TxSender sender(
+      rpc,
+      *crypto::PrivateKey::from_hex("0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d"),
+      config);
+  std::thread canceller([&] {
+    std::this_thread::sleep_for(milliseconds(300));
+    source.request_stop();
+  });
+  TxRequest req;
+  req.to = Address{};
+  auto t0 = std::chrono::steady_clock::now();
+  auto out = sender.send(req);
+  canceller.join();
+  ASSERT_FALSE(out);
+  EXPECT_TRUE(out.error().is(ChainErrc::kStopped)) << out.error().message();
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(10));
+  auto later = sender.send(req);
+  ASSERT_FALSE(later);
+  EXPECT_TRUE(later.error().is(ChainErrc::kStopped));
 }
 
 }  // namespace
