@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
+#include <type_traits>
 
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
@@ -22,25 +23,56 @@ constexpr ValType I64 = ValType::kI64;
 constexpr std::int32_t kHasOrdering = 1;
 constexpr std::int32_t kHasSalt = 2;
 
-// The table of docs/component-abi.md, "Imports of wavs_v1": the single source of the
-// signatures for linking and for load-time checks.
-const std::array<ImportInfo, 15> kFunctions = {{
-    {"respond", {{I32, I32, I64, I32, I32, I32}, {I32}}},
-    {"log", {{I32, I32, I32}, {I32}}},
-    {"config_var", {{I32, I32, I32, I32}, {I64}}},
-    {"service_info", {{I32, I32}, {I64}}},
-    {"chain_config", {{I32, I32, I32, I32}, {I64}}},
-    {"event_id", {{I32, I32, I32, I32}, {I32}}},
-    {"http_request", {{I32, I32, I32, I32, I32, I32, I32, I32, I32, I32, I32}, {I64}}},
-    {"chain_rpc", {{I32, I32, I32, I32, I32, I32, I32, I32}, {I64}}},
-    {"kv_get", {{I32, I32, I32, I32, I32, I32}, {I64}}},
-    {"kv_set", {{I32, I32, I32, I32, I32, I32}, {I32}}},
-    {"kv_delete", {{I32, I32, I32, I32}, {I32}}},
-    {"kv_increment", {{I32, I32, I32, I32, I64, I32}, {I32}}},
-    {"kv_list", {{I32, I32, I32, I32, I32, I32, I32}, {I64}}},
-    {"result_take", {{I32, I32}, {I64}}},
-    {"last_error", {{I32, I32}, {I64}}},
+// The table of docs/component-abi.md, "Imports of wavs_v1": the single source for
+// linking, for the load-time import checks and for dispatch. Each import expands
+// WAVS_V1_IMPORTS with its own X:
+//
+//   X(name, (params), result, handler)
+//
+// params   the wasm parameter types, in order
+// result   the one result type (every wavs_v1 import returns one value)
+// handler  the call on HostRun::Glue `g` with the arguments `a`; its C++ type must match
+//          `result` (checked at compile time)
+//
+// Handlers with many arguments of one shape take the span `a` whole.
+// clang-format off
+#define WAVS_V1_IMPORTS(X) \
+  X(respond,      (I32, I32, I64, I32, I32, I32),                     I32, g.respond(a[0].i32(), a[1].i32(), a[2].i64(), a[3].i32(), a[4].i32(), a[5].i32())) \
+  X(log,          (I32, I32, I32),                                    I32, g.log(a[0].i32(), a[1].i32(), a[2].i32())) \
+  X(config_var,   (I32, I32, I32, I32),                               I64, g.config_var(a[0].i32(), a[1].i32(), a[2].i32(), a[3].i32())) \
+  X(service_info, (I32, I32),                                         I64, g.service_info(a[0].i32(), a[1].i32())) \
+  X(chain_config, (I32, I32, I32, I32),                               I64, g.chain_config(a[0].i32(), a[1].i32(), a[2].i32(), a[3].i32())) \
+  X(event_id,     (I32, I32, I32, I32),                               I32, g.event_id(a[0].i32(), a[1].i32(), a[2].i32(), a[3].i32())) \
+  X(http_request, (I32, I32, I32, I32, I32, I32, I32, I32, I32, I32, I32), I64, g.http_request(a)) \
+  X(chain_rpc,    (I32, I32, I32, I32, I32, I32, I32, I32),           I64, g.chain_rpc(a)) \
+  X(kv_get,       (I32, I32, I32, I32, I32, I32),                     I64, g.kv_get(a)) \
+  X(kv_set,       (I32, I32, I32, I32, I32, I32),                     I32, g.kv_set(a)) \
+  X(kv_delete,    (I32, I32, I32, I32),                               I32, g.kv_delete(a)) \
+  X(kv_increment, (I32, I32, I32, I32, I64, I32),                     I32, g.kv_increment(a)) \
+  X(kv_list,      (I32, I32, I32, I32, I32, I32, I32),                I64, g.kv_list(a)) \
+  X(result_take,  (I32, I32),                                         I64, g.result_take(a[0].i32(), a[1].i32())) \
+  X(last_error,   (I32, I32),                                         I64, g.last_error(a[0].i32(), a[1].i32()))
+// clang-format on
+
+#define WAVS_V1_UNPAREN(...) __VA_ARGS__
+
+constexpr std::array kNames = {
+#define WAVS_X(name, params, result, handler) std::string_view(#name),
+    WAVS_V1_IMPORTS(WAVS_X)
+#undef WAVS_X
+};
+constexpr std::size_t kImportCount = kNames.size();
+
+const std::array<ImportInfo, kImportCount> kFunctions = {{
+#define WAVS_X(name, params, result, handler) {#name, {{WAVS_V1_UNPAREN params}, {result}}},
+    WAVS_V1_IMPORTS(WAVS_X)
+#undef WAVS_X
 }};
+
+// Every call except these two ends the life of the pending result.
+constexpr bool keeps_pending(std::size_t index) {
+  return kNames[index] == "result_take" || kNames[index] == "last_error";
+}
 
 std::string_view as_text(std::span<const std::uint8_t> b) {
   return {reinterpret_cast<const char*>(b.data()), b.size()};
@@ -446,39 +478,32 @@ thread_local HostRun* t_active_run = nullptr;
 
 using V = std::span<const wasm::Value>;
 using Impl = wasm::Value (*)(HostRun::Glue&, V);
-wasm::Value i32v(std::int32_t v) { return wasm::Value::i32(v); }
-wasm::Value i64v(std::int64_t v) { return wasm::Value::i64(v); }
-// In the order of kFunctions.
-const std::array<bool, 15> kKeepsPending = [] {
-  std::array<bool, 15> keeps{};
-  for (std::size_t i = 0; i < kFunctions.size(); ++i) {
-    keeps[i] = kFunctions[i].name == "result_take" || kFunctions[i].name == "last_error";
+
+// A handler's return value as the table's result type.
+template <ValType R, class T>
+wasm::Value result_value(T v) {
+  static_assert(
+      (R == I32 && std::is_same_v<T, std::int32_t>) || (R == I64 && std::is_same_v<T, std::int64_t>),
+      "a wavs_v1 handler's C++ type does not match its result type in WAVS_V1_IMPORTS");
+  if constexpr (R == I32) {
+    return wasm::Value::i32(v);
+  } else {
+    return wasm::Value::i64(v);
   }
-  return keeps;
-}();
-const std::array<Impl, 15> kImpls = {{
-    [](HostRun::Glue& g, V a) { return i32v(g.respond(a[0].i32(), a[1].i32(), a[2].i64(), a[3].i32(), a[4].i32(), a[5].i32())); },
-    [](HostRun::Glue& g, V a) { return i32v(g.log(a[0].i32(), a[1].i32(), a[2].i32())); },
-    [](HostRun::Glue& g, V a) { return i64v(g.config_var(a[0].i32(), a[1].i32(), a[2].i32(), a[3].i32())); },
-    [](HostRun::Glue& g, V a) { return i64v(g.service_info(a[0].i32(), a[1].i32())); },
-    [](HostRun::Glue& g, V a) { return i64v(g.chain_config(a[0].i32(), a[1].i32(), a[2].i32(), a[3].i32())); },
-    [](HostRun::Glue& g, V a) { return i32v(g.event_id(a[0].i32(), a[1].i32(), a[2].i32(), a[3].i32())); },
-    [](HostRun::Glue& g, V a) { return i64v(g.http_request(a)); },
-    [](HostRun::Glue& g, V a) { return i64v(g.chain_rpc(a)); },
-    [](HostRun::Glue& g, V a) { return i64v(g.kv_get(a)); },
-    [](HostRun::Glue& g, V a) { return i32v(g.kv_set(a)); },
-    [](HostRun::Glue& g, V a) { return i32v(g.kv_delete(a)); },
-    [](HostRun::Glue& g, V a) { return i32v(g.kv_increment(a)); },
-    [](HostRun::Glue& g, V a) { return i64v(g.kv_list(a)); },
-    [](HostRun::Glue& g, V a) { return i64v(g.result_take(a[0].i32(), a[1].i32())); },
-    [](HostRun::Glue& g, V a) { return i64v(g.last_error(a[0].i32(), a[1].i32())); },
+}
+
+const std::array<Impl, kImportCount> kImpls = {{
+#define WAVS_X(name, params, result, handler) \
+  [](HostRun::Glue& g, V a) { return result_value<result>(handler); },
+    WAVS_V1_IMPORTS(WAVS_X)
+#undef WAVS_X
 }};
 }  // namespace
 
 void HostRun::Glue::dispatch(HostRun& run, std::size_t index, wasm::Caller& caller, std::span<const wasm::Value> args,
                              std::span<wasm::Value> results) {
   ++run.calls_;
-  if (!kKeepsPending[index]) run.pending_.reset();
+  if (!keeps_pending(index)) run.pending_.reset();
   Glue glue{run, caller};
   results[0] = kImpls[index](glue, args);
 }
