@@ -164,7 +164,10 @@ Json to_json(const component::ExecResult& r) {
   }
   j["responses"] = std::move(responses);
   Json logs = Json::array();
-  for (const auto& l : r.logs) logs.push_back(Json{{"level", std::string(component::to_string(l.level))}, {"message", l.message}});
+  for (const auto& l : r.logs) {
+    logs.push_back(Json{{"level", std::string(wavs::to_string(component::to_log_level(l.level)))},
+                        {"message", l.message}});
+  }
   j["logs"] = std::move(logs);
   j["stdout"] = sanitize_utf8(r.stdout_data);
   j["stderr"] = sanitize_utf8(r.stderr_data);
@@ -189,7 +192,8 @@ void print_human(const component::ExecResult& r, std::ostream& out) {
     if (resp.salt) out << "  salt: " << to_hex(*resp.salt, HexPrefix::kWith);
     out << "\n";
   }
-  for (const auto& l : r.logs) out << "log [" << component::to_string(l.level) << "] " << l.message << "\n";
+  for (const auto& l : r.logs)
+    out << "log [" << wavs::to_string(component::to_log_level(l.level)) << "] " << l.message << "\n";
   if (!r.stdout_data.empty()) out << "stdout:\n" << sanitize_utf8(r.stdout_data) << (r.stdout_data.back() == '\n' ? "" : "\n");
   out << "outcome: " << component::to_string(r.outcome);
   if (!r.error.empty()) out << " (" << r.error << ")";

@@ -231,15 +231,15 @@ struct HostRun::Glue {
     LogLine line{static_cast<LogLevel>(level),
                  sanitize_utf8(utf8_prefix(as_text(*msg), run.limits_.max_log_message_bytes))};
     // Cutting first may leave a partial sequence sanitize turned into U+FFFD: fine.
+    const std::string_view name = wavs::to_string(to_log_level(line.level));
     if (auto* err = wasi::WasiContext::active_stderr()) {
-      err->write("[" + std::string(to_string(line.level)) + "] " + line.message + "\n");
+      err->write("[" + std::string(name) + "] " + line.message + "\n");
     }
     if (run.services_->log_to_host) {
-      static constexpr spdlog::level::level_enum kLevels[] = {spdlog::level::err, spdlog::level::warn,
-                                                              spdlog::level::info, spdlog::level::debug,
-                                                              spdlog::level::trace};
-      spdlog::log(kLevels[level], "component {}/{}: {}", run.workflow_->service_id.hex(HexPrefix::kNone).substr(0, 12),
-                  run.workflow_->workflow_id, line.message);
+      // spdlog reads the process's level names ("warn" included).
+      spdlog::log(spdlog::level::from_str(std::string(name)), "component {}/{}: {}",
+                  run.workflow_->service_id.hex(HexPrefix::kNone).substr(0, 12), run.workflow_->workflow_id,
+                  line.message);
     }
     run.logs_.push_back(std::move(line));
     return 0;

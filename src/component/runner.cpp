@@ -83,15 +83,20 @@ wasi::RunLimits HostServices::default_caps() {
   return caps;
 }
 
-std::string_view to_string(LogLevel level) {
+wavs::LogLevel to_log_level(LogLevel level) {
   switch (level) {
-    case LogLevel::kError: return "error";
-    case LogLevel::kWarn: return "warn";
-    case LogLevel::kInfo: return "info";
-    case LogLevel::kDebug: return "debug";
-    case LogLevel::kTrace: return "trace";
+    case LogLevel::kError:
+      return wavs::LogLevel::kError;
+    case LogLevel::kWarn:
+      return wavs::LogLevel::kWarn;
+    case LogLevel::kInfo:
+      return wavs::LogLevel::kInfo;
+    case LogLevel::kDebug:
+      return wavs::LogLevel::kDebug;
+    case LogLevel::kTrace:
+      return wavs::LogLevel::kTrace;
   }
-  return "info";
+  return wavs::LogLevel::kInfo;
 }
 
 std::string_view to_string(ExecOutcome outcome) {

@@ -25,6 +25,7 @@
 
 #include "common/bytes.hpp"
 #include "common/error.hpp"
+#include "common/log.hpp"
 #include "component/error.hpp"
 #include "component/outbound_http.hpp"
 #include "component/trigger.hpp"
@@ -67,8 +68,11 @@ struct HostServices {
   [[nodiscard]] static wasi::RunLimits default_caps();
 };
 
+// The `log` import's level argument: a wire value of ABI v1 (0 error .. 4 trace).
 enum class LogLevel : std::uint8_t { kError = 0, kWarn = 1, kInfo = 2, kDebug = 3, kTrace = 4 };
-[[nodiscard]] std::string_view to_string(LogLevel level);
+// The one mapping between the ABI's levels and the process's: a guest's line is logged
+// (and printed) at wavs::LogLevel, named by wavs::to_string.
+[[nodiscard]] wavs::LogLevel to_log_level(LogLevel level);
 
 struct LogLine {
   LogLevel level = LogLevel::kInfo;

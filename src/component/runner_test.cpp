@@ -58,6 +58,20 @@ TEST(StderrTail, KeepsTheLastKibibyteAtACharacterBoundary) {
   EXPECT_EQ(stderr_tail("x\xff"), "x\xef\xbf\xbd");
 }
 
+TEST(LogLevels, AbiLevelsMapToTheProcessLevels) {
+  // The ABI's wire values are fixed (0 error .. 4 trace); the names are the process's.
+  const std::pair<LogLevel, std::string_view> cases[] = {{LogLevel::kError, "error"},
+                                                         {LogLevel::kWarn, "warn"},
+                                                         {LogLevel::kInfo, "info"},
+                                                         {LogLevel::kDebug, "debug"},
+                                                         {LogLevel::kTrace, "trace"}};
+  std::uint8_t wire = 0;
+  for (const auto& [level, name] : cases) {
+    EXPECT_EQ(static_cast<std::uint8_t>(level), wire++);
+    EXPECT_EQ(wavs::to_string(to_log_level(level)), name);
+  }
+}
+
 TEST_F(RunnerTest, SuccessReturnsResponsesAndTheGuestSawTheTrigger) {
   action_.data = Raw{{0x01, 0x02}};
   auto r = exec(kEchoStdin);
