@@ -248,7 +248,7 @@ struct HostRun::Glue {
   std::int64_t config_var(std::int32_t kp, std::int32_t kn, std::int32_t op, std::int32_t oc) {
     auto key = range(kp, kn);
     if (!key) return fault("key");
-    const auto& config = run.workflow_->config;
+    const auto& config = run.workflow_->component.config;
     auto it = config.find(as_text(*key));
     if (it == config.end()) {
       return fail(ComponentErrc::kNotFound, "no config variable '" + sanitize_utf8(as_text(*key)) + "'");
@@ -284,7 +284,7 @@ struct HostRun::Glue {
 
   std::int32_t event_id(std::int32_t flags, std::int32_t sp, std::int32_t sn, std::int32_t op) {
     if ((flags & ~kHasSalt) != 0) return fail(ComponentErrc::kInvalid, "event_id: unknown flag bits");
-    EventId id = run.trigger_event_id_;
+    eth::EventId id = run.trigger_event_id_;
     if ((flags & kHasSalt) != 0) {
       std::int32_t code = 0;
       auto salt = salt_arg(sp, sn, code);
@@ -293,7 +293,7 @@ struct HostRun::Glue {
       if (!salted) return fail(salted.error());
       id = *salted;
     }
-    auto out = range(op, static_cast<std::int32_t>(EventId::size()));
+    auto out = range(op, static_cast<std::int32_t>(eth::EventId::size()));
     if (!out) return fault("output buffer");
     std::copy(id.data.begin(), id.data.end(), out->begin());
     return 0;
@@ -322,7 +322,7 @@ struct HostRun::Glue {
     req.body.assign(body->begin(), body->end());
     const std::int32_t timeout_ms = a[8].i32();
     req.timeout = timeout_ms > 0 ? std::chrono::milliseconds(timeout_ms) : run.limits_.default_http_timeout;
-    auto resp = run.services_->http->send(req, run.workflow_->http, run.deadline_);
+    auto resp = run.services_->http->send(req, run.workflow_->component.allowed_http_hosts, run.deadline_);
     if (!resp) return fail(resp.error());
     std::string header_block;
     for (const auto& [k, v] : resp->headers) header_block += k + ": " + v + "\r\n";

@@ -28,7 +28,7 @@ class HostTest : public ::testing::Test {
  protected:
   void SetUp() override {
     action_.data = Raw{{0x07}};
-    workflow_.config = {{"greeting", "hello"}, {"big", std::string(3000, 'x')}};
+    workflow_.component.config = {{"greeting", "hello"}, {"big", std::string(3000, 'x')}};
     workflow_.service_json = R"({"name":"test","workflows":{}})";
   }
 
