@@ -61,7 +61,7 @@ component::WorkflowContext workflow_for(const component::TriggerAction& action) 
   component::WorkflowContext workflow;
   workflow.service_id = action.service_id;
   workflow.workflow_id = action.workflow_id;
-  workflow.config = {{"k", "value-01"}};
+  workflow.component.config = {{"k", "value-01"}};
   return workflow;
 }
 

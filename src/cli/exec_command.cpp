@@ -15,6 +15,7 @@
 #include "component/kv_store.hpp"
 #include "component/manifest.hpp"
 #include "component/runner.hpp"
+#include "service/manifest.hpp"
 #include "wasi/error.hpp"
 #include "wasm/types.hpp"
 
@@ -39,9 +40,10 @@ std::string read_text_file(const std::string& path, std::string_view what) {
   return {std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()};
 }
 
-// The trigger: whole TriggerAction documents keep their ids unless a manifest or flags
-// override them.
-component::TriggerAction build_action(const ExecCommand& o, const std::optional<component::ManifestWorkflow>& m) {
+// The trigger: whole TriggerAction documents keep their ids and trigger unless a manifest
+// or flags override them.
+component::TriggerAction build_action(const ExecCommand& o,
+                                      const std::optional<component::WorkflowContext>& m) {
   component::TriggerAction action;
   if (!o.input.empty() && !o.input_raw.empty()) throw UsageError{"give --input or --input-raw, not both"};
   if (!o.input_raw.empty()) {
@@ -62,11 +64,7 @@ component::TriggerAction build_action(const ExecCommand& o, const std::optional<
       action.data = std::move(*parsed);
     }
   }
-  if (m) {
-    action.service_id = m->context.service_id;
-    action.workflow_id = m->context.workflow_id;
-    action.trigger_json = m->trigger_json;
-  }
+  if (m) action = m->action(std::move(action.data));
   if (!o.service_id.empty()) {
     auto id = Hash256::from_hex(o.service_id);
     if (!id) throw UsageError{"--service-id: " + id.error().message()};
@@ -81,10 +79,10 @@ component::TriggerAction build_action(const ExecCommand& o, const std::optional<
 
 // The workflow: the manifest's when one is given, with flags adding to or overriding it.
 component::WorkflowContext build_workflow(const ExecCommand& o, const component::TriggerAction& action,
-                                          const std::optional<component::ManifestWorkflow>& m) {
+                                          const std::optional<component::WorkflowContext>& m) {
   component::WorkflowContext w;
   if (m) {
-    w = m->context;
+    w = *m;
   } else {
     Json service = Json::object();
     service["name"] = "wavs-exec";
@@ -95,23 +93,28 @@ component::WorkflowContext build_workflow(const ExecCommand& o, const component:
   }
   w.service_id = action.service_id;
   w.workflow_id = action.workflow_id;
-  for (const auto& c : o.config) {
-    auto [k, v] = split_pair(c, "--config");
-    w.config[k] = v;
+  w.trigger = action.trigger;
+  service::Component& c = w.component;
+  for (const auto& kv : o.config) {
+    auto [k, v] = split_pair(kv, "--config");
+    c.config[k] = v;
   }
   if (o.allow_http_all && !o.allow_http.empty()) throw UsageError{"give --allow-http or --allow-http-all, not both"};
-  if (o.allow_http_all) w.http = component::HttpPolicy::all();
-  else if (!o.allow_http.empty()) w.http = component::HttpPolicy::only(o.allow_http);
+  if (o.allow_http_all) {
+    c.allowed_http_hosts = service::HttpHosts::all();
+  } else if (!o.allow_http.empty()) {
+    c.allowed_http_hosts = service::HttpHosts::only(o.allow_http);
+  }
   for (const auto& k : o.env_keys) {
     if (k.rfind(wasi::kComponentEnvPrefix, 0) != 0) {
       throw UsageError{"--env-key " + k + ": component variables must start with " +
                        std::string(wasi::kComponentEnvPrefix)};
     }
   }
-  w.env_keys.insert(w.env_keys.end(), o.env_keys.begin(), o.env_keys.end());
-  if (!o.data_dir.empty()) w.file_system = true;
-  if (o.fuel_limit) w.fuel_limit = o.fuel_limit;
-  if (o.time_limit_s) w.time_limit_seconds = o.time_limit_s;
+  c.env_keys.insert(c.env_keys.end(), o.env_keys.begin(), o.env_keys.end());
+  if (!o.data_dir.empty()) c.file_system = true;
+  if (o.fuel_limit) c.fuel_limit = o.fuel_limit;
+  if (o.time_limit_s) c.time_limit_seconds = o.time_limit_s;
   return w;
 }
 
@@ -165,7 +168,10 @@ Json to_json(const component::ExecResult& r) {
   }
   j["responses"] = std::move(responses);
   Json logs = Json::array();
-  for (const auto& l : r.logs) logs.push_back(Json{{"level", std::string(component::to_string(l.level))}, {"message", l.message}});
+  for (const auto& l : r.logs) {
+    logs.push_back(Json{{"level", std::string(wavs::to_string(component::to_log_level(l.level)))},
+                        {"message", l.message}});
+  }
   j["logs"] = std::move(logs);
   j["stdout"] = sanitize_utf8(r.stdout_data);
   j["stderr"] = sanitize_utf8(r.stderr_data);
@@ -190,7 +196,8 @@ void print_human(const component::ExecResult& r, std::ostream& out) {
     if (resp.salt) out << "  salt: " << to_hex(*resp.salt, HexPrefix::kWith);
     out << "\n";
   }
-  for (const auto& l : r.logs) out << "log [" << component::to_string(l.level) << "] " << l.message << "\n";
+  for (const auto& l : r.logs)
+    out << "log [" << wavs::to_string(component::to_log_level(l.level)) << "] " << l.message << "\n";
   if (!r.stdout_data.empty()) out << "stdout:\n" << sanitize_utf8(r.stdout_data) << (r.stdout_data.back() == '\n' ? "" : "\n");
   out << "outcome: " << component::to_string(r.outcome);
   if (!r.error.empty()) out << " (" << r.error << ")";
@@ -230,10 +237,12 @@ void add_exec_options(CLI::App& cmd, ExecCommand& o) {
 
 int exec_component(const ExecCommand& o, std::ostream& out, std::ostream& err) {
   try {
-    std::optional<component::ManifestWorkflow> manifest;
+    std::optional<component::WorkflowContext> manifest;
     if (!o.service.empty()) {
       const std::string text = read_text_file(o.service, "service manifest");
-      auto wf = component::workflow_from_manifest(text, o.workflow_id.empty() ? "default" : o.workflow_id);
+      auto parsed = service::parse_manifest(text);
+      if (!parsed) throw UsageError{o.service + ": " + parsed.error().message()};
+      auto wf = component::workflow_context(*parsed, o.workflow_id.empty() ? "default" : o.workflow_id);
       if (!wf) throw UsageError{o.service + ": " + wf.error().message()};
       manifest = std::move(*wf);
     }

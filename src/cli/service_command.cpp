@@ -53,7 +53,7 @@ int validate_services(const ServiceCommand& o, std::ostream& out, std::ostream& 
     // What a run would refuse (HTTP host entries) is checked by the component layer.
     bool ok = true;
     for (const auto& [id, wf] : m->workflows) {
-      auto w = component::workflow_from_manifest(text, id);
+      auto w = component::workflow_context(*m, id);
       if (!w) {
         err << file << ": " << w.error().detail() << "\n";
         ok = false;

@@ -50,18 +50,12 @@ Error map_chain_error(const Error& e, std::string_view key, std::string_view met
 }  // namespace
 
 struct Chains::Entry {
-  ChainInfo info;
+  service::ChainKey key;
   std::unique_ptr<chain::RpcClient> client;
 };
 
 bool rpc_method_allowed(std::string_view method) {
   return std::find(kAllowedMethods.begin(), kAllowedMethods.end(), method) != kAllowedMethods.end();
-}
-
-Result<ChainInfo> parse_chain_key(std::string_view key) {
-  auto parsed = service::parse_chain_key(key);
-  if (!parsed) return Error(ComponentErrc::kBadContext, "chain key " + parsed.error().detail());
-  return ChainInfo{std::string(key), parsed->name_space, parsed->id};
 }
 
 Chains::Chains() = default;
@@ -70,23 +64,28 @@ Chains::Chains(Chains&&) noexcept = default;
 Chains& Chains::operator=(Chains&&) noexcept = default;
 
 Status Chains::add(std::string_view key, std::vector<std::string> http_endpoints) {
-  auto info = parse_chain_key(key);
-  if (!info) return info.error();
+  auto parsed = service::parse_chain_key(key);
+  if (!parsed) return Error(ComponentErrc::kBadContext, "chain key " + parsed.error().detail());
+  return add(*parsed, std::move(http_endpoints));
+}
+
+Status Chains::add(const service::ChainKey& chain_key, std::vector<std::string> http_endpoints) {
+  const std::string key = chain_key.str();
   if (http_endpoints.empty()) {
-    return Error(ComponentErrc::kBadContext, "chain " + std::string(key) + ": no HTTP endpoint");
+    return Error(ComponentErrc::kBadContext, "chain " + key + ": no HTTP endpoint");
   }
   for (const auto& url : http_endpoints) {
     if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0) {
       return Error(ComponentErrc::kBadContext,
-                   "chain " + std::string(key) + ": endpoint " + chain::redact_url(url) + " is not http(s)");
+                   "chain " + key + ": endpoint " + chain::redact_url(url) + " is not http(s)");
     }
   }
   chain::RpcConfig config;
   config.http_endpoints = std::move(http_endpoints);
   auto entry = std::make_unique<Entry>();
-  entry->info = std::move(*info);
+  entry->key = chain_key;
   entry->client = std::make_unique<chain::RpcClient>(std::move(config));
-  clients_[std::string(key)] = std::move(entry);
+  clients_[key] = std::move(entry);
   return {};
 }
 
@@ -123,19 +122,20 @@ Result<Chains> Chains::from_config_json(std::string_view text) {
   return chains;
 }
 
-std::optional<ChainInfo> Chains::info(std::string_view key) const {
+std::optional<service::ChainKey> Chains::find(std::string_view key) const {
   auto it = clients_.find(key);
   if (it == clients_.end()) return std::nullopt;
-  return it->second->info;
+  return it->second->key;
 }
 
 Result<std::string> Chains::config_json(std::string_view key) const {
   auto it = clients_.find(key);
   if (it == clients_.end()) return Error(ComponentErrc::kNotFound, "no chain " + std::string(key) + " on this node");
   nlohmann::ordered_json out = nlohmann::ordered_json::object();
-  out["chain"] = it->second->info.key;
-  out["namespace"] = it->second->info.name_space;
-  out["chain_id"] = it->second->info.chain_id;
+  const service::ChainKey& chain_key = it->second->key;
+  out["chain"] = chain_key.str();
+  out["namespace"] = chain_key.name_space;
+  out["chain_id"] = chain_key.id;
   return out.dump();
 }
 

@@ -1,7 +1,7 @@
 #pragma once
 // The node's configured chains as components reach them: chain_config and chain_rpc.
-// A component names a chain by key ("evm:31337") and never learns its endpoint URLs
-// (operators put API keys in them); only read-only JSON-RPC methods pass.
+// A component names a chain by key ("evm:31337", a service::ChainKey) and never learns
+// its endpoint URLs (operators put API keys in them); only read-only JSON-RPC methods pass.
 //
 //   component::Chains chains;
 //   chains.add("evm:31337", {"http://127.0.0.1:8545"});
@@ -17,6 +17,7 @@
 
 #include "common/error.hpp"
 #include "component/error.hpp"
+#include "service/manifest.hpp"
 
 namespace wavs::chain {
 class RpcClient;
@@ -24,18 +25,8 @@ class RpcClient;
 
 namespace wavs::component {
 
-struct ChainInfo {
-  std::string key;        // "evm:31337"
-  std::string name_space;  // "evm"
-  std::string chain_id;   // "31337"
-};
-
 // The methods chain_rpc forwards (docs/component-abi.md, "chain_rpc").
 [[nodiscard]] bool rpc_method_allowed(std::string_view method);
-
-// "evm:31337" → {evm, 31337}, by the manifest's rule (service::parse_chain_key);
-// kBadContext otherwise.
-[[nodiscard]] Result<ChainInfo> parse_chain_key(std::string_view key);
 
 class Chains {
  public:
@@ -44,14 +35,16 @@ class Chains {
   Chains(Chains&&) noexcept;
   Chains& operator=(Chains&&) noexcept;
 
-  // kBadContext for a bad key, no endpoint, or an endpoint that is not http(s).
+  // kBadContext for a bad key (by service::parse_chain_key), no endpoint, or an endpoint
+  // that is not http(s).
   [[nodiscard]] Status add(std::string_view key, std::vector<std::string> http_endpoints);
+  [[nodiscard]] Status add(const service::ChainKey& key, std::vector<std::string> http_endpoints);
   // The config file's `chains` table as JSON: {"evm": {"31337": {"http_endpoint": "…"}}}
   // (also "http_endpoints": [...]). Errors name the entry.
   [[nodiscard]] static Result<Chains> from_config_json(std::string_view json);
 
   [[nodiscard]] bool empty() const { return clients_.empty(); }
-  [[nodiscard]] std::optional<ChainInfo> info(std::string_view key) const;
+  [[nodiscard]] std::optional<service::ChainKey> find(std::string_view key) const;
   // chain_config's JSON: {"chain":"evm:31337","namespace":"evm","chain_id":"31337"}.
   [[nodiscard]] Result<std::string> config_json(std::string_view key) const;
 

@@ -13,16 +13,20 @@ using Clock = std::chrono::steady_clock;
 
 Clock::time_point soon() { return Clock::now() + std::chrono::seconds(5); }
 
-TEST(ChainKey, ParsesNamespaceAndId) {
-  auto k = parse_chain_key("evm:31337");
+TEST(Chains, KeysFollowTheManifestRule) {
+  Chains chains;
+  ASSERT_TRUE(chains.add("evm:31337", {"http://127.0.0.1:1"}));
+  ASSERT_TRUE(chains.add(*service::parse_chain_key("cosmos:neutron-1"), {"http://127.0.0.1:2"}));
+  auto k = chains.find("evm:31337");
   ASSERT_TRUE(k);
   EXPECT_EQ(k->name_space, "evm");
-  EXPECT_EQ(k->chain_id, "31337");
-  EXPECT_TRUE(parse_chain_key("cosmos:neutron-1"));
+  EXPECT_EQ(k->id, "31337");
+  EXPECT_EQ(chains.find("cosmos:neutron-1"), service::parse_chain_key("cosmos:neutron-1").value());
   for (auto bad : {"evm", "evm:", ":1", "EVM:1", "evm:0x1", "evm:12a", "e v m:1"}) {
-    auto r = parse_chain_key(bad);
+    auto r = chains.add(bad, {"http://127.0.0.1:1"});
     ASSERT_FALSE(r) << bad;
     EXPECT_TRUE(r.error().is(ComponentErrc::kBadContext));
+    EXPECT_FALSE(chains.find(bad)) << bad;
   }
 }
 
@@ -41,9 +45,9 @@ TEST(Chains, FromConfigTable) {
       R"({"evm":{"31337":{"http_endpoint":"http://127.0.0.1:8545"},"1":{"http_endpoints":["https://a","https://b"]},
           "5":{"ws_endpoints":["ws://x"]}}})");
   ASSERT_TRUE(chains) << chains.error().message();
-  EXPECT_TRUE(chains->info("evm:31337"));
-  EXPECT_TRUE(chains->info("evm:1"));
-  EXPECT_FALSE(chains->info("evm:5"));  // no HTTP endpoint: nothing for chain_rpc
+  EXPECT_TRUE(chains->find("evm:31337"));
+  EXPECT_TRUE(chains->find("evm:1"));
+  EXPECT_FALSE(chains->find("evm:5"));  // no HTTP endpoint: nothing for chain_rpc
   EXPECT_TRUE(Chains::from_config_json("")->empty());
   for (auto bad : {R"([1])", R"({"evm":3})", R"({"evm":{"1":{"http_endpoint":7}}})",
                    R"({"evm":{"x":{"http_endpoint":"http://a"}}})", R"({"evm":{"1":{"http_endpoint":"ftp://a"}}})"}) {

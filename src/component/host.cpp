@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
+#include <type_traits>
 
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
@@ -22,25 +23,56 @@ constexpr ValType I64 = ValType::kI64;
 constexpr std::int32_t kHasOrdering = 1;
 constexpr std::int32_t kHasSalt = 2;
 
-// The table of docs/component-abi.md, "Imports of wavs_v1": the single source of the
-// signatures for linking and for load-time checks.
-const std::array<ImportInfo, 15> kFunctions = {{
-    {"respond", {{I32, I32, I64, I32, I32, I32}, {I32}}},
-    {"log", {{I32, I32, I32}, {I32}}},
-    {"config_var", {{I32, I32, I32, I32}, {I64}}},
-    {"service_info", {{I32, I32}, {I64}}},
-    {"chain_config", {{I32, I32, I32, I32}, {I64}}},
-    {"event_id", {{I32, I32, I32, I32}, {I32}}},
-    {"http_request", {{I32, I32, I32, I32, I32, I32, I32, I32, I32, I32, I32}, {I64}}},
-    {"chain_rpc", {{I32, I32, I32, I32, I32, I32, I32, I32}, {I64}}},
-    {"kv_get", {{I32, I32, I32, I32, I32, I32}, {I64}}},
-    {"kv_set", {{I32, I32, I32, I32, I32, I32}, {I32}}},
-    {"kv_delete", {{I32, I32, I32, I32}, {I32}}},
-    {"kv_increment", {{I32, I32, I32, I32, I64, I32}, {I32}}},
-    {"kv_list", {{I32, I32, I32, I32, I32, I32, I32}, {I64}}},
-    {"result_take", {{I32, I32}, {I64}}},
-    {"last_error", {{I32, I32}, {I64}}},
+// The table of docs/component-abi.md, "Imports of wavs_v1": the single source for
+// linking, for the load-time import checks and for dispatch. Each import expands
+// WAVS_V1_IMPORTS with its own X:
+//
+//   X(name, (params), result, handler)
+//
+// params   the wasm parameter types, in order
+// result   the one result type (every wavs_v1 import returns one value)
+// handler  the call on HostRun::Glue `g` with the arguments `a`; its C++ type must match
+//          `result` (checked at compile time)
+//
+// Handlers with many arguments of one shape take the span `a` whole.
+// clang-format off
+#define WAVS_V1_IMPORTS(X) \
+  X(respond,      (I32, I32, I64, I32, I32, I32),                     I32, g.respond(a[0].i32(), a[1].i32(), a[2].i64(), a[3].i32(), a[4].i32(), a[5].i32())) \
+  X(log,          (I32, I32, I32),                                    I32, g.log(a[0].i32(), a[1].i32(), a[2].i32())) \
+  X(config_var,   (I32, I32, I32, I32),                               I64, g.config_var(a[0].i32(), a[1].i32(), a[2].i32(), a[3].i32())) \
+  X(service_info, (I32, I32),                                         I64, g.service_info(a[0].i32(), a[1].i32())) \
+  X(chain_config, (I32, I32, I32, I32),                               I64, g.chain_config(a[0].i32(), a[1].i32(), a[2].i32(), a[3].i32())) \
+  X(event_id,     (I32, I32, I32, I32),                               I32, g.event_id(a[0].i32(), a[1].i32(), a[2].i32(), a[3].i32())) \
+  X(http_request, (I32, I32, I32, I32, I32, I32, I32, I32, I32, I32, I32), I64, g.http_request(a)) \
+  X(chain_rpc,    (I32, I32, I32, I32, I32, I32, I32, I32),           I64, g.chain_rpc(a)) \
+  X(kv_get,       (I32, I32, I32, I32, I32, I32),                     I64, g.kv_get(a)) \
+  X(kv_set,       (I32, I32, I32, I32, I32, I32),                     I32, g.kv_set(a)) \
+  X(kv_delete,    (I32, I32, I32, I32),                               I32, g.kv_delete(a)) \
+  X(kv_increment, (I32, I32, I32, I32, I64, I32),                     I32, g.kv_increment(a)) \
+  X(kv_list,      (I32, I32, I32, I32, I32, I32, I32),                I64, g.kv_list(a)) \
+  X(result_take,  (I32, I32),                                         I64, g.result_take(a[0].i32(), a[1].i32())) \
+  X(last_error,   (I32, I32),                                         I64, g.last_error(a[0].i32(), a[1].i32()))
+// clang-format on
+
+#define WAVS_V1_UNPAREN(...) __VA_ARGS__
+
+constexpr std::array kNames = {
+#define WAVS_X(name, params, result, handler) std::string_view(#name),
+    WAVS_V1_IMPORTS(WAVS_X)
+#undef WAVS_X
+};
+constexpr std::size_t kImportCount = kNames.size();
+
+const std::array<ImportInfo, kImportCount> kFunctions = {{
+#define WAVS_X(name, params, result, handler) {#name, {{WAVS_V1_UNPAREN params}, {result}}},
+    WAVS_V1_IMPORTS(WAVS_X)
+#undef WAVS_X
 }};
+
+// Every call except these two ends the life of the pending result.
+constexpr bool keeps_pending(std::size_t index) {
+  return kNames[index] == "result_take" || kNames[index] == "last_error";
+}
 
 std::string_view as_text(std::span<const std::uint8_t> b) {
   return {reinterpret_cast<const char*>(b.data()), b.size()};
@@ -199,15 +231,15 @@ struct HostRun::Glue {
     LogLine line{static_cast<LogLevel>(level),
                  sanitize_utf8(utf8_prefix(as_text(*msg), run.limits_.max_log_message_bytes))};
     // Cutting first may leave a partial sequence sanitize turned into U+FFFD: fine.
+    const std::string_view name = wavs::to_string(to_log_level(line.level));
     if (auto* err = wasi::WasiContext::active_stderr()) {
-      err->write("[" + std::string(to_string(line.level)) + "] " + line.message + "\n");
+      err->write("[" + std::string(name) + "] " + line.message + "\n");
     }
     if (run.services_->log_to_host) {
-      static constexpr spdlog::level::level_enum kLevels[] = {spdlog::level::err, spdlog::level::warn,
-                                                              spdlog::level::info, spdlog::level::debug,
-                                                              spdlog::level::trace};
-      spdlog::log(kLevels[level], "component {}/{}: {}", run.workflow_->service_id.hex(HexPrefix::kNone).substr(0, 12),
-                  run.workflow_->workflow_id, line.message);
+      // spdlog reads the process's level names ("warn" included).
+      spdlog::log(spdlog::level::from_str(std::string(name)), "component {}/{}: {}",
+                  run.workflow_->service_id.hex(HexPrefix::kNone).substr(0, 12), run.workflow_->workflow_id,
+                  line.message);
     }
     run.logs_.push_back(std::move(line));
     return 0;
@@ -216,7 +248,7 @@ struct HostRun::Glue {
   std::int64_t config_var(std::int32_t kp, std::int32_t kn, std::int32_t op, std::int32_t oc) {
     auto key = range(kp, kn);
     if (!key) return fault("key");
-    const auto& config = run.workflow_->config;
+    const auto& config = run.workflow_->component.config;
     auto it = config.find(as_text(*key));
     if (it == config.end()) {
       return fail(ComponentErrc::kNotFound, "no config variable '" + sanitize_utf8(as_text(*key)) + "'");
@@ -252,7 +284,7 @@ struct HostRun::Glue {
 
   std::int32_t event_id(std::int32_t flags, std::int32_t sp, std::int32_t sn, std::int32_t op) {
     if ((flags & ~kHasSalt) != 0) return fail(ComponentErrc::kInvalid, "event_id: unknown flag bits");
-    EventId id = run.trigger_event_id_;
+    eth::EventId id = run.trigger_event_id_;
     if ((flags & kHasSalt) != 0) {
       std::int32_t code = 0;
       auto salt = salt_arg(sp, sn, code);
@@ -261,7 +293,7 @@ struct HostRun::Glue {
       if (!salted) return fail(salted.error());
       id = *salted;
     }
-    auto out = range(op, static_cast<std::int32_t>(EventId::size()));
+    auto out = range(op, static_cast<std::int32_t>(eth::EventId::size()));
     if (!out) return fault("output buffer");
     std::copy(id.data.begin(), id.data.end(), out->begin());
     return 0;
@@ -290,7 +322,7 @@ struct HostRun::Glue {
     req.body.assign(body->begin(), body->end());
     const std::int32_t timeout_ms = a[8].i32();
     req.timeout = timeout_ms > 0 ? std::chrono::milliseconds(timeout_ms) : run.limits_.default_http_timeout;
-    auto resp = run.services_->http->send(req, run.workflow_->http, run.deadline_);
+    auto resp = run.services_->http->send(req, run.workflow_->component.allowed_http_hosts, run.deadline_);
     if (!resp) return fail(resp.error());
     std::string header_block;
     for (const auto& [k, v] : resp->headers) header_block += k + ": " + v + "\r\n";
@@ -446,39 +478,32 @@ thread_local HostRun* t_active_run = nullptr;
 
 using V = std::span<const wasm::Value>;
 using Impl = wasm::Value (*)(HostRun::Glue&, V);
-wasm::Value i32v(std::int32_t v) { return wasm::Value::i32(v); }
-wasm::Value i64v(std::int64_t v) { return wasm::Value::i64(v); }
-// In the order of kFunctions.
-const std::array<bool, 15> kKeepsPending = [] {
-  std::array<bool, 15> keeps{};
-  for (std::size_t i = 0; i < kFunctions.size(); ++i) {
-    keeps[i] = kFunctions[i].name == "result_take" || kFunctions[i].name == "last_error";
+
+// A handler's return value as the table's result type.
+template <ValType R, class T>
+wasm::Value result_value(T v) {
+  static_assert(
+      (R == I32 && std::is_same_v<T, std::int32_t>) || (R == I64 && std::is_same_v<T, std::int64_t>),
+      "a wavs_v1 handler's C++ type does not match its result type in WAVS_V1_IMPORTS");
+  if constexpr (R == I32) {
+    return wasm::Value::i32(v);
+  } else {
+    return wasm::Value::i64(v);
   }
-  return keeps;
-}();
-const std::array<Impl, 15> kImpls = {{
-    [](HostRun::Glue& g, V a) { return i32v(g.respond(a[0].i32(), a[1].i32(), a[2].i64(), a[3].i32(), a[4].i32(), a[5].i32())); },
-    [](HostRun::Glue& g, V a) { return i32v(g.log(a[0].i32(), a[1].i32(), a[2].i32())); },
-    [](HostRun::Glue& g, V a) { return i64v(g.config_var(a[0].i32(), a[1].i32(), a[2].i32(), a[3].i32())); },
-    [](HostRun::Glue& g, V a) { return i64v(g.service_info(a[0].i32(), a[1].i32())); },
-    [](HostRun::Glue& g, V a) { return i64v(g.chain_config(a[0].i32(), a[1].i32(), a[2].i32(), a[3].i32())); },
-    [](HostRun::Glue& g, V a) { return i32v(g.event_id(a[0].i32(), a[1].i32(), a[2].i32(), a[3].i32())); },
-    [](HostRun::Glue& g, V a) { return i64v(g.http_request(a)); },
-    [](HostRun::Glue& g, V a) { return i64v(g.chain_rpc(a)); },
-    [](HostRun::Glue& g, V a) { return i64v(g.kv_get(a)); },
-    [](HostRun::Glue& g, V a) { return i32v(g.kv_set(a)); },
-    [](HostRun::Glue& g, V a) { return i32v(g.kv_delete(a)); },
-    [](HostRun::Glue& g, V a) { return i32v(g.kv_increment(a)); },
-    [](HostRun::Glue& g, V a) { return i64v(g.kv_list(a)); },
-    [](HostRun::Glue& g, V a) { return i64v(g.result_take(a[0].i32(), a[1].i32())); },
-    [](HostRun::Glue& g, V a) { return i64v(g.last_error(a[0].i32(), a[1].i32())); },
+}
+
+const std::array<Impl, kImportCount> kImpls = {{
+#define WAVS_X(name, params, result, handler) \
+  [](HostRun::Glue& g, V a) { return result_value<result>(handler); },
+    WAVS_V1_IMPORTS(WAVS_X)
+#undef WAVS_X
 }};
 }  // namespace
 
 void HostRun::Glue::dispatch(HostRun& run, std::size_t index, wasm::Caller& caller, std::span<const wasm::Value> args,
                              std::span<wasm::Value> results) {
   ++run.calls_;
-  if (!kKeepsPending[index]) run.pending_.reset();
+  if (!keeps_pending(index)) run.pending_.reset();
   Glue glue{run, caller};
   results[0] = kImpls[index](glue, args);
 }

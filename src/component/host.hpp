@@ -80,7 +80,7 @@ class HostRun {
   const HostServices* services_ = nullptr;
   std::chrono::steady_clock::time_point deadline_;
   HostLimits limits_;
-  EventId trigger_event_id_;
+  eth::EventId trigger_event_id_;
   std::string service_info_json_;  // built on the first service_info call
 
   std::vector<Response> responses_;

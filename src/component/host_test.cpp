@@ -28,7 +28,7 @@ class HostTest : public ::testing::Test {
  protected:
   void SetUp() override {
     action_.data = Raw{{0x07}};
-    workflow_.config = {{"greeting", "hello"}, {"big", std::string(3000, 'x')}};
+    workflow_.component.config = {{"greeting", "hello"}, {"big", std::string(3000, 'x')}};
     workflow_.service_json = R"({"name":"test","workflows":{}})";
   }
 
@@ -76,8 +76,30 @@ class HostTest : public ::testing::Test {
 };
 
 TEST_F(HostTest, SignaturesMatchTheDocumentedTable) {
-  ASSERT_EQ(wavs_v1_functions().size(), 15u);
-  EXPECT_EQ(wasm::to_string(wavs_v1_functions()[0].type), "(i32 i32 i64 i32 i32 i32) -> (i32)");
+  // docs/component-abi.md, "Imports of wavs_v1", row by row.
+  const std::pair<std::string_view, std::string_view> documented[] = {
+      {"respond", "(i32 i32 i64 i32 i32 i32) -> (i32)"},
+      {"log", "(i32 i32 i32) -> (i32)"},
+      {"config_var", "(i32 i32 i32 i32) -> (i64)"},
+      {"service_info", "(i32 i32) -> (i64)"},
+      {"chain_config", "(i32 i32 i32 i32) -> (i64)"},
+      {"event_id", "(i32 i32 i32 i32) -> (i32)"},
+      {"http_request", "(i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32) -> (i64)"},
+      {"chain_rpc", "(i32 i32 i32 i32 i32 i32 i32 i32) -> (i64)"},
+      {"kv_get", "(i32 i32 i32 i32 i32 i32) -> (i64)"},
+      {"kv_set", "(i32 i32 i32 i32 i32 i32) -> (i32)"},
+      {"kv_delete", "(i32 i32 i32 i32) -> (i32)"},
+      {"kv_increment", "(i32 i32 i32 i32 i64 i32) -> (i32)"},
+      {"kv_list", "(i32 i32 i32 i32 i32 i32 i32) -> (i64)"},
+      {"result_take", "(i32 i32) -> (i64)"},
+      {"last_error", "(i32 i32) -> (i64)"},
+  };
+  const auto table = wavs_v1_functions();
+  ASSERT_EQ(table.size(), std::size(documented));
+  for (std::size_t i = 0; i < table.size(); ++i) {
+    EXPECT_EQ(table[i].name, documented[i].first) << i;
+    EXPECT_EQ(wasm::to_string(table[i].type), documented[i].second) << table[i].name;
+  }
 }
 
 TEST_F(HostTest, RespondRecordsOneResponseWithTheTriggerEventId) {

@@ -1,27 +1,24 @@
 #pragma once
-// From a service manifest (src/service) to what one component run needs: ids, the
-// workflow's trigger, config, permissions and limits.
+// From a parsed service manifest (src/service) to what one component run needs. The
+// manifest is parsed once, by service::parse_manifest; this takes its typed values.
+//
+//   auto manifest = service::parse_manifest(text);
+//   auto workflow = component::workflow_context(*manifest, "default");
+//   auto result = component::execute(program, workflow->action(data), *workflow, services);
 
-#include <string>
 #include <string_view>
 
 #include "common/error.hpp"
 #include "component/runner.hpp"
+#include "service/manifest.hpp"
 
 namespace wavs::component {
 
-struct ManifestWorkflow {
-  WorkflowContext context;   // service_json is the whole manifest
-  std::string trigger_json;  // the workflow's trigger, verbatim ("\"manual\"" when absent)
-};
-
-// ServiceId = sha256("evm" ‖ chain key ‖ 20-byte manager address) from `manager.evm`.
-// kBadContext naming the field when the manager is missing or malformed.
-[[nodiscard]] Result<Hash256> service_id_of_manifest(std::string_view manifest_json);
-
-// Reads workflow `workflow_id` of the manifest. Errors are kBadContext naming the field
-// ("workflows.default.component.fuel_limit: expected a positive integer").
-[[nodiscard]] Result<ManifestWorkflow> workflow_from_manifest(std::string_view manifest_json,
-                                                              std::string_view workflow_id);
+// Workflow `workflow_id` of `manifest`: ServiceId, the workflow's trigger and component,
+// and the manifest's canonical JSON for service_info. kBadContext when there is no such
+// workflow, or an allowed_http_hosts entry is not one the HTTP client accepts (naming it:
+// "workflows.default.component.permissions.allowed_http_hosts: only[0]: ...").
+[[nodiscard]] Result<WorkflowContext> workflow_context(const service::Manifest& manifest,
+                                                       std::string_view workflow_id);
 
 }  // namespace wavs::component

@@ -14,8 +14,6 @@
 #include <string>
 #include <utility>
 
-#include <nlohmann/json.hpp>
-
 #include "common/utf8.hpp"
 
 namespace wavs::component {
@@ -297,10 +295,10 @@ std::string authority_problem(std::string_view url) {
 
 // kDenied when the policy refuses the host by name (or as a private IP literal); the
 // decision otherwise, for the per-address check at connect time.
-Result<HostDecision> authorize(const HttpPolicy& policy, const Target& t) {
+Result<HostDecision> authorize(const service::HttpHosts& policy, const Target& t) {
   HostDecision d = check_host(policy, t.host, t.port);
   if (!d.allowed) {
-    if (policy.mode == HttpPolicy::Mode::kNone) {
+    if (policy.mode == service::HttpHosts::Mode::kNone) {
       return Error(ComponentErrc::kDenied,
                    "HTTP requests are not permitted (allowed_http_hosts is \"none\")");
     }
@@ -417,78 +415,27 @@ long clamp_ms(milliseconds ms) {
 
 }  // namespace
 
-// Details name the offending part relative to the value ("only[2]"); callers prefix
+// Details name the offending entry relative to the value ("only[2]"); callers prefix
 // where the value sits in the manifest.
-Result<HttpPolicy> HttpPolicy::from_json(std::string_view json) {
-  using Json = nlohmann::json;
-  Json doc = Json::parse(json.begin(), json.end(), nullptr, false);
-  if (doc.is_discarded()) return Error(ComponentErrc::kBadContext, "not valid JSON");
-  if (doc.is_string()) {
-    const auto& s = doc.get_ref<const std::string&>();
-    if (s == "none") return HttpPolicy::none();
-    if (s == "all") return HttpPolicy::all();
-    return Error(ComponentErrc::kBadContext, "\"" + s + "\" is not \"none\", \"all\" or {\"only\": [...]}");
-  }
-  if (!doc.is_object()) {
-    return Error(ComponentErrc::kBadContext, std::string("a JSON ") + doc.type_name() +
-                                                 ", expected \"none\", \"all\" or {\"only\": [...]}");
-  }
-  if (doc.size() != 1 || !doc.contains("only")) {
-    for (const auto& [key, value] : doc.items()) {
-      if (key != "only") {
-        return Error(ComponentErrc::kBadContext, "unknown key \"" + key + "\" (only \"only\")");
-      }
-    }
-    return Error(ComponentErrc::kBadContext, "missing \"only\"");
-  }
-  const Json& list = doc["only"];
-  if (!list.is_array()) {
-    return Error(ComponentErrc::kBadContext,
-                 std::string("only: a JSON ") + list.type_name() + ", expected an array of hosts");
-  }
-  std::vector<std::string> hosts;
-  hosts.reserve(list.size());
-  for (std::size_t i = 0; i < list.size(); ++i) {
-    if (!list[i].is_string()) {
-      return Error(ComponentErrc::kBadContext,
-                   "only[" + std::to_string(i) + "]: a JSON " + list[i].type_name() + ", expected a string");
-    }
-    hosts.push_back(list[i].get<std::string>());
-  }
-  return checked_only(std::move(hosts));
-}
-
-Result<HttpPolicy> HttpPolicy::checked_only(std::vector<std::string> hosts) {
-  for (std::size_t i = 0; i < hosts.size(); ++i) {
-    if (!parse_entry(hosts[i])) {
-      return Error(ComponentErrc::kBadContext, "only[" + std::to_string(i) + "]: \"" + hosts[i] +
+Status check_http_hosts(const service::HttpHosts& hosts) {
+  if (hosts.mode != service::HttpHosts::Mode::kOnly) return {};
+  for (std::size_t i = 0; i < hosts.hosts.size(); ++i) {
+    if (!parse_entry(hosts.hosts[i])) {
+      return Error(ComponentErrc::kBadContext, "only[" + std::to_string(i) + "]: \"" + hosts.hosts[i] +
                                                    "\" is not a host, an IP literal ([::1] for IPv6), " +
                                                    "an optional :port (1-65535) or a *.domain wildcard");
     }
   }
-  return HttpPolicy::only(std::move(hosts));
+  return {};
 }
 
-std::string HttpPolicy::to_json() const {
-  switch (mode) {
-    case Mode::kNone:
-      return "\"none\"";
-    case Mode::kAll:
-      return "\"all\"";
-    case Mode::kOnly:
-      break;
-  }
-  nlohmann::json doc = {{"only", hosts}};
-  return doc.dump();
-}
-
-HostDecision check_host(const HttpPolicy& policy, std::string_view host, std::uint16_t port) {
+HostDecision check_host(const service::HttpHosts& policy, std::string_view host, std::uint16_t port) {
   switch (policy.mode) {
-    case HttpPolicy::Mode::kNone:
+    case service::HttpHosts::Mode::kNone:
       return {};
-    case HttpPolicy::Mode::kAll:
+    case service::HttpHosts::Mode::kAll:
       return {true, false};
-    case HttpPolicy::Mode::kOnly:
+    case service::HttpHosts::Mode::kOnly:
       break;
   }
   std::string h = lower(host);
@@ -559,7 +506,7 @@ OutboundHttp::OutboundHttp(OutboundLimits limits) : impl_(std::make_unique<Impl>
 }
 OutboundHttp::~OutboundHttp() = default;
 
-Result<OutboundResponse> OutboundHttp::send(const OutboundRequest& request, const HttpPolicy& policy,
+Result<OutboundResponse> OutboundHttp::send(const OutboundRequest& request, const service::HttpHosts& policy,
                                             std::chrono::steady_clock::time_point deadline) {
   auto start = Clock::now();
   if (deadline <= start) {

@@ -1,10 +1,12 @@
 #pragma once
 // Outbound HTTP(S) for components (the http_request import), through libcurl, under the
-// workflow's `allowed_http_hosts` permission (docs/component-abi.md, "Permissions").
+// workflow's `allowed_http_hosts` permission (docs/component-abi.md, "Permissions"). The
+// permission is the manifest's value, service::HttpHosts; this module owns the rules of
+// its entries (check_http_hosts) and enforces it.
 //
-//   component::HttpPolicy policy = component::HttpPolicy::only({"api.example.com"});
-//   component::OutboundHttp http;                                    // shared, thread-safe
-//   auto resp = http.send(request, policy, deadline);
+//   auto hosts = service::HttpHosts::only({"api.example.com"});   // or the workflow's
+//   component::OutboundHttp http;                                   // shared, thread-safe
+//   auto resp = http.send(request, hosts, deadline);
 //
 // The permission is checked on the URL's host, then on every address curl is about to
 // connect to (so a name resolving to a private address is refused, and DNS cannot change
@@ -23,32 +25,23 @@
 #include "common/bytes.hpp"
 #include "common/error.hpp"
 #include "component/error.hpp"
+#include "service/manifest.hpp"
 
 namespace wavs::component {
 
-struct HttpPolicy {
-  enum class Mode : std::uint8_t { kNone, kAll, kOnly };
-  Mode mode = Mode::kNone;
-  // For kOnly: "api.example.com", "*.example.com", "localhost:8545", "10.0.0.5", "[::1]:80".
-  std::vector<std::string> hosts;
+// The entries of a kOnly list: "api.example.com", "*.example.com", "localhost:8545",
+// "10.0.0.5", "[::1]:80" (a host, an IP literal, an optional port 1-65535, or a
+// *.domain wildcard). kBadContext naming "only[i]" for the first entry that is not one;
+// check_host never matches such an entry anyway.
+[[nodiscard]] Status check_http_hosts(const service::HttpHosts& hosts);
 
-  static HttpPolicy none() { return {}; }
-  static HttpPolicy all() { return {Mode::kAll, {}}; }
-  static HttpPolicy only(std::vector<std::string> hosts) { return {Mode::kOnly, std::move(hosts)}; }
-  // An `only` list whose entries are checked (kBadContext naming "only[i]" otherwise).
-  [[nodiscard]] static Result<HttpPolicy> checked_only(std::vector<std::string> hosts);
-  // The manifest form: "none", "all" or {"only": [...]} as JSON text. kBadContext on
-  // anything else (naming what was wrong).
-  [[nodiscard]] static Result<HttpPolicy> from_json(std::string_view json);
-  [[nodiscard]] std::string to_json() const;
-};
-
-// What the policy says of a URL's host (lower-cased, IPv6 in brackets) and port.
+// What the permission says of a URL's host (lower-cased, IPv6 in brackets) and port.
 struct HostDecision {
   bool allowed = false;          // the host may be contacted at all
   bool private_allowed = false;  // it may resolve to a private/loopback address
 };
-[[nodiscard]] HostDecision check_host(const HttpPolicy& policy, std::string_view host, std::uint16_t port);
+[[nodiscard]] HostDecision check_host(const service::HttpHosts& hosts, std::string_view host,
+                                      std::uint16_t port);
 
 // True for the private destinations of docs/component-abi.md (loopback, RFC 1918,
 // link-local, CGNAT, 0/8, multicast and reserved, ::, ::1, fc00::/7, fe80::/10, IPv4-mapped
@@ -94,7 +87,7 @@ class OutboundHttp {
   // message names the host, never the full URL's query), kTimeout (request timeout or
   // deadline), kNetwork (DNS, connect, TLS, protocol, too many redirects). Any HTTP
   // status is a success.
-  [[nodiscard]] Result<OutboundResponse> send(const OutboundRequest& request, const HttpPolicy& policy,
+  [[nodiscard]] Result<OutboundResponse> send(const OutboundRequest& request, const service::HttpHosts& hosts,
                                               std::chrono::steady_clock::time_point deadline);
 
  private:

@@ -28,6 +28,7 @@ namespace {
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 using Headers = std::vector<std::pair<std::string, std::string>>;
+using service::HttpHosts;
 
 std::string lower(std::string s) {
   for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -350,17 +351,17 @@ TEST(IsPrivateAddress, NonNumericTextIsRefused) {
 }
 
 TEST(CheckHost, NoneAndAll) {
-  auto none = check_host(HttpPolicy::none(), "example.com", 443);
+  auto none = check_host(HttpHosts::none(), "example.com", 443);
   EXPECT_FALSE(none.allowed);
   EXPECT_FALSE(none.private_allowed);
-  auto all = check_host(HttpPolicy::all(), "example.com", 443);
+  auto all = check_host(HttpHosts::all(), "example.com", 443);
   EXPECT_TRUE(all.allowed);
   EXPECT_FALSE(all.private_allowed);
 }
 
 TEST(CheckHost, OnlyTable) {
-  HttpPolicy policy = HttpPolicy::only({"api.example.com", "*.coingecko.com", "localhost:8545", "10.0.0.5",
-                                        "[::1]:80", "Mixed.Case.ORG", "fd00::7"});
+  HttpHosts policy = HttpHosts::only({"api.example.com", "*.coingecko.com", "localhost:8545", "10.0.0.5",
+                                      "[::1]:80", "Mixed.Case.ORG", "fd00::7"});
   struct Case {
     const char* host;
     std::uint16_t port;
@@ -397,7 +398,7 @@ TEST(CheckHost, OnlyTable) {
 }
 
 TEST(CheckHost, ExactEntryWinsOverWildcard) {
-  HttpPolicy policy = HttpPolicy::only({"*.internal.net", "db.internal.net"});
+  HttpHosts policy = HttpHosts::only({"*.internal.net", "db.internal.net"});
   auto d = check_host(policy, "db.internal.net", 5432);
   EXPECT_TRUE(d.allowed);
   EXPECT_TRUE(d.private_allowed);
@@ -407,14 +408,14 @@ TEST(CheckHost, ExactEntryWinsOverWildcard) {
 }
 
 TEST(CheckHost, WildcardNeverMatchesIpLiterals) {
-  HttpPolicy policy = HttpPolicy::only({"*.0.0.1", "*.1"});
+  HttpHosts policy = HttpHosts::only({"*.0.0.1", "*.1"});
   EXPECT_FALSE(check_host(policy, "127.0.0.1", 80).allowed);
   EXPECT_FALSE(check_host(policy, "[::1]", 80).allowed);
 }
 
 TEST(CheckHost, MalformedEntriesMatchNothing) {
-  HttpPolicy policy =
-      HttpPolicy::only({"", "*", "a.com:notaport", "b.com:0", "b.com:70000", "[::1", "c.com/path"});
+  HttpHosts policy =
+      HttpHosts::only({"", "*", "a.com:notaport", "b.com:0", "b.com:70000", "[::1", "c.com/path"});
   for (const char* host : {"a.com", "b.com", "[::1]", "c.com", "anything.com"}) {
     EXPECT_FALSE(check_host(policy, host, 80).allowed) << host;
   }
@@ -454,62 +455,29 @@ TEST(ParseHeaderBlock, Refuses) {
   EXPECT_NE(where.error().detail().find("offset 9"), std::string::npos) << where.error().detail();
 }
 
-TEST(HttpPolicyJson, RoundTrip) {
-  auto none = HttpPolicy::from_json("\"none\"");
-  ASSERT_TRUE(none);
-  EXPECT_EQ(none->mode, HttpPolicy::Mode::kNone);
-  EXPECT_EQ(none->to_json(), "\"none\"");
-
-  auto all = HttpPolicy::from_json(" \"all\" ");
-  ASSERT_TRUE(all);
-  EXPECT_EQ(all->mode, HttpPolicy::Mode::kAll);
-  EXPECT_EQ(all->to_json(), "\"all\"");
-
-  auto only = HttpPolicy::from_json(
-      R"({"only": ["api.example.com", "*.coingecko.com", "localhost:8545", "[::1]:80"]})");
-  ASSERT_TRUE(only) << only.error().message();
-  EXPECT_EQ(only->mode, HttpPolicy::Mode::kOnly);
-  EXPECT_EQ(only->hosts,
-            (std::vector<std::string>{"api.example.com", "*.coingecko.com", "localhost:8545", "[::1]:80"}));
-  auto again = HttpPolicy::from_json(only->to_json());
-  ASSERT_TRUE(again);
-  EXPECT_EQ(again->hosts, only->hosts);
-
-  auto empty = HttpPolicy::from_json(R"({"only": []})");
-  ASSERT_TRUE(empty);
-  EXPECT_FALSE(check_host(*empty, "example.com", 443).allowed);
+TEST(CheckHttpHosts, AcceptsTheEntryForms) {
+  EXPECT_TRUE(check_http_hosts(HttpHosts::none()));
+  EXPECT_TRUE(check_http_hosts(HttpHosts::all()));
+  EXPECT_TRUE(check_http_hosts(HttpHosts::only({})));
+  EXPECT_TRUE(check_http_hosts(
+      HttpHosts::only({"api.example.com", "*.coingecko.com", "localhost:8545", "[::1]:80", "10.0.0.5"})));
+  EXPECT_FALSE(check_host(HttpHosts::only({}), "example.com", 443).allowed);
 }
 
-TEST(HttpPolicyJson, RefusesMalformed) {
+TEST(CheckHttpHosts, NamesTheFirstMalformedEntry) {
   struct Case {
-    const char* json;
+    std::vector<std::string> hosts;
     const char* mentions;
   };
   const Case cases[] = {
-      {"", "not valid JSON"},
-      {"{", "not valid JSON"},
-      {"\"some\"", "\"some\""},
-      {"\"None\"", "\"None\""},
-      {"42", "number"},
-      {"[\"a.com\"]", "array"},
-      {"{}", "missing \"only\""},
-      {R"({"allow": ["a.com"]})", "unknown key \"allow\""},
-      {R"({"only": ["a.com"], "extra": 1})", "unknown key \"extra\""},
-      {R"({"only": "a.com"})", "only: a JSON string"},
-      {R"({"only": ["a.com", 5]})", "only[1]"},
-      {R"({"only": ["a.com", ""]})", "only[1]"},
-      {R"({"only": ["*"]})", "only[0]"},
-      {R"({"only": ["a.com:99999"]})", "only[0]"},
-      {R"({"only": ["http://a.com"]})", "only[0]"},
-      {R"({"only": ["a.*.com"]})", "only[0]"},
-      {R"({"only": ["[::1"]})", "only[0]"},
+      {{"a.com", ""}, "only[1]"},    {{"*"}, "only[0]"},       {{"a.com:99999"}, "only[0]"},
+      {{"http://a.com"}, "only[0]"}, {{"a.*.com"}, "only[0]"}, {{"ok.com", "[::1"}, "only[1]"},
   };
   for (const auto& c : cases) {
-    auto r = HttpPolicy::from_json(c.json);
-    ASSERT_FALSE(r) << c.json;
-    EXPECT_TRUE(r.error().is(ComponentErrc::kBadContext)) << c.json;
-    EXPECT_NE(r.error().detail().find(c.mentions), std::string::npos)
-        << c.json << " -> " << r.error().detail();
+    auto r = check_http_hosts(HttpHosts::only(c.hosts));
+    ASSERT_FALSE(r) << c.mentions;
+    EXPECT_TRUE(r.error().is(ComponentErrc::kBadContext));
+    EXPECT_EQ(r.error().detail().rfind(c.mentions, 0), 0u) << r.error().detail();
   }
 }
 
@@ -518,7 +486,7 @@ TEST(HttpPolicyJson, RefusesMalformed) {
 TEST(OutboundHttp, PolicyNoneDeniesAndSendsNothing) {
   TestServer server;
   OutboundHttp http;
-  auto r = http.send(get(server.url("/ok")), HttpPolicy::none(), soon());
+  auto r = http.send(get(server.url("/ok")), HttpHosts::none(), soon());
   ASSERT_FALSE(r);
   EXPECT_TRUE(r.error().is(ComponentErrc::kDenied)) << r.error().message();
   EXPECT_EQ(server.count(), 0u);
@@ -527,7 +495,7 @@ TEST(OutboundHttp, PolicyNoneDeniesAndSendsNothing) {
 TEST(OutboundHttp, AllRefusesLoopbackLiteral) {
   TestServer server;
   OutboundHttp http;
-  auto r = http.send(get(server.url("/ok")), HttpPolicy::all(), soon());
+  auto r = http.send(get(server.url("/ok")), HttpHosts::all(), soon());
   ASSERT_FALSE(r);
   EXPECT_TRUE(r.error().is(ComponentErrc::kDenied)) << r.error().message();
   EXPECT_NE(r.error().detail().find("private"), std::string::npos) << r.error().detail();
@@ -540,7 +508,7 @@ TEST(OutboundHttp, AllRefusesEveryLoopbackSpelling) {
   std::string port = std::to_string(server.port());
   for (const char* host : {"127.1", "0x7f.0.0.1", "2130706433", "0177.0.0.1", "127.0.0.%31", "LOCALHOST",
                            "[::ffff:127.0.0.1]", "[::ffff:7f00:1]", "[::1]", "0.0.0.0"}) {
-    auto r = http.send(get(std::string("http://") + host + ":" + port + "/ok"), HttpPolicy::all(), soon());
+    auto r = http.send(get(std::string("http://") + host + ":" + port + "/ok"), HttpHosts::all(), soon());
     ASSERT_FALSE(r) << host;
     // Some spellings curl refuses outright; none may reach the server.
     EXPECT_TRUE(r.error().is(ComponentErrc::kDenied) || r.error().is(ComponentErrc::kInvalid))
@@ -552,7 +520,7 @@ TEST(OutboundHttp, AllRefusesEveryLoopbackSpelling) {
 TEST(OutboundHttp, OnlyWithPortAllows) {
   TestServer server;
   OutboundHttp http;
-  auto r = http.send(get(server.url("/ok")), HttpPolicy::only({server.host_port()}), soon());
+  auto r = http.send(get(server.url("/ok")), HttpHosts::only({server.host_port()}), soon());
   ASSERT_TRUE(r) << r.error().message();
   EXPECT_EQ(r->status, 200u);
   EXPECT_EQ(text(r->body), "ok");
@@ -565,7 +533,7 @@ TEST(OutboundHttp, OnlyWithPortAllows) {
 TEST(OutboundHttp, OnlyWithoutPortAllowsAnyPort) {
   TestServer server;
   OutboundHttp http;
-  auto r = http.send(get(server.url("/ok")), HttpPolicy::only({"127.0.0.1"}), soon());
+  auto r = http.send(get(server.url("/ok")), HttpHosts::only({"127.0.0.1"}), soon());
   ASSERT_TRUE(r) << r.error().message();
   EXPECT_EQ(r->status, 200u);
 }
@@ -574,8 +542,7 @@ TEST(OutboundHttp, OnlyWithAnotherPortDenies) {
   TestServer server;
   OutboundHttp http;
   std::uint16_t other = server.port() == 65535 ? 1 : server.port() + 1;
-  auto r =
-      http.send(get(server.url("/ok")), HttpPolicy::only({"127.0.0.1:" + std::to_string(other)}), soon());
+  auto r = http.send(get(server.url("/ok")), HttpHosts::only({"127.0.0.1:" + std::to_string(other)}), soon());
   ASSERT_FALSE(r);
   EXPECT_TRUE(r.error().is(ComponentErrc::kDenied)) << r.error().message();
   EXPECT_NE(r.error().detail().find("127.0.0.1"), std::string::npos);
@@ -586,8 +553,7 @@ TEST(OutboundHttp, LocalhostListedByNameIsAllowed) {
   TestServer server;
   OutboundHttp http;
   std::string port = std::to_string(server.port());
-  auto r =
-      http.send(get("http://localhost:" + port + "/ok"), HttpPolicy::only({"localhost:" + port}), soon());
+  auto r = http.send(get("http://localhost:" + port + "/ok"), HttpHosts::only({"localhost:" + port}), soon());
   ASSERT_TRUE(r) << r.error().message();
   EXPECT_EQ(r->status, 200u);
   EXPECT_EQ(server.count(), 1u);
@@ -597,7 +563,7 @@ TEST(OutboundHttp, AllRefusesANameThatResolvesToLoopback) {
   TestServer server;
   OutboundHttp http;
   auto r =
-      http.send(get("http://localhost:" + std::to_string(server.port()) + "/ok"), HttpPolicy::all(), soon());
+      http.send(get("http://localhost:" + std::to_string(server.port()) + "/ok"), HttpHosts::all(), soon());
   ASSERT_FALSE(r);
   EXPECT_TRUE(r.error().is(ComponentErrc::kDenied)) << r.error().message();
   EXPECT_NE(r.error().detail().find("localhost resolves to a private address"), std::string::npos)
@@ -610,7 +576,7 @@ TEST(OutboundHttp, WildcardEntryDoesNotGrantPrivateAddresses) {
   OutboundHttp http;
   // libcurl answers every *.localhost name with the loopback addresses itself.
   auto r = http.send(get("http://api.localhost:" + std::to_string(server.port()) + "/ok"),
-                     HttpPolicy::only({"*.localhost"}), soon());
+                     HttpHosts::only({"*.localhost"}), soon());
   ASSERT_FALSE(r);
   EXPECT_TRUE(r.error().is(ComponentErrc::kDenied)) << r.error().message();
   EXPECT_NE(r.error().detail().find("private"), std::string::npos) << r.error().detail();
@@ -621,7 +587,7 @@ TEST(OutboundHttp, RedirectToUnlistedHostIsDenied) {
   TestServer first;
   TestServer second("127.0.0.2");  // Linux routes all of 127/8 to lo
   OutboundHttp http;
-  HttpPolicy policy = HttpPolicy::only({first.host_port()});
+  HttpHosts policy = HttpHosts::only({first.host_port()});
   for (const std::string& target :
        {second.url("/ok"), "http://localhost:" + std::to_string(second.port()) + "/ok"}) {
     auto r = http.send(get(first.url("/redirect?code=302&to=" + target)), policy, soon());
@@ -639,7 +605,7 @@ TEST(OutboundHttp, RedirectToPrivateUnderWildcardIsDenied) {
   TestServer first;
   TestServer second;
   OutboundHttp http;
-  HttpPolicy policy = HttpPolicy::only({first.host_port(), "*.localhost"});
+  HttpHosts policy = HttpHosts::only({first.host_port(), "*.localhost"});
   std::string target = "http://api.localhost:" + std::to_string(second.port()) + "/ok";
   auto r = http.send(get(first.url("/redirect?code=307&to=" + target)), policy, soon());
   ASSERT_FALSE(r);
@@ -652,7 +618,7 @@ TEST(OutboundHttp, RedirectsWithinAllowedHostsAreFollowed) {
   TestServer first;
   TestServer second("127.0.0.2");
   OutboundHttp http;
-  HttpPolicy policy = HttpPolicy::only({first.host_port(), second.host_port()});
+  HttpHosts policy = HttpHosts::only({first.host_port(), second.host_port()});
 
   auto chain = http.send(get(first.url("/chain/3")), policy, soon());
   ASSERT_TRUE(chain) << chain.error().message();
@@ -674,7 +640,7 @@ TEST(OutboundHttp, SeeOtherTurnsPostIntoGetWithoutBody) {
   req.method = "POST";
   req.body = bytes("payload");
   req.headers = {{"Content-Type", "text/plain"}, {"X-Keep", "1"}};
-  auto r = http.send(req, HttpPolicy::only({server.host_port()}), soon());
+  auto r = http.send(req, HttpHosts::only({server.host_port()}), soon());
   ASSERT_TRUE(r) << r.error().message();
   std::string echo = text(r->body);
   EXPECT_EQ(echo.substr(0, 4), "GET\n") << echo;
@@ -695,7 +661,7 @@ TEST(OutboundHttp, TemporaryRedirectKeepsMethodAndBody) {
   OutboundRequest req = get(server.url("/redirect?code=307&to=/echo"));
   req.method = "POST";
   req.body = bytes("payload");
-  auto r = http.send(req, HttpPolicy::only({server.host_port()}), soon());
+  auto r = http.send(req, HttpHosts::only({server.host_port()}), soon());
   ASSERT_TRUE(r) << r.error().message();
   std::string echo = text(r->body);
   EXPECT_EQ(echo.substr(0, 5), "POST\n") << echo;
@@ -708,7 +674,7 @@ TEST(OutboundHttp, FoundAfterPostBecomesGet) {
   OutboundRequest req = get(server.url("/redirect?code=302&to=/echo"));
   req.method = "POST";
   req.body = bytes("payload");
-  auto r = http.send(req, HttpPolicy::only({server.host_port()}), soon());
+  auto r = http.send(req, HttpHosts::only({server.host_port()}), soon());
   ASSERT_TRUE(r) << r.error().message();
   EXPECT_EQ(text(r->body).substr(0, 4), "GET\n");
 }
@@ -716,7 +682,7 @@ TEST(OutboundHttp, FoundAfterPostBecomesGet) {
 TEST(OutboundHttp, RedirectLocationsKeepTheirEncoding) {
   TestServer server;
   OutboundHttp http;
-  HttpPolicy policy = HttpPolicy::only({server.host_port()});
+  HttpHosts policy = HttpHosts::only({server.host_port()});
   auto encoded = http.send(get(server.url("/redirect?code=302&to=/echo?q=a%20b%2Fc")), policy, soon());
   ASSERT_TRUE(encoded) << encoded.error().message();
   auto spaced = http.send(get(server.url("/redirect-spaced")), policy, soon());
@@ -731,7 +697,7 @@ TEST(OutboundHttp, RedirectLocationsKeepTheirEncoding) {
 TEST(OutboundHttp, FiveRedirectsAreFollowedSixAreNot) {
   TestServer server;
   OutboundHttp http;
-  HttpPolicy policy = HttpPolicy::only({server.host_port()});
+  HttpHosts policy = HttpHosts::only({server.host_port()});
   auto five = http.send(get(server.url("/chain/5")), policy, soon());
   ASSERT_TRUE(five) << five.error().message();
   EXPECT_EQ(text(five->body), "end of chain");
@@ -747,7 +713,7 @@ TEST(OutboundHttp, FiveRedirectsAreFollowedSixAreNot) {
 TEST(OutboundHttp, RedirectStatusWithoutLocationIsTheAnswer) {
   TestServer server;
   OutboundHttp http;
-  auto r = http.send(get(server.url("/status/302")), HttpPolicy::only({server.host_port()}), soon());
+  auto r = http.send(get(server.url("/status/302")), HttpHosts::only({server.host_port()}), soon());
   ASSERT_TRUE(r) << r.error().message();
   EXPECT_EQ(r->status, 302u);
   EXPECT_EQ(text(r->body), "status");
@@ -757,7 +723,7 @@ TEST(OutboundHttp, RedirectToAnotherSchemeIsRefused) {
   TestServer server;
   OutboundHttp http;
   auto r = http.send(get(server.url("/redirect?code=302&to=file:///etc/passwd")),
-                     HttpPolicy::only({server.host_port()}), soon());
+                     HttpHosts::only({server.host_port()}), soon());
   ASSERT_FALSE(r);
   EXPECT_TRUE(r.error().is(ComponentErrc::kNetwork)) << r.error().message();
   EXPECT_NE(r.error().detail().find("file"), std::string::npos) << r.error().detail();
@@ -766,7 +732,7 @@ TEST(OutboundHttp, RedirectToAnotherSchemeIsRefused) {
 TEST(OutboundHttp, AnyStatusIsASuccess) {
   TestServer server;
   OutboundHttp http;
-  HttpPolicy policy = HttpPolicy::only({server.host_port()});
+  HttpHosts policy = HttpHosts::only({server.host_port()});
   for (std::uint32_t status : {201u, 204u, 404u, 500u, 503u}) {
     auto r = http.send(get(server.url("/status/" + std::to_string(status))), policy, soon());
     ASSERT_TRUE(r) << r.error().message();
@@ -780,7 +746,7 @@ TEST(OutboundHttp, RequestTimeout) {
   OutboundRequest req = get(server.url("/slow?api_key=s3cret"));
   req.timeout = 200ms;
   auto start = Clock::now();
-  auto r = http.send(req, HttpPolicy::only({server.host_port()}), soon());
+  auto r = http.send(req, HttpHosts::only({server.host_port()}), soon());
   auto took = Clock::now() - start;
   ASSERT_FALSE(r);
   EXPECT_TRUE(r.error().is(ComponentErrc::kTimeout)) << r.error().message();
@@ -796,7 +762,7 @@ TEST(OutboundHttp, DeadlineShortensTheTimeout) {
   OutboundRequest req = get(server.url("/slow"));
   req.timeout = 0ms;  // the default, 10 s
   auto start = Clock::now();
-  auto r = http.send(req, HttpPolicy::only({server.host_port()}), start + 250ms);
+  auto r = http.send(req, HttpHosts::only({server.host_port()}), start + 250ms);
   auto took = Clock::now() - start;
   ASSERT_FALSE(r);
   EXPECT_TRUE(r.error().is(ComponentErrc::kTimeout)) << r.error().message();
@@ -823,7 +789,7 @@ TEST(OutboundHttp, ConnectTimeoutCoversTheTlsHandshake) {
   OutboundRequest req = get("https://" + hp + "/ok");
   req.timeout = 5s;
   auto start = Clock::now();
-  auto r = http.send(req, HttpPolicy::only({hp}), soon());
+  auto r = http.send(req, HttpHosts::only({hp}), soon());
   auto took = Clock::now() - start;
   ::close(fd);
   ASSERT_FALSE(r);
@@ -835,7 +801,7 @@ TEST(OutboundHttp, ConnectTimeoutCoversTheTlsHandshake) {
 TEST(OutboundHttp, DeadlineAlreadyPassedSendsNothing) {
   TestServer server;
   OutboundHttp http;
-  auto r = http.send(get(server.url("/ok")), HttpPolicy::only({server.host_port()}), Clock::now() - 1ms);
+  auto r = http.send(get(server.url("/ok")), HttpHosts::only({server.host_port()}), Clock::now() - 1ms);
   ASSERT_FALSE(r);
   EXPECT_TRUE(r.error().is(ComponentErrc::kTimeout)) << r.error().message();
   EXPECT_EQ(server.count(), 0u);
@@ -847,7 +813,7 @@ TEST(OutboundHttp, TimeoutCoversTheWholeRedirectChain) {
   OutboundRequest req = get(server.url("/redirect?code=302&to=/slow"));
   req.timeout = 300ms;
   auto start = Clock::now();
-  auto r = http.send(req, HttpPolicy::only({server.host_port()}), soon());
+  auto r = http.send(req, HttpHosts::only({server.host_port()}), soon());
   ASSERT_FALSE(r);
   EXPECT_TRUE(r.error().is(ComponentErrc::kTimeout)) << r.error().message();
   EXPECT_LT(Clock::now() - start, 2s);
@@ -856,7 +822,7 @@ TEST(OutboundHttp, TimeoutCoversTheWholeRedirectChain) {
 
 TEST(OutboundHttp, ResponseBodyCap) {
   TestServer server;
-  HttpPolicy policy = HttpPolicy::only({server.host_port()});
+  HttpHosts policy = HttpHosts::only({server.host_port()});
   OutboundHttp http;  // 4 MiB cap
   auto capped = http.send(get(server.url("/big")), policy, soon());
   ASSERT_FALSE(capped);
@@ -875,7 +841,7 @@ TEST(OutboundHttp, ResponseBodyCap) {
 TEST(OutboundHttp, ResponseHeaderCap) {
   TestServer server;
   OutboundHttp http;
-  auto r = http.send(get(server.url("/many-headers")), HttpPolicy::only({server.host_port()}), soon());
+  auto r = http.send(get(server.url("/many-headers")), HttpHosts::only({server.host_port()}), soon());
   ASSERT_FALSE(r);
   EXPECT_TRUE(r.error().is(ComponentErrc::kLimit)) << r.error().message();
   EXPECT_NE(r.error().detail().find("response headers over"), std::string::npos) << r.error().detail();
@@ -885,7 +851,7 @@ TEST(OutboundHttp, HttpsToAPlainServerIsANetworkError) {
   TestServer server;
   OutboundHttp http;
   auto r =
-      http.send(get("https://" + server.host_port() + "/ok"), HttpPolicy::only({server.host_port()}), soon());
+      http.send(get("https://" + server.host_port() + "/ok"), HttpHosts::only({server.host_port()}), soon());
   ASSERT_FALSE(r);
   EXPECT_TRUE(r.error().is(ComponentErrc::kNetwork)) << r.error().message();
   EXPECT_NE(r.error().detail().find("https://127.0.0.1"), std::string::npos) << r.error().detail();
@@ -899,13 +865,13 @@ TEST(OutboundHttp, RequestBodyCapSendsNothing) {
   OutboundRequest req = get(server.url("/echo"));
   req.method = "POST";
   req.body = Bytes(17, 'a');
-  auto r = http.send(req, HttpPolicy::only({server.host_port()}), soon());
+  auto r = http.send(req, HttpHosts::only({server.host_port()}), soon());
   ASSERT_FALSE(r);
   EXPECT_TRUE(r.error().is(ComponentErrc::kLimit)) << r.error().message();
   EXPECT_EQ(server.count(), 0u);
 
   req.body = Bytes(16, 'a');
-  auto fits = http.send(req, HttpPolicy::only({server.host_port()}), soon());
+  auto fits = http.send(req, HttpHosts::only({server.host_port()}), soon());
   ASSERT_TRUE(fits) << fits.error().message();
   EXPECT_EQ(server.count(), 1u);
 }
@@ -913,7 +879,7 @@ TEST(OutboundHttp, RequestBodyCapSendsNothing) {
 TEST(OutboundHttp, GzipIsDecoded) {
   TestServer server;
   OutboundHttp http;
-  auto r = http.send(get(server.url("/gzip")), HttpPolicy::only({server.host_port()}), soon());
+  auto r = http.send(get(server.url("/gzip")), HttpHosts::only({server.host_port()}), soon());
   ASSERT_TRUE(r) << r.error().message();
   EXPECT_EQ(text(r->body), kGzipText);
   EXPECT_EQ(header(*r, "content-encoding"), "gzip");
@@ -929,8 +895,8 @@ TEST(OutboundHttp, GzipIsDecoded) {
 TEST(OutboundHttp, HeadersAreLowerCaseInOrderAndFromTheFinalHopOnly) {
   TestServer server;
   OutboundHttp http;
-  auto r = http.send(get(server.url("/redirect?code=302&to=/headers")),
-                     HttpPolicy::only({server.host_port()}), soon());
+  auto r = http.send(get(server.url("/redirect?code=302&to=/headers")), HttpHosts::only({server.host_port()}),
+                     soon());
   ASSERT_TRUE(r) << r.error().message();
   EXPECT_EQ(r->status, 200u);
   EXPECT_EQ(header(*r, "x-hop"), std::nullopt);
@@ -950,7 +916,7 @@ TEST(OutboundHttp, HeadersAreLowerCaseInOrderAndFromTheFinalHopOnly) {
 TEST(OutboundHttp, BodiesMethodsAndHeadersReachTheServer) {
   TestServer server;
   OutboundHttp http;
-  HttpPolicy policy = HttpPolicy::only({server.host_port()});
+  HttpHosts policy = HttpHosts::only({server.host_port()});
 
   OutboundRequest post = get(server.url("/echo"));
   post.method = "POST";
@@ -1007,7 +973,7 @@ TEST(OutboundHttp, CredentialsAreNotForwardedToAnotherOrigin) {
   TestServer first;
   TestServer second("127.0.0.2");
   OutboundHttp http;
-  HttpPolicy policy = HttpPolicy::only({first.host_port(), second.host_port()});
+  HttpHosts policy = HttpHosts::only({first.host_port(), second.host_port()});
   Headers creds = {{"Authorization", "Bearer t0ken"}, {"Cookie", "s=1"}, {"X-Other", "kept"}};
 
   OutboundRequest same = get(first.url("/redirect?code=302&to=/echo"));
@@ -1029,7 +995,7 @@ TEST(OutboundHttp, CredentialsAreNotForwardedToAnotherOrigin) {
 TEST(OutboundHttp, BadUrlsAreInvalid) {
   TestServer server;
   OutboundHttp http;
-  HttpPolicy policy = HttpPolicy::all();
+  HttpHosts policy = HttpHosts::all();
   std::string hp = server.host_port();
   for (const std::string& url : std::vector<std::string>{
            std::string("ftp://") + hp + "/x", "file:///etc/passwd", "gopher://" + hp + "/",
@@ -1037,7 +1003,7 @@ TEST(OutboundHttp, BadUrlsAreInvalid) {
            std::string(""), std::string("http://"), std::string("http:///path"),
            std::string("//") + hp + "/ok", std::string("/ok"), "http://" + hp + ":99999/", "http://[::1/",
            std::string("http://a b.com/"), "http://" + hp + "/o\nk"}) {
-    auto r = http.send(get(url), HttpPolicy::only({hp}), soon());
+    auto r = http.send(get(url), HttpHosts::only({hp}), soon());
     ASSERT_FALSE(r) << url;
     EXPECT_TRUE(r.error().is(ComponentErrc::kInvalid)) << url << " -> " << r.error().message();
   }
@@ -1050,7 +1016,7 @@ TEST(OutboundHttp, BadUrlsAreInvalid) {
 TEST(OutboundHttp, BadMethodsAndHeadersAreInvalid) {
   TestServer server;
   OutboundHttp http;
-  HttpPolicy policy = HttpPolicy::only({server.host_port()});
+  HttpHosts policy = HttpHosts::only({server.host_port()});
   for (const char* method : {"GE T", "GET\r\n", "PO(ST", "G\xc3\xa9T"}) {
     OutboundRequest req = get(server.url("/ok"));
     req.method = method;
@@ -1084,7 +1050,7 @@ TEST(OutboundHttp, ConnectionFailureIsNetworkAndHidesTheQuery) {
   }
   OutboundHttp http;
   std::string hp = "127.0.0.1:" + std::to_string(port);
-  auto r = http.send(get("http://" + hp + "/v1/price?api_key=s3cret"), HttpPolicy::only({hp}), soon());
+  auto r = http.send(get("http://" + hp + "/v1/price?api_key=s3cret"), HttpHosts::only({hp}), soon());
   ASSERT_FALSE(r);
   EXPECT_TRUE(r.error().is(ComponentErrc::kNetwork)) << r.error().message();
   EXPECT_EQ(r.error().detail().find("s3cret"), std::string::npos) << r.error().detail();
@@ -1128,21 +1094,21 @@ TEST(OutboundHttp, ProxyEnvironmentIsIgnored) {
                  {"all_proxy", proxy_url.c_str()},
                  {"no_proxy", ""}});
   OutboundHttp http;
-  auto r = http.send(get(server.url("/ok")), HttpPolicy::only({server.host_port()}), soon());
+  auto r = http.send(get(server.url("/ok")), HttpHosts::only({server.host_port()}), soon());
   ASSERT_TRUE(r) << r.error().message();
   EXPECT_EQ(r->status, 200u);
   EXPECT_EQ(server.count(), 1u);
 
   // Through a proxy, the connect-time check would see the proxy's address instead.
   auto denied =
-      http.send(get("http://localhost:" + std::to_string(server.port()) + "/ok"), HttpPolicy::all(), soon());
+      http.send(get("http://localhost:" + std::to_string(server.port()) + "/ok"), HttpHosts::all(), soon());
   ASSERT_FALSE(denied);
   EXPECT_TRUE(denied.error().is(ComponentErrc::kDenied)) << denied.error().message();
   EXPECT_EQ(server.count(), 1u);
   EXPECT_EQ(proxy.count(), 0u);
 
   ScopedEnv dead({{"http_proxy", "http://127.0.0.1:1"}, {"HTTP_PROXY", "http://127.0.0.1:1"}});
-  auto again = http.send(get(server.url("/ok")), HttpPolicy::only({server.host_port()}), soon());
+  auto again = http.send(get(server.url("/ok")), HttpHosts::only({server.host_port()}), soon());
   ASSERT_TRUE(again) << again.error().message();
   EXPECT_EQ(server.count(), 2u);
 }
@@ -1150,7 +1116,7 @@ TEST(OutboundHttp, ProxyEnvironmentIsIgnored) {
 TEST(OutboundHttp, ConcurrentRequestsOnOneClient) {
   TestServer server;
   OutboundHttp http;
-  HttpPolicy policy = HttpPolicy::only({server.host_port()});
+  HttpHosts policy = HttpHosts::only({server.host_port()});
   std::atomic<int> ok{0};
   std::vector<std::thread> threads;
   for (int t = 0; t < 6; ++t) {

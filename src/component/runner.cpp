@@ -83,15 +83,20 @@ wasi::RunLimits HostServices::default_caps() {
   return caps;
 }
 
-std::string_view to_string(LogLevel level) {
+wavs::LogLevel to_log_level(LogLevel level) {
   switch (level) {
-    case LogLevel::kError: return "error";
-    case LogLevel::kWarn: return "warn";
-    case LogLevel::kInfo: return "info";
-    case LogLevel::kDebug: return "debug";
-    case LogLevel::kTrace: return "trace";
+    case LogLevel::kError:
+      return wavs::LogLevel::kError;
+    case LogLevel::kWarn:
+      return wavs::LogLevel::kWarn;
+    case LogLevel::kInfo:
+      return wavs::LogLevel::kInfo;
+    case LogLevel::kDebug:
+      return wavs::LogLevel::kDebug;
+    case LogLevel::kTrace:
+      return wavs::LogLevel::kTrace;
   }
-  return "info";
+  return wavs::LogLevel::kInfo;
 }
 
 std::string_view to_string(ExecOutcome outcome) {
@@ -133,10 +138,11 @@ Result<ExecResult> execute(const wasi::Program& program, const TriggerAction& ac
   }
   if (auto ok = check_workflow_id(workflow.workflow_id); !ok) return ok.error();
 
+  const service::Component& component = workflow.component;
   wasi::RunLimits own;
-  own.fuel = workflow.fuel_limit;
-  if (workflow.time_limit_seconds) {
-    const double s = *workflow.time_limit_seconds;
+  own.fuel = component.fuel_limit;
+  if (component.time_limit_seconds) {
+    const double s = *component.time_limit_seconds;
     if (!(s > 0) || !std::isfinite(s)) {
       return Error(ComponentErrc::kBadContext, "time_limit_seconds must be a positive number");
     }
@@ -146,12 +152,12 @@ Result<ExecResult> execute(const wasi::Program& program, const TriggerAction& ac
 
   wasi::RunOptions options;
   options.args = {"component"};
-  options.env = wasi::component_env(services.host_env, workflow.env_keys);
+  options.env = wasi::component_env(services.host_env, component.env_keys);
   const std::string input = to_json(action);
   options.stdin_bytes.assign(input.begin(), input.end());
   options.limits = limits;
   options.cancel = cancel;
-  if (workflow.file_system) {
+  if (component.file_system) {
     if (!services.data_root) {
       return Error(ComponentErrc::kUnavailable, "the workflow asks for file_system but this host has no data directory");
     }

@@ -5,8 +5,9 @@
 //   wasm::Engine engine;
 //   auto program = component::load(engine, wasm_bytes);       // checks imports, meters, compiles
 //   component::HostServices services;                         // node-lifetime: KV, HTTP, chains
-//   component::WorkflowContext workflow;                      // from the service manifest
-//   auto result = component::execute(*program, action, workflow, services);
+//   auto workflow = component::workflow_context(manifest, "default");  // component/manifest.hpp
+//   auto action = workflow->action(component::Raw{bytes});     // or any TriggerData
+//   auto result = component::execute(*program, action, *workflow, services);
 //   if (result && result->ok()) for (auto& r : result->responses) ...;
 //
 // Failures before the guest runs (malformed module, an import the host does not offer,
@@ -17,18 +18,21 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
-#include <map>
 #include <optional>
 #include <stop_token>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "common/bytes.hpp"
 #include "common/error.hpp"
+#include "common/log.hpp"
 #include "component/error.hpp"
 #include "component/outbound_http.hpp"
 #include "component/trigger.hpp"
+#include "eth/envelope.hpp"
+#include "service/manifest.hpp"
 #include "wasi/run.hpp"
 #include "wasm/wasm.hpp"
 
@@ -40,17 +44,20 @@ class Chains;
 // The import module this host provides.
 inline constexpr std::string_view kImportModule = "wavs_v1";
 
-// What the workflow's manifest grants and sets (upstream field names in comments).
+// One workflow of a service as a run sees it: the manifest's typed values, not its text.
+// component::workflow_context (component/manifest.hpp) builds it from a parsed manifest;
+// `wavs exec` without a manifest fills it from flags.
 struct WorkflowContext {
   Hash256 service_id;
   std::string workflow_id = "default";
-  std::string service_json = "{}";                    // the whole manifest, for service_info
-  std::map<std::string, std::string, std::less<>> config;  // component.config
-  HttpPolicy http;                                    // permissions.allowed_http_hosts
-  bool file_system = false;                           // permissions.file_system
-  std::vector<std::string> env_keys;                  // component.env_keys
-  std::optional<std::uint64_t> fuel_limit;            // component.fuel_limit
-  std::optional<double> time_limit_seconds;           // component.time_limit_seconds
+  std::string service_json = "{}";                      // the whole manifest, for service_info
+  service::Trigger trigger = service::ManualTrigger{};  // what starts it (config.trigger)
+  service::Component component;                         // config, permissions, env keys, limits
+
+  // The TriggerAction of this workflow for `data`: the ids and trigger are this context's.
+  [[nodiscard]] TriggerAction action(TriggerData data) const {
+    return {service_id, workflow_id, trigger, std::move(data)};
+  }
 };
 
 // Shared by all runs of a node (or one `wavs exec`); each may be absent, and then its
@@ -68,8 +75,11 @@ struct HostServices {
   [[nodiscard]] static wasi::RunLimits default_caps();
 };
 
+// The `log` import's level argument: a wire value of ABI v1 (0 error .. 4 trace).
 enum class LogLevel : std::uint8_t { kError = 0, kWarn = 1, kInfo = 2, kDebug = 3, kTrace = 4 };
-[[nodiscard]] std::string_view to_string(LogLevel level);
+// The one mapping between the ABI's levels and the process's: a guest's line is logged
+// (and printed) at wavs::LogLevel, named by wavs::to_string.
+[[nodiscard]] wavs::LogLevel to_log_level(LogLevel level);
 
 struct LogLine {
   LogLevel level = LogLevel::kInfo;
@@ -80,7 +90,7 @@ struct Response {
   Bytes payload;
   std::optional<std::uint64_t> ordering;
   std::optional<Bytes> salt;
-  EventId event_id;
+  eth::EventId event_id;
 };
 
 enum class ExecOutcome : std::uint8_t { kSuccess, kExit, kTrap, kFuelExhausted, kTimeLimit, kCancelled };

@@ -58,6 +58,20 @@ TEST(StderrTail, KeepsTheLastKibibyteAtACharacterBoundary) {
   EXPECT_EQ(stderr_tail("x\xff"), "x\xef\xbf\xbd");
 }
 
+TEST(LogLevels, AbiLevelsMapToTheProcessLevels) {
+  // The ABI's wire values are fixed (0 error .. 4 trace); the names are the process's.
+  const std::pair<LogLevel, std::string_view> cases[] = {{LogLevel::kError, "error"},
+                                                         {LogLevel::kWarn, "warn"},
+                                                         {LogLevel::kInfo, "info"},
+                                                         {LogLevel::kDebug, "debug"},
+                                                         {LogLevel::kTrace, "trace"}};
+  std::uint8_t wire = 0;
+  for (const auto& [level, name] : cases) {
+    EXPECT_EQ(static_cast<std::uint8_t>(level), wire++);
+    EXPECT_EQ(wavs::to_string(to_log_level(level)), name);
+  }
+}
+
 TEST_F(RunnerTest, SuccessReturnsResponsesAndTheGuestSawTheTrigger) {
   action_.data = Raw{{0x01, 0x02}};
   auto r = exec(kEchoStdin);
@@ -72,7 +86,7 @@ TEST_F(RunnerTest, SuccessReturnsResponsesAndTheGuestSawTheTrigger) {
 }
 
 TEST_F(RunnerTest, NonZeroExitDropsResponses) {
-  workflow_.config["exit"] = "3";
+  workflow_.component.config["exit"] = "3";
   auto r = exec(kEchoStdin);
   ASSERT_TRUE(r);
   EXPECT_EQ(r->outcome, ExecOutcome::kExit);
@@ -82,7 +96,7 @@ TEST_F(RunnerTest, NonZeroExitDropsResponses) {
 }
 
 TEST_F(RunnerTest, ExplicitExitZeroIsSuccess) {
-  workflow_.config["exit"] = "0";
+  workflow_.component.config["exit"] = "0";
   auto r = exec(kEchoStdin);
   ASSERT_TRUE(r);
   EXPECT_TRUE(r->ok());
@@ -104,20 +118,20 @@ TEST_F(RunnerTest, TrapAfterRespondIsAFailureWithoutResponses) {
 
 TEST_F(RunnerTest, WorkflowLimitsAndNodeCapsApply) {
   constexpr const char* kLoop = R"((module (memory (export "memory") 1) (func (export "_start") (loop $l (br $l)))))";
-  workflow_.fuel_limit = 5000;
+  workflow_.component.fuel_limit = 5000;
   auto r = exec(kLoop);
   ASSERT_TRUE(r);
   EXPECT_EQ(r->outcome, ExecOutcome::kFuelExhausted);
   EXPECT_EQ(r->error, "fuel exhausted after 5000 units");
   // The node cap is tighter than the workflow's own limit: the cap wins.
-  workflow_.fuel_limit = 1'000'000'000;
+  workflow_.component.fuel_limit = 1'000'000'000;
   services_.caps.fuel = 7000;
   r = exec(kLoop);
   ASSERT_TRUE(r);
   EXPECT_EQ(r->error, "fuel exhausted after 7000 units");
   services_.caps.fuel.reset();
-  workflow_.fuel_limit.reset();
-  workflow_.time_limit_seconds = 0.2;
+  workflow_.component.fuel_limit.reset();
+  workflow_.component.time_limit_seconds = 0.2;
   r = exec(kLoop);
   ASSERT_TRUE(r);
   EXPECT_EQ(r->outcome, ExecOutcome::kTimeLimit);
@@ -191,7 +205,7 @@ constexpr const char* kEnvCount = R"((module
 
 TEST_F(RunnerTest, OnlyListedPrefixedEnvKeysAreVisible) {
   services_.host_env = {{"WAVS_ENV_A", "1"}, {"WAVS_ENV_B", "2"}, {"HOME", "/root"}, {"WAVS_SECRET", "x"}};
-  workflow_.env_keys = {"WAVS_ENV_A", "HOME", "WAVS_SECRET", "WAVS_ENV_MISSING"};
+  workflow_.component.env_keys = {"WAVS_ENV_A", "HOME", "WAVS_SECRET", "WAVS_ENV_MISSING"};
   auto r = exec(kEnvCount);
   ASSERT_TRUE(r);
   ASSERT_EQ(r->responses.size(), 1u);
@@ -212,7 +226,7 @@ TEST_F(RunnerTest, FileSystemOnlyWhenGranted) {
   auto r = exec(kPrestat);
   ASSERT_TRUE(r);
   EXPECT_EQ(r->responses[0].payload[0], 8);
-  workflow_.file_system = true;
+  workflow_.component.file_system = true;
   auto refused = exec(kPrestat);
   ASSERT_FALSE(refused);
   EXPECT_TRUE(refused.error().is(ComponentErrc::kUnavailable));

@@ -182,16 +182,18 @@ Result<std::uint64_t> read_u64(const Json& value, const std::string& path) {
   return *number;
 }
 
-// A chain key is "namespace:id" with both parts non-empty; which chains exist is the
-// node's business, not the document's.
-Result<std::string> read_chain(const Json& value, const std::string& path) {
+// The manifest's rule; which chains exist is the node's business, not the document's.
+Result<service::ChainKey> read_chain(const Json& value, const std::string& path) {
   auto text = read_string(value, path);
   if (!text) return text.error();
-  const auto colon = text->find(':');
-  if (text->empty() || colon == std::string::npos || colon == 0 || colon + 1 == text->size()) {
-    return bad(path, "expected a chain key \"namespace:id\", got " + shown(*text));
+  auto key = service::parse_chain_key(*text);
+  if (!key) {
+    return bad(path,
+               "expected a chain key \"namespace:id\" (namespace [a-z0-9-]{1,32}, id [A-Za-z0-9_.-]{1,64}, "
+               "decimal for evm), got " +
+                   shown(*text));
   }
-  return std::move(*text);
+  return std::move(*key);
 }
 
 // Reads `key` of `object` with `read`, naming `path.key` in errors.
@@ -296,110 +298,6 @@ Result<TriggerData> read_trigger_data(const Json& value, const std::string& path
 
 #undef WAVS_TRY_ASSIGN
 
-// ---- config.trigger, kept as its author wrote it.
-//
-// nlohmann::json sorts object keys and ordered_json inserts in quadratic time, so
-// neither can give back the manifest's trigger verbatim for any input. Instead the
-// value's text is located in the (already validated) document and minified.
-
-class RawJson {
- public:
-  explicit RawJson(std::string_view text) : text_(text) {}
-
-  [[nodiscard]] std::size_t root() const {
-    std::size_t pos = 0;
-    if (text_.substr(0, 3) == "\xEF\xBB\xBF") pos = 3;  // nlohmann skips a UTF-8 BOM
-    return skip_ws(pos);
-  }
-
-  // Start of the value of the last member named `key` (nlohmann keeps the last of
-  // duplicates) of the object at `pos`, or npos.
-  [[nodiscard]] std::size_t find_member(std::size_t pos, std::string_view key) const {
-    std::size_t found = std::string_view::npos;
-    if (pos >= text_.size() || text_[pos] != '{') return found;
-    pos = skip_ws(pos + 1);
-    while (pos < text_.size() && text_[pos] == '"') {
-      const std::size_t key_end = skip_string(pos);
-      const bool match = key_equals(text_.substr(pos, key_end - pos), key);
-      pos = skip_ws(key_end);
-      pos = skip_ws(pos + 1);  // ':'
-      if (match) found = pos;
-      pos = skip_ws(skip_value(pos));
-      if (pos < text_.size() && text_[pos] == ',') pos = skip_ws(pos + 1);
-    }
-    return found;
-  }
-
-  // The value at `pos` with insignificant whitespace removed; strings stay byte for byte.
-  [[nodiscard]] std::string minified(std::size_t pos) const {
-    const std::size_t end = skip_value(pos);
-    std::string out;
-    out.reserve(end - pos);
-    while (pos < end) {
-      if (text_[pos] == '"') {
-        const std::size_t string_end = skip_string(pos);
-        out.append(text_.substr(pos, string_end - pos));
-        pos = string_end;
-      } else {
-        if (!is_ws(text_[pos])) out += text_[pos];
-        ++pos;
-      }
-    }
-    return out;
-  }
-
- private:
-  static bool is_ws(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
-
-  std::size_t skip_ws(std::size_t pos) const {
-    while (pos < text_.size() && is_ws(text_[pos])) ++pos;
-    return pos;
-  }
-
-  // `pos` is at an opening quote; returns the position after the closing one.
-  std::size_t skip_string(std::size_t pos) const {
-    ++pos;
-    while (pos < text_.size() && text_[pos] != '"') pos += text_[pos] == '\\' ? 2 : 1;
-    return std::min(pos + 1, text_.size());
-  }
-
-  std::size_t skip_value(std::size_t pos) const {
-    if (pos >= text_.size()) return pos;
-    if (text_[pos] == '"') return skip_string(pos);
-    if (text_[pos] == '{' || text_[pos] == '[') {
-      int depth = 0;
-      while (pos < text_.size()) {
-        const char c = text_[pos];
-        if (c == '"') {
-          pos = skip_string(pos);
-          continue;
-        }
-        ++pos;
-        if (c == '{' || c == '[') ++depth;
-        if ((c == '}' || c == ']') && --depth == 0) break;
-      }
-      return pos;
-    }
-    while (pos < text_.size() && !is_ws(text_[pos]) && text_[pos] != ',' && text_[pos] != '}' &&
-           text_[pos] != ']') {
-      ++pos;
-    }
-    return pos;
-  }
-
-  // `token` is a JSON string literal with quotes; escapes ("\u0063onfig") are decoded.
-  static bool key_equals(std::string_view token, std::string_view key) {
-    if (token.find('\\') == std::string_view::npos) return token.substr(1, token.size() - 2) == key;
-    try {
-      return Json::parse(token).get_ref<const std::string&>() == key;
-    } catch (const Json::exception&) {
-      return false;
-    }
-  }
-
-  std::string_view text_;
-};
-
 std::string json_string(std::string_view text) {
   // replace: a hand-built value with invalid UTF-8 must not make the encoder throw.
   return Json(std::string(text)).dump(-1, ' ', false, Json::error_handler_t::replace);
@@ -421,8 +319,8 @@ void append_sized(Bytes& out, ByteView bytes) {
   append(out, bytes);
 }
 
-Result<EventId> hash_event(const Hash256& service_id, std::string_view workflow_id, std::uint8_t tag,
-                           ByteView tail) {
+Result<eth::EventId> hash_event(const Hash256& service_id, std::string_view workflow_id, std::uint8_t tag,
+                                ByteView tail) {
   if (auto ok = check_workflow_id(workflow_id); !ok) return ok.error();
   Bytes preimage;
   preimage.reserve(32 + 1 + workflow_id.size() + 1 + tail.size());
@@ -476,16 +374,13 @@ Result<TriggerAction> parse_trigger_action(std::string_view json) {
   if (auto ok = check_workflow_id(*workflow_id); !ok) return bad("config.workflow_id", ok.error().detail());
   action.workflow_id = std::move(*workflow_id);
 
-  if (config.contains("trigger")) {
-    const RawJson raw(json);
-    const std::size_t config_at = raw.find_member(raw.root(), "config");
-    const std::size_t trigger_at = raw.find_member(config_at, "trigger");
-    if (trigger_at == std::string_view::npos) {
-      // Unreachable for a document nlohmann accepted; kept so a scanner bug is an
-      // error and not a wrong trigger.
-      return Error(ComponentErrc::kInternal, "config.trigger: could not locate the value in the document text");
-    }
-    action.trigger_json = raw.minified(trigger_at);
+  if (const Json* trigger = member(config, "trigger")) {
+    // The manifest's reader is the one rule for a trigger; it reads text, and the
+    // subtree is small next to the document.
+    auto parsed = service::parse_trigger(trigger->dump(-1, ' ', false, Json::error_handler_t::replace),
+                                         "config.trigger");
+    if (!parsed) return Error(ComponentErrc::kBadTrigger, parsed.error().detail());
+    action.trigger = std::move(*parsed);
   }
 
   auto data_value = require(*doc, "document", "data");
@@ -503,7 +398,7 @@ std::string to_json(const TriggerData& data) {
       for (const auto& topic : e.log.topics) {
         topics += (topics.empty() ? "\"" : ",\"") + topic.hex() + "\"";
       }
-      return R"({"evm_contract_event":{"chain":)" + json_string(e.chain) + R"(,"log":{"address":")" +
+      return R"({"evm_contract_event":{"chain":)" + json_string(e.chain.str()) + R"(,"log":{"address":")" +
              e.log.address.hex() + R"(","topics":[)" + topics + R"(],"data":")" + to_hex(e.log.data) +
              R"(","tx_hash":")" + e.log.tx_hash.hex() + R"(","block_number":")" +
              std::to_string(e.log.block_number) + R"(","block_hash":")" + e.log.block_hash.hex() +
@@ -511,7 +406,7 @@ std::string to_json(const TriggerData& data) {
              std::to_string(e.log.tx_index) + R"("}}})";
     }
     std::string operator()(const BlockInterval& b) const {
-      return R"({"block_interval":{"chain":)" + json_string(b.chain) + R"(,"block_height":")" +
+      return R"({"block_interval":{"chain":)" + json_string(b.chain.str()) + R"(,"block_height":")" +
              std::to_string(b.block_height) + R"("}})";
     }
     std::string operator()(const Cron& c) const {
@@ -524,15 +419,15 @@ std::string to_json(const TriggerData& data) {
 
 std::string to_json(const TriggerAction& action) {
   return R"({"config":{"service_id":")" + action.service_id.hex(HexPrefix::kNone) + R"(","workflow_id":)" +
-         json_string(action.workflow_id) + R"(,"trigger":)" + action.trigger_json + R"(},"data":)" +
-         to_json(action.data) + "}";
+         json_string(action.workflow_id) + R"(,"trigger":)" + service::trigger_to_json(action.trigger) +
+         R"(},"data":)" + to_json(action.data) + "}";
 }
 
 Bytes canonical_encoding(const TriggerData& data) {
   struct Encoder {
     Bytes operator()(const EvmContractEvent& e) const {
       Bytes out{0x01};
-      append_sized(out, as_bytes(e.chain));
+      append_sized(out, as_bytes(e.chain.str()));
       append(out, e.log.address.view());
       // Documents carry at most 4 topics; a hand-built log with more still encodes
       // deterministically.
@@ -548,7 +443,7 @@ Bytes canonical_encoding(const TriggerData& data) {
     }
     Bytes operator()(const BlockInterval& b) const {
       Bytes out{0x02};
-      append_sized(out, as_bytes(b.chain));
+      append_sized(out, as_bytes(b.chain.str()));
       append_u64_be(out, b.block_height);
       return out;
     }
@@ -566,11 +461,12 @@ Bytes canonical_encoding(const TriggerData& data) {
   return std::visit(Encoder{}, data);
 }
 
-Result<EventId> event_id(const Hash256& service_id, std::string_view workflow_id, const TriggerData& data) {
+Result<eth::EventId> event_id(const Hash256& service_id, std::string_view workflow_id,
+                              const TriggerData& data) {
   return hash_event(service_id, workflow_id, 0x00, canonical_encoding(data));
 }
 
-Result<EventId> event_id_salted(const Hash256& service_id, std::string_view workflow_id, ByteView salt) {
+Result<eth::EventId> event_id_salted(const Hash256& service_id, std::string_view workflow_id, ByteView salt) {
   if (salt.empty() || salt.size() > kMaxSaltBytes) {
     return Error(ComponentErrc::kInvalid,
                  "salt is " + std::to_string(salt.size()) + " bytes; it must be 1-" + std::to_string(kMaxSaltBytes));

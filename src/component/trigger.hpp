@@ -2,13 +2,16 @@
 // The TriggerAction a component reads on stdin (docs/component-abi.md, "Input"), its
 // canonical binary encoding, and event ids.
 //
-//   auto action = component::parse_trigger_action(json_text);   // strict; errors name the field
-//   std::string stdin_doc = component::to_json(*action);         // what the guest reads
-//   auto id = component::event_id(action->service_id, action->workflow_id, action->data);
+//   component::TriggerAction action{id, "default", workflow.trigger, component::Raw{bytes}};
+//   std::string stdin_doc = component::to_json(action);          // what the guest reads
+//   auto parsed = component::parse_trigger_action(json_text);    // strict; errors name the field
+//   auto event = component::event_id(action.service_id, action.workflow_id, action.data);
 //
-// Bytes are 0x-prefixed lowercase hex and every integer of the data is a decimal string
-// on output; on input, hex may be any case and integers may also be JSON integers or
-// 0x-hex strings (any of them up to 2^64 - 1), so hand-written documents are accepted.
+// The workflow's trigger is the manifest's typed value (service::Trigger) and is written
+// in the service module's canonical JSON, so every operator gives the guest the same
+// bytes. Bytes are 0x-prefixed lowercase hex and every integer of the data is a decimal
+// string on output; on input, hex may be any case and integers may also be JSON integers
+// or 0x-hex strings (any of them up to 2^64 - 1), so hand-written documents are accepted.
 
 #include <cstdint>
 #include <optional>
@@ -20,18 +23,18 @@
 #include "common/bytes.hpp"
 #include "common/error.hpp"
 #include "component/error.hpp"
+#include "eth/envelope.hpp"
+#include "service/manifest.hpp"
 
 namespace wavs::component {
 
-using EventId = FixedBytes<20>;
-
 struct EvmContractEvent {
-  std::string chain;  // chain key, "evm:31337"
-  chain::Log log;     // `removed` is not part of the document
+  service::ChainKey chain;  // "evm:31337"
+  chain::Log log;           // `removed` is not part of the document
   bool operator==(const EvmContractEvent&) const = default;
 };
 struct BlockInterval {
-  std::string chain;
+  service::ChainKey chain;
   std::uint64_t block_height = 0;
   bool operator==(const BlockInterval&) const = default;
 };
@@ -52,10 +55,9 @@ using TriggerData = std::variant<EvmContractEvent, BlockInterval, Cron, Raw>;
 struct TriggerAction {
   Hash256 service_id;
   std::string workflow_id = "default";
-  // The workflow's trigger exactly as in the manifest, as JSON text ("\"manual\"" when
-  // there is none).
-  std::string trigger_json = "\"manual\"";
+  service::Trigger trigger = service::ManualTrigger{};  // the workflow's, from its manifest
   TriggerData data = Raw{};
+  bool operator==(const TriggerAction&) const = default;
 };
 
 // A workflow id is upstream's WorkflowId: [a-z0-9_-]{3,36} (kInvalid otherwise).
@@ -63,8 +65,11 @@ struct TriggerAction {
 
 // Parses the trigger data alone (`{"raw": "0x07"}`, `{"cron": {...}}`, ...).
 // kBadTrigger naming the field on failure ("data.evm_contract_event.log.topics[2]: ...").
+// Chain keys follow the manifest's rule (service::parse_chain_key).
 [[nodiscard]] Result<TriggerData> parse_trigger_data(std::string_view json);
-// Parses a whole TriggerAction document ({"config": {...}, "data": {...}}).
+// Parses a whole TriggerAction document ({"config": {...}, "data": {...}}). config.trigger
+// is read by the manifest's rules (service::parse_trigger; "manual" when absent), its
+// unknown members dropped like those of the data.
 [[nodiscard]] Result<TriggerAction> parse_trigger_action(std::string_view json);
 
 // The documents in their canonical output form (compact, keys in the documented order).
@@ -76,9 +81,9 @@ struct TriggerAction {
 
 // Event ids (docs/component-abi.md "Event id derivation"). The workflow id must pass
 // check_workflow_id, a salt must be 1–64 bytes (kInvalid otherwise).
-[[nodiscard]] Result<EventId> event_id(const Hash256& service_id, std::string_view workflow_id,
-                                       const TriggerData& data);
-[[nodiscard]] Result<EventId> event_id_salted(const Hash256& service_id, std::string_view workflow_id,
-                                              ByteView salt);
+[[nodiscard]] Result<eth::EventId> event_id(const Hash256& service_id, std::string_view workflow_id,
+                                            const TriggerData& data);
+[[nodiscard]] Result<eth::EventId> event_id_salted(const Hash256& service_id, std::string_view workflow_id,
+                                                   ByteView salt);
 
 }  // namespace wavs::component

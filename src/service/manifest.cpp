@@ -104,7 +104,7 @@ Status check_cron(const std::string& path, std::string_view schedule) {
   return {};
 }
 
-Result<Trigger> parse_trigger(const Json& v, const std::string& path, std::vector<std::string>& unknown) {
+Result<Trigger> read_trigger(const Json& v, const std::string& path, std::vector<std::string>& unknown) {
   if (v.is_string()) {
     if (v.get<std::string>() == "manual") return Trigger{ManualTrigger{}};
     return bad(path, "unknown trigger \"" + v.get<std::string>() + "\"");
@@ -241,7 +241,7 @@ Result<HttpHosts> parse_http_hosts(const Json& v, const std::string& path) {
     if (!e.is_string() || e.get<std::string>().empty()) {
       return bad(path + ".only[" + std::to_string(i) + "]", "expected a host name");
     }
-    h.only.push_back(e.get<std::string>());
+    h.hosts.push_back(e.get<std::string>());
     ++i;
   }
   return h;
@@ -397,7 +397,9 @@ Ordered component_json(const Component& c) {
   switch (c.allowed_http_hosts.mode) {
     case HttpHosts::Mode::kNone: perms["allowed_http_hosts"] = "none"; break;
     case HttpHosts::Mode::kAll: perms["allowed_http_hosts"] = "all"; break;
-    case HttpHosts::Mode::kOnly: perms["allowed_http_hosts"] = Ordered{{"only", c.allowed_http_hosts.only}}; break;
+    case HttpHosts::Mode::kOnly:
+      perms["allowed_http_hosts"] = Ordered{{"only", c.allowed_http_hosts.hosts}};
+      break;
   }
   perms["file_system"] = c.file_system;
   o["permissions"] = perms;
@@ -503,7 +505,7 @@ Result<Manifest> parse_manifest(std::string_view text) {
       Reader wr(wf, at, m.unknown_fields);
       Workflow w;
       if (const Json* t = wr.find("trigger"); t != nullptr) {
-        auto trigger = parse_trigger(*t, wr.at("trigger"), m.unknown_fields);
+        auto trigger = read_trigger(*t, wr.at("trigger"), m.unknown_fields);
         if (!trigger) return trigger.error();
         w.trigger = std::move(*trigger);
       }
@@ -522,6 +524,24 @@ Result<Manifest> parse_manifest(std::string_view text) {
 }
 
 std::string trigger_to_json(const Trigger& trigger) { return trigger_json(trigger).dump(); }
+
+Result<Trigger> parse_trigger(std::string_view text, std::string_view path) {
+  const std::string where(path);
+  if (text.size() > kMaxManifestBytes)
+    return Error(ServiceErrc::kBadJson, where + ": over " + std::to_string(kMaxManifestBytes) + " bytes");
+  if (auto at = json_too_deep(text, kMaxDepth)) {
+    return Error(ServiceErrc::kBadJson, where + ": nested deeper than " + std::to_string(kMaxDepth) +
+                                            " levels at byte offset " + std::to_string(*at));
+  }
+  Json doc;
+  try {
+    doc = Json::parse(text);
+  } catch (const Json::exception& e) {
+    return Error(ServiceErrc::kBadJson, where + ": invalid JSON");
+  }
+  std::vector<std::string> unknown;
+  return read_trigger(doc, where, unknown);
+}
 
 std::string to_json(const Manifest& m) {
   Ordered o = Ordered::object();

@@ -15,6 +15,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -70,10 +71,17 @@ struct ComponentSource {
   bool operator==(const ComponentSource&) const = default;
 };
 
+// permissions.allowed_http_hosts. The manifest parser checks only the shape; what an
+// entry may be ("api.example.com", "*.example.com", "localhost:8545", "[::1]:80") is the
+// outbound HTTP client's rule (component::check_http_hosts), which also enforces it.
 struct HttpHosts {
   enum class Mode : std::uint8_t { kNone, kAll, kOnly };
   Mode mode = Mode::kNone;
-  std::vector<std::string> only;
+  std::vector<std::string> hosts;  // for kOnly: the manifest's {"only": [...]}
+
+  static HttpHosts none() { return {}; }
+  static HttpHosts all() { return {Mode::kAll, {}}; }
+  static HttpHosts only(std::vector<std::string> hosts) { return {Mode::kOnly, std::move(hosts)}; }
   bool operator==(const HttpHosts&) const = default;
 };
 
@@ -83,7 +91,7 @@ struct Component {
   bool file_system = false;
   std::optional<std::uint64_t> fuel_limit;
   std::optional<double> time_limit_seconds;
-  std::map<std::string, std::string> config;
+  std::map<std::string, std::string, std::less<>> config;
   std::vector<std::string> env_keys;  // each starts with WAVS_ENV_
   bool operator==(const Component&) const = default;
 };
@@ -134,6 +142,10 @@ struct Manifest {
 [[nodiscard]] std::string to_json(const Manifest& manifest);
 // One part of the document (as it appears under workflows.<id>), e.g. for TriggerAction.
 [[nodiscard]] std::string trigger_to_json(const Trigger& trigger);
+// The reverse, by the same rules as a workflow's trigger in parse_manifest; `path` names
+// the value in errors ("config.trigger.cron.schedule: ..."). Unknown members are ignored.
+// parse_trigger(trigger_to_json(t)) == t.
+[[nodiscard]] Result<Trigger> parse_trigger(std::string_view json, std::string_view path = "trigger");
 
 // ServiceId = sha256("evm" ‖ chain key ‖ 20-byte address) (upstream).
 [[nodiscard]] Hash256 service_id(const Manager& manager);

@@ -50,7 +50,7 @@ TEST(Manifest, ReadsTheFieldsOfAWorkflow) {
   ASSERT_TRUE(std::holds_alternative<CronTrigger>(w.trigger));
   EXPECT_EQ(std::get<CronTrigger>(w.trigger).schedule, "0 */5 * * * *");
   EXPECT_EQ(w.component.allowed_http_hosts.mode, HttpHosts::Mode::kOnly);
-  EXPECT_EQ(w.component.allowed_http_hosts.only, std::vector<std::string>{"api.coingecko.com"});
+  EXPECT_EQ(w.component.allowed_http_hosts.hosts, std::vector<std::string>{"api.coingecko.com"});
   EXPECT_EQ(w.component.fuel_limit, 100000000u);
   EXPECT_EQ(w.component.time_limit_seconds, 20.0);
   EXPECT_EQ(w.component.env_keys, std::vector<std::string>{"WAVS_ENV_API_KEY"});
@@ -128,6 +128,49 @@ TEST(Manifest, ErrorsNameThePath) {
     ASSERT_FALSE(m) << c.json;
     EXPECT_NE(m.error().message().find(c.needle), std::string::npos) << c.json << "\n  " << m.error().message();
   }
+}
+
+TEST(Triggers, ParseIsTheInverseOfTheCanonicalForm) {
+  const Trigger triggers[] = {
+      ManualTrigger{},
+      EvmContractEventTrigger{
+          *parse_chain_key("evm:31337"), *Address::from_hex("0x5fbdb2315678afecb367f032d93f642f64180aa3"),
+          *Hash256::from_hex("0x86d6ee6e8e7da2e1bb2fd4d06e1e8af1d1cb3f6ea6d7d40de5d5bb02c67b5a6e")},
+      BlockIntervalTrigger{*parse_chain_key("cosmos:neutron-1"), 10, 5, 500},
+      CronTrigger{"0 */5 * * * *", std::nullopt, 1764086400000000000ull},
+  };
+  for (const auto& t : triggers) {
+    const std::string json = trigger_to_json(t);
+    auto back = parse_trigger(json);
+    ASSERT_TRUE(back) << json << ": " << back.error().message();
+    EXPECT_EQ(*back, t) << json;
+    EXPECT_EQ(trigger_to_json(*back), json);
+  }
+  // Any member order and spacing reads the same; unknown members are dropped.
+  auto spaced = parse_trigger(R"( {"block_interval": {"n_blocks": 10, "note": "x", "chain": "evm:31337"}} )");
+  ASSERT_TRUE(spaced) << spaced.error().message();
+  EXPECT_EQ(trigger_to_json(*spaced), R"({"block_interval":{"chain":"evm:31337","n_blocks":10}})");
+}
+
+TEST(Triggers, ParseErrorsNameThePathGiven) {
+  struct Case {
+    const char* json;
+    const char* detail_start;
+  } cases[] = {
+      {R"("sometimes")", "config.trigger: unknown trigger"},
+      {R"({"cron":{"schedule":"*/5 * * * *"}})", "config.trigger.cron.schedule: "},
+      {R"({"block_interval":{"chain":"evm:x","n_blocks":1}})", "config.trigger.block_interval.chain: "},
+      {R"({"k":{}})", "config.trigger: unknown trigger kind"},
+      {"[1,", "config.trigger: invalid JSON"},
+  };
+  for (const auto& c : cases) {
+    auto t = parse_trigger(c.json, "config.trigger");
+    ASSERT_FALSE(t) << c.json;
+    EXPECT_EQ(t.error().detail().rfind(c.detail_start, 0), 0u) << c.json << "\n  " << t.error().detail();
+  }
+  auto deep = parse_trigger(std::string(40, '[') + std::string(40, ']'));
+  ASSERT_FALSE(deep);
+  EXPECT_TRUE(deep.error().is(ServiceErrc::kBadJson));
 }
 
 TEST(ChainKeys, Rules) {
