@@ -4,8 +4,12 @@
 
 #include <atomic>
 #include <cassert>
+#include <condition_variable>
 #include <cstdio>
 #include <ctime>
+#include <functional>
+#include <list>
+#include <mutex>
 #include <optional>
 #include <thread>
 #include <unordered_map>
@@ -14,6 +18,50 @@
 namespace wavs::storage {
 namespace detail {
 
+// A mutex handed to waiters in arrival order, with a bounded wait. std::timed_mutex lets
+// a thread that unlocks and relocks in a loop take it again before a woken waiter runs,
+// which can starve that waiter past its bound.
+class FairLock {
+ public:
+  bool try_lock_for(std::chrono::milliseconds bound) {
+    std::unique_lock lock(mutex_);
+    if (!held_ && waiters_.empty()) {
+      held_ = true;
+      return true;
+    }
+    Waiter me;
+    waiters_.push_back(&me);
+    auto deadline = std::chrono::steady_clock::now() + bound;
+    while (!me.granted) {
+      if (me.cv.wait_until(lock, deadline) == std::cv_status::timeout && !me.granted) {
+        waiters_.remove(&me);
+        return false;
+      }
+    }
+    return true;  // handed over by unlock(); held_ stayed true
+  }
+  void unlock() {
+    std::lock_guard lock(mutex_);
+    if (waiters_.empty()) {
+      held_ = false;
+      return;
+    }
+    Waiter* next = waiters_.front();
+    waiters_.pop_front();
+    next->granted = true;
+    next->cv.notify_one();
+  }
+
+ private:
+  struct Waiter {
+    std::condition_variable cv;
+    bool granted = false;
+  };
+  std::mutex mutex_;
+  bool held_ = false;
+  std::list<Waiter*> waiters_;
+};
+
 struct Connection {
   sqlite3* db = nullptr;
   std::string file;
@@ -21,8 +69,8 @@ struct Connection {
   OpenOptions options;
   int version = 0;
 
-  std::timed_mutex mutex;
-  // The thread holding `mutex` through a Transaction, to refuse nesting.
+  FairLock lock;
+  // The thread holding `lock` through a Transaction, to refuse nesting.
   std::atomic<std::thread::id> owner{};
   // The transaction's `doing`, for errors.
   std::string doing;
@@ -33,12 +81,24 @@ struct Connection {
     sqlite3_stmt* stmt = nullptr;
     bool in_use = false;
   };
-  std::unordered_map<std::string, Cached> cache;
+  // Looked up by string_view: no string is built for a statement already cached.
+  struct TextHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view text) const { return std::hash<std::string_view>()(text); }
+  };
+  std::unordered_map<std::string, Cached, TextHash, std::equal_to<>> cache;
+  // Transaction control, prepared once: parsing it on every call would cost more than
+  // a small read itself.
+  sqlite3_stmt* begin_deferred = nullptr;
+  sqlite3_stmt* begin_immediate = nullptr;
+  sqlite3_stmt* commit = nullptr;
+  sqlite3_stmt* rollback = nullptr;
   std::atomic<std::uint64_t> prepares{0};
   std::atomic<std::size_t> cached{0};
 
   ~Connection() {
     for (auto& [sql, entry] : cache) sqlite3_finalize(entry.stmt);
+    for (auto* stmt : {begin_deferred, begin_immediate, commit, rollback}) sqlite3_finalize(stmt);
     sqlite3_close_v2(db);
   }
 
@@ -92,6 +152,28 @@ struct Connection {
   }
 
   Error fail(std::string_view what) const { return error(code(), what); }
+
+  // Steps one of the transaction statements; SQLITE_DONE on success.
+  static int step_once(sqlite3_stmt* stmt) {
+    int rc = sqlite3_step(stmt);
+    sqlite3_reset(stmt);
+    return rc;
+  }
+
+  Status prepare_control() {
+    const std::pair<sqlite3_stmt**, const char*> statements[] = {
+        {&begin_deferred, "BEGIN DEFERRED"},
+        {&begin_immediate, "BEGIN IMMEDIATE"},
+        {&commit, "COMMIT"},
+        {&rollback, "ROLLBACK"},
+    };
+    for (const auto& [stmt, sql] : statements) {
+      if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, stmt, nullptr) != SQLITE_OK) {
+        return fail(std::string("preparing ") + sql);
+      }
+    }
+    return {};
+  }
 
   Status exec(std::string_view sql, std::string_view what) {
     std::string text(sql);
@@ -330,14 +412,18 @@ Status migrate(Connection& conn, const Schema& schema, const Identity& id) {
 
 // ---- Statement ----
 
-Statement::Statement(Connection* conn, sqlite3_stmt* stmt, bool* in_use, std::string what)
-    : conn_(conn), stmt_(stmt), in_use_(in_use), what_(std::move(what)) {}
+Statement::Statement(Connection* conn, sqlite3_stmt* stmt, bool* in_use)
+    : conn_(conn), stmt_(stmt), in_use_(in_use) {}
+
+std::string Statement::what() const {
+  const char* sql = sqlite3_sql(stmt_);
+  return shorten(sql != nullptr ? sql : "");
+}
 
 Statement::Statement(Statement&& other) noexcept
     : conn_(other.conn_),
       stmt_(std::exchange(other.stmt_, nullptr)),
       in_use_(other.in_use_),
-      what_(std::move(other.what_)),
       bind_rc_(other.bind_rc_),
       bind_index_(other.bind_index_) {}
 
@@ -387,15 +473,15 @@ Statement& Statement::bind_null(int index) {
 
 Result<bool> Statement::step() {
   if (bind_rc_ != 0) {
-    return conn_->error(
-        StorageErrc::kSql,
-        "binding parameter " + std::to_string(bind_index_) + " of " + what_ + ": " + sqlite3_errstr(bind_rc_),
-        false);
+    return conn_->error(StorageErrc::kSql,
+                        "binding parameter " + std::to_string(bind_index_) + " of " + what() + ": " +
+                            sqlite3_errstr(bind_rc_),
+                        false);
   }
   int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) return true;
   if (rc == SQLITE_DONE) return false;
-  return conn_->fail("running " + what_);
+  return conn_->fail("running " + what());
 }
 
 Status Statement::run() {
@@ -431,51 +517,52 @@ std::size_t Statement::column_size(int column) const {
 
 // ---- Transaction ----
 
-Transaction::Transaction(Connection* conn, std::unique_lock<std::timed_mutex> lock)
-    : conn_(conn), lock_(std::move(lock)), open_(true) {}
+Transaction::Transaction(Connection* conn) : conn_(conn), held_(true), open_(true) {}
 
 Transaction::Transaction(Transaction&& other) noexcept
-    : conn_(other.conn_), lock_(std::move(other.lock_)), open_(std::exchange(other.open_, false)) {}
+    : conn_(other.conn_),
+      held_(std::exchange(other.held_, false)),
+      open_(std::exchange(other.open_, false)) {}
 
 Transaction::~Transaction() { rollback(); }
 
 void Transaction::rollback() {
-  if (!lock_.owns_lock()) return;
+  if (!held_) return;
   if (open_) {
     // Fails only when SQLite already rolled back (after some errors); then there is
     // nothing left to undo.
-    (void)sqlite3_exec(conn_->db, "ROLLBACK", nullptr, nullptr, nullptr);
+    (void)Connection::step_once(conn_->rollback);
     open_ = false;
   }
   conn_->doing.clear();
   conn_->owner.store(std::thread::id());
-  lock_.unlock();
+  held_ = false;
+  conn_->lock.unlock();
 }
 
 Result<Statement> Transaction::statement(std::string_view sql) {
   if (!open_)
     return error(StorageErrc::kMisuse, "statement " + shorten(sql) + " after the transaction ended");
-  std::string key(sql);
-  auto it = conn_->cache.find(key);
+  auto it = conn_->cache.find(sql);
   if (it != conn_->cache.end() && !it->second.in_use) {
     it->second.in_use = true;
-    return Statement(conn_, it->second.stmt, &it->second.in_use, shorten(sql));
+    return Statement(conn_, it->second.stmt, &it->second.in_use);
   }
   bool cache_it = it == conn_->cache.end();
   sqlite3_stmt* stmt = nullptr;
   unsigned flags = cache_it ? SQLITE_PREPARE_PERSISTENT : 0;
-  if (sqlite3_prepare_v3(conn_->db, key.data(), static_cast<int>(key.size()), flags, &stmt, nullptr) !=
+  if (sqlite3_prepare_v3(conn_->db, sql.data(), static_cast<int>(sql.size()), flags, &stmt, nullptr) !=
       SQLITE_OK) {
     return conn_->fail("preparing " + shorten(sql));
   }
   if (stmt == nullptr)
     return error(StorageErrc::kSql, "preparing " + shorten(sql) + ": no statement in the text");
-  if (!cache_it) return Statement(conn_, stmt, nullptr, shorten(sql));
+  if (!cache_it) return Statement(conn_, stmt, nullptr);
   // Elements of an unordered_map stay where they are when it rehashes.
-  auto& entry = conn_->cache.emplace(std::move(key), detail::Connection::Cached{stmt, true}).first->second;
+  auto& entry = conn_->cache.emplace(std::string(sql), detail::Connection::Cached{stmt, true}).first->second;
   ++conn_->prepares;
   conn_->cached = conn_->cache.size();
-  return Statement(conn_, stmt, &entry.in_use, shorten(sql));
+  return Statement(conn_, stmt, &entry.in_use);
 }
 
 Status Transaction::exec(std::string_view sql) {
@@ -485,7 +572,7 @@ Status Transaction::exec(std::string_view sql) {
 
 Status Transaction::commit() {
   if (!open_) return error(StorageErrc::kMisuse, "commit after the transaction ended");
-  if (sqlite3_exec(conn_->db, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) {
+  if (Connection::step_once(conn_->commit) != SQLITE_DONE) {
     // The destructor rolls back what could not be committed.
     return conn_->fail("committing");
   }
@@ -518,17 +605,16 @@ Result<Transaction> Database::begin(TxMode mode, std::string_view doing) {
                                            ": this thread already holds a transaction of the file "
                                            "(transactions do not nest)");
   }
-  std::unique_lock lock(conn_->mutex, std::defer_lock);
-  if (!lock.try_lock_for(conn_->options.busy_timeout)) {
+  if (!conn_->lock.try_lock_for(conn_->options.busy_timeout)) {
     return Error(StorageErrc::kBusy, conn_->prefix() + std::string(doing) +
                                          ": another thread held the connection for longer than " +
                                          std::to_string(conn_->options.busy_timeout.count()) + " ms");
   }
   conn_->owner.store(std::this_thread::get_id());
   conn_->doing = std::string(doing);
-  Transaction tx(conn_.get(), std::move(lock));
-  const char* sql = mode == TxMode::kImmediate ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED";
-  if (sqlite3_exec(conn_->db, sql, nullptr, nullptr, nullptr) != SQLITE_OK) {
+  Transaction tx(conn_.get());
+  sqlite3_stmt* begin = mode == TxMode::kImmediate ? conn_->begin_immediate : conn_->begin_deferred;
+  if (Connection::step_once(begin) != SQLITE_DONE) {
     Error e = conn_->fail(mode == TxMode::kImmediate ? "starting the write transaction"
                                                      : "starting the transaction");
     tx.open_ = false;
@@ -594,6 +680,7 @@ Result<std::unique_ptr<Database>> Database::open(const std::filesystem::path& fi
       return st.error();
     }
   }
+  if (auto st = conn->prepare_control(); !st) return st.error();
   conn->version = latest;
   return std::unique_ptr<Database>(new Database(std::move(conn)));
 }

@@ -27,8 +27,9 @@
 // start an empty state somewhere else.
 //
 // Threads. A Database is one connection. A Transaction holds it for its lifetime, so at
-// most one thread uses the connection at a time; other threads wait up to busy_timeout
-// for it, then get kBusy. A process that wants concurrent readers opens more Databases on
+// most one thread uses the connection at a time; other threads wait in turn (first come,
+// first served, so a busy thread cannot starve the others) up to busy_timeout, then get
+// kBusy. A process that wants concurrent readers opens more Databases on
 // the same file (WAL lets readers proceed while one writer writes). One connection per
 // process component is enough for WAVS: SQLite admits one writer per file anyway, and
 // the node's writes are short. Other processes are excluded by SQLite's file lock:
@@ -42,7 +43,6 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -132,7 +132,8 @@ class Statement {
 
  private:
   friend class Transaction;
-  Statement(detail::Connection* conn, sqlite3_stmt* stmt, bool* in_use, std::string what);
+  Statement(detail::Connection* conn, sqlite3_stmt* stmt, bool* in_use);
+  std::string what() const;  // for errors: the SQL text, shortened
   Status bind_status(int rc, int index);
   detail::Connection* conn_;
   sqlite3_stmt* stmt_;
@@ -165,9 +166,9 @@ class Transaction {
 
  private:
   friend class Database;
-  Transaction(detail::Connection* conn, std::unique_lock<std::timed_mutex> lock);
+  explicit Transaction(detail::Connection* conn);
   detail::Connection* conn_;
-  std::unique_lock<std::timed_mutex> lock_;
+  bool held_ = false;  // this object holds the connection
   bool open_ = false;
 };
 
