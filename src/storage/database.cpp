@@ -14,6 +14,7 @@
 #include <thread>
 #include <unordered_map>
 #include <utility>
+#include <vector>
 
 namespace wavs::storage {
 namespace detail {
@@ -281,48 +282,45 @@ Result<Identity> identify(Connection& conn, const Schema& schema) {
         "not a WAVS file: application_id " + hex32(*app) + ", WAVS files have " + hex32(kApplicationId),
         false);
   }
+  // The history says which schema the file is of, then must be 1..version. The kind is
+  // checked first: another kind of WAVS file is foreign whatever its version.
+  sqlite3_stmt* stmt = nullptr;
+  if (sqlite3_prepare_v2(conn.db, "SELECT version, schema FROM wavs_migrations ORDER BY version", -1, &stmt,
+                         nullptr) != SQLITE_OK) {
+    return conn.error(StorageErrc::kCorrupt, "marked as a WAVS file but its migration history is unreadable");
+  }
+  std::vector<std::int64_t> versions;
+  std::optional<std::string> other_schema;
+  int rc = SQLITE_ROW;
+  while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+    versions.push_back(sqlite3_column_int64(stmt, 0));
+    const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 1));
+    std::string recorded = text != nullptr ? text : "";
+    if (recorded != schema.name && !other_schema) other_schema = recorded.substr(0, 64);
+  }
+  sqlite3_finalize(stmt);
+  if (rc != SQLITE_DONE) return conn.fail("reading the migration history");
+  if (other_schema) {
+    return conn.error(StorageErrc::kForeign,
+                      "a WAVS " + *other_schema + " file, not a " + schema.name + " file", false);
+  }
   if (*version > latest) {
     return conn.error(StorageErrc::kTooNew,
                       "schema version " + std::to_string(*version) + " is newer than this build supports (" +
                           std::to_string(latest) + "); written by a newer build",
                       false);
   }
-  // The history must be 1..version of this schema.
-  sqlite3_stmt* stmt = nullptr;
-  if (sqlite3_prepare_v2(conn.db, "SELECT version, schema FROM wavs_migrations ORDER BY version", -1, &stmt,
-                         nullptr) != SQLITE_OK) {
-    return conn.error(StorageErrc::kCorrupt, "marked as a WAVS file but its migration history is unreadable");
+  for (std::size_t i = 0; i < versions.size(); ++i) {
+    if (versions[i] != static_cast<std::int64_t>(i) + 1) {
+      return conn.error(
+          StorageErrc::kCorrupt,
+          "migration history skips from version " + std::to_string(i) + " to " + std::to_string(versions[i]),
+          false);
+    }
   }
-  std::int64_t expected = 1;
-  std::optional<Error> problem;
-  for (;;) {
-    int rc = sqlite3_step(stmt);
-    if (rc == SQLITE_DONE) break;
-    if (rc != SQLITE_ROW) {
-      problem = conn.fail("reading the migration history");
-      break;
-    }
-    const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 1));
-    std::string recorded = text != nullptr ? text : "";
-    if (recorded != schema.name) {
-      problem = conn.error(StorageErrc::kForeign,
-                           "a WAVS " + recorded + " file, not a " + schema.name + " file", false);
-      break;
-    }
-    if (sqlite3_column_int64(stmt, 0) != expected) {
-      problem = conn.error(StorageErrc::kCorrupt,
-                           "migration history skips from version " + std::to_string(expected - 1) + " to " +
-                               std::to_string(sqlite3_column_int64(stmt, 0)),
-                           false);
-      break;
-    }
-    ++expected;
-  }
-  sqlite3_finalize(stmt);
-  if (problem) return *problem;
-  if (expected - 1 != *version) {
+  if (static_cast<std::int64_t>(versions.size()) != *version) {
     return conn.error(StorageErrc::kCorrupt,
-                      "user_version " + std::to_string(*version) + " but " + std::to_string(expected - 1) +
+                      "user_version " + std::to_string(*version) + " but " + std::to_string(versions.size()) +
                           " migrations recorded",
                       false);
   }

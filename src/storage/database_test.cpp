@@ -309,13 +309,24 @@ TEST_F(DatabaseTest, ForeignSqliteFilesAreRefusedUntouched) {
   EXPECT_NE(e.detail().find("0x12345678"), std::string::npos) << e.detail();
   fs::remove(file_);
 
-  // A WAVS file of another kind.
+  // A WAVS file of another kind, here at a version this schema does not have: the kind
+  // is what is wrong with it.
   {
-    auto other = Database::open(file_, Schema{"other", {kV1}, 0, {}});
+    auto other = Database::open(file_, Schema{"other", {kV1, kV2}, 0, {}});
     ASSERT_TRUE(other) << other.error().message();
   }
   e = expect_refused(schema_v1(), StorageErrc::kForeign);
   EXPECT_NE(e.detail().find("a WAVS other file, not a test file"), std::string::npos) << e.detail();
+}
+
+TEST_F(DatabaseTest, HistoryThatDisagreesWithTheVersionIsCorrupt) {
+  {
+    auto db = open(schema_v2());
+    ASSERT_TRUE(db);
+  }
+  raw_exec(file_, "DELETE FROM wavs_migrations WHERE version = 1");
+  Error e = expect_refused(schema_v2(), StorageErrc::kCorrupt);
+  EXPECT_NE(e.detail().find("migration history"), std::string::npos) << e.detail();
 }
 
 TEST_F(DatabaseTest, LegacyFileIsAdoptedAndMigrated) {
