@@ -1,33 +1,24 @@
 #include "component/kv_store.hpp"
 
-#include <sqlite3.h>
-
 #include <algorithm>
 #include <charconv>
-#include <chrono>
-#include <mutex>
 #include <string>
-#include <thread>
 #include <utility>
+
+#include "storage/database.hpp"
 
 namespace wavs::component {
 namespace {
 
-// Bumped whenever the tables change shape; a file written by a newer build is refused
-// rather than misread.
-constexpr int kSchemaVersion = 1;
-// Other processes sharing the file hold its write lock only for one short transaction;
-// waiting this long before giving up covers fsync stalls without hanging a caller.
-constexpr std::chrono::milliseconds kBusyTimeout{5000};
 constexpr std::size_t kMaxBucketBytes = 64;
 
 // Usage counts keys plus values only, so that the quota means the same thing as in the
 // ABI document whatever the bucket names are.
-constexpr const char* kSchema =
-    "CREATE TABLE IF NOT EXISTS kv("
+constexpr const char* kTables =
+    "CREATE TABLE kv("
     "  service BLOB NOT NULL, bucket TEXT NOT NULL, key BLOB NOT NULL, value BLOB NOT NULL,"
     "  PRIMARY KEY (service, bucket, key)) WITHOUT ROWID;"
-    "CREATE TABLE IF NOT EXISTS kv_usage("
+    "CREATE TABLE kv_usage("
     "  service BLOB NOT NULL PRIMARY KEY, bytes INTEGER NOT NULL) WITHOUT ROWID;";
 
 // Why a counter's text is not canonical, or nullptr when it is. Shared by parse_counter
@@ -66,308 +57,151 @@ std::string bucket_problem(std::string_view bucket) {
   return {};
 }
 
-// Resets a cached statement when the call using it ends, whatever the path, so it
-// never holds a read snapshot or a stale binding into the next call.
-class StmtUse {
- public:
-  explicit StmtUse(sqlite3_stmt* stmt) : stmt_(stmt) {}
-  ~StmtUse() {
-    sqlite3_reset(stmt_);
-    sqlite3_clear_bindings(stmt_);
-  }
-  StmtUse(const StmtUse&) = delete;
-  StmtUse& operator=(const StmtUse&) = delete;
+// Error codes stay those of the ABI: every storage failure is the host's (kInternal),
+// with the storage detail (file, operation, SQLite's message) kept.
+Error internal(const Error& e) { return Error(ComponentErrc::kInternal, e.detail()); }
 
- private:
-  sqlite3_stmt* stmt_;
-};
+constexpr const char* kGet = "SELECT value FROM kv WHERE service = ?1 AND bucket = ?2 AND key = ?3";
+constexpr const char* kGetSize =
+    "SELECT length(value) FROM kv WHERE service = ?1 AND bucket = ?2 AND key = ?3";
+constexpr const char* kPut =
+    "INSERT INTO kv(service, bucket, key, value) VALUES (?1, ?2, ?3, ?4) "
+    "ON CONFLICT(service, bucket, key) DO UPDATE SET value = excluded.value";
+constexpr const char* kDelete = "DELETE FROM kv WHERE service = ?1 AND bucket = ?2 AND key = ?3";
+constexpr const char* kList =
+    "SELECT key FROM kv WHERE service = ?1 AND bucket = ?2 AND key > ?3 ORDER BY key LIMIT ?4";
+constexpr const char* kGetUsage = "SELECT bytes FROM kv_usage WHERE service = ?1";
+constexpr const char* kPutUsage =
+    "INSERT INTO kv_usage(service, bytes) VALUES (?1, ?2) ON CONFLICT(service) DO UPDATE SET bytes = "
+    "excluded.bytes";
+constexpr const char* kDeleteUsage = "DELETE FROM kv_usage WHERE service = ?1";
+
+// Version 1 is the schema of the files written before storage::Database existed (by
+// PRAGMA user_version alone): they are adopted as they are.
+const storage::Schema& kv_schema() {
+  static const storage::Schema kSchema{
+      "kv store",
+      {{1, "kv and kv_usage tables", kTables}},
+      1,
+      {"SELECT service, bucket, key, value FROM kv", "SELECT service, bytes FROM kv_usage"}};
+  return kSchema;
+}
+
+// The statement for `sql` with the address bound as ?1-?3.
+Result<storage::Statement> addressed(storage::Transaction& tx, const char* sql, ByteView service,
+                                     std::string_view bucket, ByteView key) {
+  auto s = tx.statement(sql);
+  if (!s) return internal(s.error());
+  s->bind_blob(1, service).bind_text(2, bucket).bind_blob(3, key);
+  return s;
+}
+
+// The stored value, nullopt when absent.
+Result<std::optional<Bytes>> read(storage::Transaction& tx, ByteView service, std::string_view bucket,
+                                  ByteView key) {
+  auto s = addressed(tx, kGet, service, bucket, key);
+  if (!s) return s.error();
+  auto row = s->step();
+  if (!row) return internal(row.error());
+  if (!*row) return std::optional<Bytes>();
+  return std::optional<Bytes>(s->column_blob(0));
+}
+
+// The stored value's size, nullopt when absent; avoids copying up to a MiB only to
+// account for it.
+Result<std::optional<std::size_t>> read_size(storage::Transaction& tx, ByteView service,
+                                             std::string_view bucket, ByteView key) {
+  auto s = addressed(tx, kGetSize, service, bucket, key);
+  if (!s) return s.error();
+  auto row = s->step();
+  if (!row) return internal(row.error());
+  if (!*row) return std::optional<std::size_t>();
+  return std::optional<std::size_t>(static_cast<std::size_t>(s->column_int64(0)));
+}
+
+Result<std::uint64_t> read_usage(storage::Transaction& tx, ByteView service) {
+  auto s = tx.statement(kGetUsage);
+  if (!s) return internal(s.error());
+  s->bind_blob(1, service);
+  auto row = s->step();
+  if (!row) return internal(row.error());
+  if (!*row) return std::uint64_t{0};
+  return static_cast<std::uint64_t>(s->column_int64(0));
+}
+
+Status write_usage(storage::Transaction& tx, ByteView service, std::uint64_t bytes) {
+  // A service that stores nothing leaves no row behind.
+  auto s = tx.statement(bytes == 0 ? kDeleteUsage : kPutUsage);
+  if (!s) return internal(s.error());
+  s->bind_blob(1, service);
+  if (bytes != 0) s->bind_int64(2, static_cast<std::int64_t>(bytes));
+  if (auto st = s->run(); !st) return internal(st.error());
+  return {};
+}
+
+Status run_addressed(storage::Transaction& tx, const char* sql, ByteView service, std::string_view bucket,
+                     ByteView key, const ByteView* value) {
+  auto s = addressed(tx, sql, service, bucket, key);
+  if (!s) return s.error();
+  if (value != nullptr) s->bind_blob(4, *value);
+  if (auto st = s->run(); !st) return internal(st.error());
+  return {};
+}
+
+// Replaces (or creates) one value with the usage row kept in step; the caller holds
+// the write transaction. Nothing is written when the quota refuses it.
+Status store(storage::Transaction& tx, ByteView service, std::string_view bucket, ByteView key,
+             ByteView value, std::optional<std::size_t> old_value_size, std::uint64_t quota,
+             std::string_view op) {
+  auto usage = read_usage(tx, service);
+  if (!usage) return usage.error();
+  std::uint64_t without = *usage;
+  if (old_value_size) {
+    std::uint64_t old_bytes = key.size() + *old_value_size;
+    // A usage row below its keys' size would mean a damaged file; clamp rather than wrap.
+    without = without >= old_bytes ? without - old_bytes : 0;
+  }
+  std::uint64_t next = without + key.size() + value.size();
+  // Shrinking is allowed even over quota (e.g. after the quota was lowered), so a
+  // service can always work its way back under it.
+  if (next > quota && next > *usage) {
+    return Error(ComponentErrc::kLimit, std::string(op) + ": the service would use " + std::to_string(next) +
+                                            " bytes of keys and values, over its quota of " +
+                                            std::to_string(quota));
+  }
+  if (auto st = run_addressed(tx, kPut, service, bucket, key, &value); !st) return st;
+  if (next != *usage) return write_usage(tx, service, next);
+  return {};
+}
 
 }  // namespace
 
+// One connection (storage::Database serialises this process's threads on it; SQLite's
+// file lock serialises processes). Every mutating call is one BEGIN IMMEDIATE
+// transaction, rolled back unless committed, so an error anywhere leaves the file
+// unchanged.
 struct KvStore::Impl {
-  // One connection behind a mutex: a connection runs one transaction at a time, and
-  // SQLite admits a single writer per file anyway, so more connections would only add
-  // lock waits. Atomicity against other processes comes from BEGIN IMMEDIATE.
-  std::mutex mutex;
-  sqlite3* db = nullptr;
-  std::string file;
-  // When the current wait for another connection's lock began (see busy_wait).
-  std::chrono::steady_clock::time_point busy_since;
+  std::unique_ptr<storage::Database> db;
 
-  sqlite3_stmt* begin = nullptr;
-  sqlite3_stmt* commit = nullptr;
-  sqlite3_stmt* rollback = nullptr;
-  sqlite3_stmt* get = nullptr;
-  sqlite3_stmt* get_size = nullptr;
-  sqlite3_stmt* put = nullptr;
-  sqlite3_stmt* del = nullptr;
-  sqlite3_stmt* list = nullptr;
-  sqlite3_stmt* get_usage = nullptr;
-  sqlite3_stmt* put_usage = nullptr;
-  sqlite3_stmt* del_usage = nullptr;
-
-  ~Impl() {
-    for (auto* s :
-         {begin, commit, rollback, get, get_size, put, del, list, get_usage, put_usage, del_usage}) {
-      sqlite3_finalize(s);
-    }
-    sqlite3_close_v2(db);
+  Result<storage::Transaction> begin(storage::TxMode mode, std::string_view op) {
+    auto tx = db->begin(mode, op);
+    if (!tx) return internal(tx.error());
+    return tx;
   }
-
-  // SQLite's own busy_timeout handler sleeps up to 100 ms between attempts, while a
-  // writer in another process releases the lock for only microseconds between its
-  // transactions: polling that rarely can starve for the whole timeout. Short sleeps
-  // catch those gaps; the deadline still bounds the wait.
-  static int busy_wait(void* arg, int count) {
-    auto* impl = static_cast<Impl*>(arg);
-    auto now = std::chrono::steady_clock::now();
-    if (count == 0) impl->busy_since = now;
-    if (now - impl->busy_since >= kBusyTimeout) return 0;
-    std::this_thread::sleep_for(count < 20 ? std::chrono::microseconds(100)
-                                           : std::chrono::microseconds(1000));
-    return 1;
-  }
-
-  Error fail(std::string_view doing) const {
-    return Error(ComponentErrc::kInternal,
-                 "kv store " + file + ": " + std::string(doing) + ": " + sqlite3_errmsg(db));
-  }
-
-  Status exec(const char* sql, std::string_view doing) {
-    if (sqlite3_exec(db, sql, nullptr, nullptr, nullptr) != SQLITE_OK) return fail(doing);
-    return {};
-  }
-
-  Status prepare(sqlite3_stmt** out, const char* sql) {
-    if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, out, nullptr) != SQLITE_OK) {
-      return fail(std::string("preparing \"") + sql + "\"");
-    }
-    return {};
-  }
-
-  // Binds bytes as a BLOB even when empty: a null pointer would bind SQL NULL, and
-  // keys must stay BLOBs so that ordering is memcmp (TEXT sorts before every BLOB).
-  static int bind_blob(sqlite3_stmt* s, int index, ByteView bytes) {
-    if (bytes.empty()) return sqlite3_bind_zeroblob(s, index, 0);
-    return sqlite3_bind_blob64(s, index, bytes.data(), bytes.size(), SQLITE_TRANSIENT);
-  }
-  static int bind_text(sqlite3_stmt* s, int index, std::string_view text) {
-    return sqlite3_bind_text64(s, index, text.data(), text.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
-  }
-  static Bytes column_bytes(sqlite3_stmt* s, int column) {
-    const auto* data = static_cast<const std::uint8_t*>(sqlite3_column_blob(s, column));
-    int n = sqlite3_column_bytes(s, column);
-    if (data == nullptr || n <= 0) return {};
-    return Bytes(data, data + n);
-  }
-
-  Status bind_address(sqlite3_stmt* s, ByteView service, std::string_view bucket, ByteView key,
-                      std::string_view doing) {
-    if (bind_blob(s, 1, service) != SQLITE_OK || bind_text(s, 2, bucket) != SQLITE_OK ||
-        bind_blob(s, 3, key) != SQLITE_OK) {
-      return fail(doing);
-    }
-    return {};
-  }
-
-  // The stored value, nullopt when absent.
-  Result<std::optional<Bytes>> read(ByteView service, std::string_view bucket, ByteView key,
-                                    std::string_view op) {
-    StmtUse use(get);
-    if (auto st = bind_address(get, service, bucket, key, op); !st) return st.error();
-    int rc = sqlite3_step(get);
-    if (rc == SQLITE_DONE) return std::optional<Bytes>();
-    if (rc != SQLITE_ROW) return fail(std::string(op) + ": reading the value");
-    return std::optional<Bytes>(column_bytes(get, 0));
-  }
-
-  // The stored value's size, nullopt when absent; avoids copying up to a MiB only to
-  // account for it.
-  Result<std::optional<std::size_t>> read_size(ByteView service, std::string_view bucket, ByteView key,
-                                               std::string_view op) {
-    StmtUse use(get_size);
-    if (auto st = bind_address(get_size, service, bucket, key, op); !st) return st.error();
-    int rc = sqlite3_step(get_size);
-    if (rc == SQLITE_DONE) return std::optional<std::size_t>();
-    if (rc != SQLITE_ROW) return fail(std::string(op) + ": reading the value's size");
-    return std::optional<std::size_t>(static_cast<std::size_t>(sqlite3_column_int64(get_size, 0)));
-  }
-
-  Result<std::uint64_t> read_usage(ByteView service, std::string_view op) {
-    StmtUse use(get_usage);
-    if (bind_blob(get_usage, 1, service) != SQLITE_OK) return fail(op);
-    int rc = sqlite3_step(get_usage);
-    if (rc == SQLITE_DONE) return std::uint64_t{0};
-    if (rc != SQLITE_ROW) return fail(std::string(op) + ": reading the service's usage");
-    return static_cast<std::uint64_t>(sqlite3_column_int64(get_usage, 0));
-  }
-
-  Status write_usage(ByteView service, std::uint64_t bytes, std::string_view op) {
-    // A service that stores nothing leaves no row behind.
-    sqlite3_stmt* s = bytes == 0 ? del_usage : put_usage;
-    StmtUse use(s);
-    if (bind_blob(s, 1, service) != SQLITE_OK) return fail(op);
-    if (bytes != 0 && sqlite3_bind_int64(s, 2, static_cast<sqlite3_int64>(bytes)) != SQLITE_OK)
-      return fail(op);
-    if (sqlite3_step(s) != SQLITE_DONE) return fail(std::string(op) + ": updating the service's usage");
-    return {};
-  }
-
-  Status write(ByteView service, std::string_view bucket, ByteView key, ByteView value, std::string_view op) {
-    StmtUse use(put);
-    if (auto st = bind_address(put, service, bucket, key, op); !st) return st.error();
-    if (bind_blob(put, 4, value) != SQLITE_OK) return fail(op);
-    if (sqlite3_step(put) != SQLITE_DONE) return fail(std::string(op) + ": writing the value");
-    return {};
-  }
-
-  Status erase(ByteView service, std::string_view bucket, ByteView key, std::string_view op) {
-    StmtUse use(del);
-    if (auto st = bind_address(del, service, bucket, key, op); !st) return st.error();
-    if (sqlite3_step(del) != SQLITE_DONE) return fail(std::string(op) + ": deleting the key");
-    return {};
-  }
-
-  // Replaces (or creates) one value with the usage row kept in step; the caller holds
-  // the write transaction. Nothing is written when the quota refuses it.
-  Status store(ByteView service, std::string_view bucket, ByteView key, ByteView value,
-               std::optional<std::size_t> old_value_size, std::uint64_t quota, std::string_view op) {
-    auto usage = read_usage(service, op);
-    if (!usage) return usage.error();
-    std::uint64_t without = *usage;
-    if (old_value_size) {
-      std::uint64_t old_bytes = key.size() + *old_value_size;
-      // A usage row below its keys' size would mean a damaged file; clamp rather than wrap.
-      without = without >= old_bytes ? without - old_bytes : 0;
-    }
-    std::uint64_t next = without + key.size() + value.size();
-    // Shrinking is allowed even over quota (e.g. after the quota was lowered), so a
-    // service can always work its way back under it.
-    if (next > quota && next > *usage) {
-      return Error(ComponentErrc::kLimit,
-                   std::string(op) + ": the service would use " + std::to_string(next) +
-                       " bytes of keys and values, over its quota of " + std::to_string(quota));
-    }
-    if (auto st = write(service, bucket, key, value, op); !st) return st;
-    if (next != *usage) return write_usage(service, next, op);
-    return {};
-  }
-  // One BEGIN IMMEDIATE ... COMMIT; rolled back unless committed, so an error anywhere
-  // leaves the file unchanged.
-  class Transaction {
-   public:
-    explicit Transaction(Impl& impl) : impl_(impl) {}
-    ~Transaction() {
-      if (open_) {
-        sqlite3_step(impl_.rollback);
-        sqlite3_reset(impl_.rollback);
-      }
-    }
-    Transaction(const Transaction&) = delete;
-    Transaction& operator=(const Transaction&) = delete;
-
-    Status begin(std::string_view op) {
-      StmtUse use(impl_.begin);
-      if (sqlite3_step(impl_.begin) != SQLITE_DONE) {
-        return impl_.fail(std::string(op) + ": starting the write transaction");
-      }
-      open_ = true;
-      return {};
-    }
-    Status commit(std::string_view op) {
-      StmtUse use(impl_.commit);
-      if (sqlite3_step(impl_.commit) != SQLITE_DONE) {
-        // The destructor rolls back what could not be committed.
-        return impl_.fail(std::string(op) + ": committing");
-      }
-      open_ = false;
-      return {};
-    }
-
-   private:
-    Impl& impl_;
-    bool open_ = false;
-  };
 };
 
 KvStore::KvStore(std::unique_ptr<Impl> impl, KvLimits limits) : impl_(std::move(impl)), limits_(limits) {}
 KvStore::~KvStore() = default;
 
 Result<std::unique_ptr<KvStore>> KvStore::open(const std::filesystem::path& file, KvLimits limits) {
+  // Other processes sharing the file hold its write lock only for one short
+  // transaction; the default 5 s bound covers fsync stalls without hanging a caller.
+  // synchronous=FULL: a call's effects survive power loss once it returns, as the ABI
+  // promises.
+  auto db = storage::Database::open(file, kv_schema());
+  if (!db) return internal(db.error());
   auto impl = std::make_unique<Impl>();
-  impl->file = file.string();
-  int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
-  if (sqlite3_open_v2(impl->file.c_str(), &impl->db, flags, nullptr) != SQLITE_OK) {
-    // impl->db may be null when SQLite had no memory for a handle.
-    std::string why = impl->db != nullptr ? sqlite3_errmsg(impl->db) : "out of memory";
-    return Error(ComponentErrc::kInternal, "kv store " + impl->file + ": opening: " + why);
-  }
-  sqlite3_extended_result_codes(impl->db, 1);
-  sqlite3_busy_handler(impl->db, &Impl::busy_wait, impl.get());
-
-  // The first statement that reads the file is where a damaged or foreign file shows.
-  if (auto st = impl->exec("PRAGMA journal_mode=WAL", "switching to WAL mode"); !st) return st.error();
-  // FULL: a call's effects survive power loss once it returns, as the ABI promises.
-  if (auto st = impl->exec("PRAGMA synchronous=FULL", "setting synchronous=FULL"); !st) return st.error();
-
-  // Schema creation runs under the write lock and re-reads the version, so two
-  // processes opening a new file at once do not both create it.
-  if (auto st = impl->exec("BEGIN IMMEDIATE", "locking the file to check its schema"); !st) return st.error();
-  sqlite3_stmt* version_stmt = nullptr;
-  if (auto st = impl->prepare(&version_stmt, "PRAGMA user_version"); !st) {
-    (void)impl->exec("ROLLBACK", "rolling back");
-    return st.error();
-  }
-  int version = -1;
-  if (sqlite3_step(version_stmt) == SQLITE_ROW) version = sqlite3_column_int(version_stmt, 0);
-  sqlite3_finalize(version_stmt);
-  Status schema_status;
-  if (version < 0) {
-    schema_status = impl->fail("reading the schema version");
-  } else if (version > kSchemaVersion) {
-    schema_status = Error(ComponentErrc::kInternal,
-                          "kv store " + impl->file + ": schema version " + std::to_string(version) +
-                              " is newer than this build supports (" + std::to_string(kSchemaVersion) + ")");
-  } else if (version == 0) {
-    schema_status = impl->exec(kSchema, "creating the schema");
-    if (schema_status) {
-      std::string set_version = "PRAGMA user_version=" + std::to_string(kSchemaVersion);
-      schema_status = impl->exec(set_version.c_str(), "recording the schema version");
-    }
-  }
-  const std::pair<sqlite3_stmt**, const char*> statements[] = {
-      {&impl->begin, "BEGIN IMMEDIATE"},
-      {&impl->commit, "COMMIT"},
-      {&impl->rollback, "ROLLBACK"},
-      {&impl->get, "SELECT value FROM kv WHERE service = ?1 AND bucket = ?2 AND key = ?3"},
-      {&impl->get_size, "SELECT length(value) FROM kv WHERE service = ?1 AND bucket = ?2 AND key = ?3"},
-      {&impl->put,
-       "INSERT INTO kv(service, bucket, key, value) VALUES (?1, ?2, ?3, ?4) "
-       "ON CONFLICT(service, bucket, key) DO UPDATE SET value = excluded.value"},
-      {&impl->del, "DELETE FROM kv WHERE service = ?1 AND bucket = ?2 AND key = ?3"},
-      {&impl->list,
-       "SELECT key FROM kv WHERE service = ?1 AND bucket = ?2 AND key > ?3 ORDER BY key LIMIT ?4"},
-      {&impl->get_usage, "SELECT bytes FROM kv_usage WHERE service = ?1"},
-      {&impl->put_usage,
-       "INSERT INTO kv_usage(service, bytes) VALUES (?1, ?2) "
-       "ON CONFLICT(service) DO UPDATE SET bytes = excluded.bytes"},
-      {&impl->del_usage, "DELETE FROM kv_usage WHERE service = ?1"},
-  };
-  // Prepared before the schema commits, so a foreign SQLite file whose tables do not fit
-  // is refused without being marked with our schema version.
-  for (const auto& [stmt, sql] : statements) {
-    if (!schema_status) break;
-    schema_status = impl->prepare(stmt, sql);
-  }
-  if (!schema_status) {
-    (void)impl->exec("ROLLBACK", "rolling back");
-    return schema_status.error();
-  }
-  if (auto st = impl->exec("COMMIT", "committing the schema"); !st) {
-    (void)impl->exec("ROLLBACK", "rolling back");
-    return st.error();
-  }
-
+  impl->db = std::move(*db);
   return std::unique_ptr<KvStore>(new KvStore(std::move(impl), limits));
 }
 
@@ -390,8 +224,9 @@ Status check_address(const KvLimits& limits, std::string_view bucket, ByteView k
 
 Result<std::optional<Bytes>> KvStore::get(ByteView service, std::string_view bucket, ByteView key) {
   if (auto st = check_address(limits_, bucket, key); !st) return st.error();
-  std::lock_guard lock(impl_->mutex);
-  return impl_->read(service, bucket, key, "get");
+  auto tx = impl_->begin(storage::TxMode::kDeferred, "get");
+  if (!tx) return tx.error();
+  return read(*tx, service, bucket, key);
 }
 
 Status KvStore::set(ByteView service, std::string_view bucket, ByteView key, ByteView value) {
@@ -400,42 +235,38 @@ Status KvStore::set(ByteView service, std::string_view bucket, ByteView key, Byt
     return Error(ComponentErrc::kLimit, "value: " + std::to_string(value.size()) + " bytes, more than " +
                                             std::to_string(limits_.max_value_bytes));
   }
-  std::lock_guard lock(impl_->mutex);
-  Impl::Transaction tx(*impl_);
-  if (auto st = tx.begin("set"); !st) return st;
-  auto old_size = impl_->read_size(service, bucket, key, "set");
+  auto tx = impl_->begin(storage::TxMode::kImmediate, "set");
+  if (!tx) return tx.error();
+  auto old_size = read_size(*tx, service, bucket, key);
   if (!old_size) return old_size.error();
-  if (auto st = impl_->store(service, bucket, key, value, *old_size, limits_.quota_bytes, "set"); !st)
+  if (auto st = store(*tx, service, bucket, key, value, *old_size, limits_.quota_bytes, "set"); !st)
     return st;
-  return tx.commit("set");
+  if (auto st = tx->commit(); !st) return internal(st.error());
+  return {};
 }
 
 Result<bool> KvStore::remove(ByteView service, std::string_view bucket, ByteView key) {
   if (auto st = check_address(limits_, bucket, key); !st) return st.error();
-  std::lock_guard lock(impl_->mutex);
-  Impl::Transaction tx(*impl_);
-  if (auto st = tx.begin("delete"); !st) return st.error();
-  auto old_size = impl_->read_size(service, bucket, key, "delete");
+  auto tx = impl_->begin(storage::TxMode::kImmediate, "delete");
+  if (!tx) return tx.error();
+  auto old_size = read_size(*tx, service, bucket, key);
   if (!old_size) return old_size.error();
   if (!*old_size) return false;  // nothing written; the transaction just ends
-  auto usage = impl_->read_usage(service, "delete");
+  auto usage = read_usage(*tx, service);
   if (!usage) return usage.error();
   std::uint64_t freed = key.size() + **old_size;
-  if (auto st = impl_->erase(service, bucket, key, "delete"); !st) return st.error();
-  if (auto st = impl_->write_usage(service, *usage >= freed ? *usage - freed : 0, "delete"); !st) {
-    return st.error();
-  }
-  if (auto st = tx.commit("delete"); !st) return st.error();
+  if (auto st = run_addressed(*tx, kDelete, service, bucket, key, nullptr); !st) return st.error();
+  if (auto st = write_usage(*tx, service, *usage >= freed ? *usage - freed : 0); !st) return st.error();
+  if (auto st = tx->commit(); !st) return internal(st.error());
   return true;
 }
 
 Result<std::int64_t> KvStore::increment(ByteView service, std::string_view bucket, ByteView key,
                                         std::int64_t delta) {
   if (auto st = check_address(limits_, bucket, key); !st) return st.error();
-  std::lock_guard lock(impl_->mutex);
-  Impl::Transaction tx(*impl_);
-  if (auto st = tx.begin("increment"); !st) return st.error();
-  auto old = impl_->read(service, bucket, key, "increment");
+  auto tx = impl_->begin(storage::TxMode::kImmediate, "increment");
+  if (!tx) return tx.error();
+  auto old = read(*tx, service, bucket, key);
   if (!old) return old.error();
   std::int64_t current = 0;
   std::optional<std::size_t> old_size;
@@ -456,12 +287,11 @@ Result<std::int64_t> KvStore::increment(ByteView service, std::string_view bucke
                                             std::to_string(delta) + " overflows a signed 64-bit counter");
   }
   std::string text = std::to_string(next);
-  if (auto st =
-          impl_->store(service, bucket, key, as_bytes(text), old_size, limits_.quota_bytes, "increment");
+  if (auto st = store(*tx, service, bucket, key, as_bytes(text), old_size, limits_.quota_bytes, "increment");
       !st) {
     return st.error();
   }
-  if (auto st = tx.commit("increment"); !st) return st.error();
+  if (auto st = tx->commit(); !st) return internal(st.error());
   return next;
 }
 
@@ -471,28 +301,27 @@ Result<std::vector<Bytes>> KvStore::list(ByteView service, std::string_view buck
   std::uint32_t max = limits_.max_list_limit;
   std::uint32_t n = limit <= 0 ? std::min(limits_.default_list_limit, max)
                                : std::min(static_cast<std::uint32_t>(limit), max);
-  std::lock_guard lock(impl_->mutex);
-  sqlite3_stmt* s = impl_->list;
-  StmtUse use(s);
+  auto tx = impl_->begin(storage::TxMode::kDeferred, "list");
+  if (!tx) return tx.error();
+  auto s = tx->statement(kList);
+  if (!s) return internal(s.error());
   // An empty cursor binds the empty BLOB, which every (non-empty) key sorts after.
-  if (Impl::bind_blob(s, 1, service) != SQLITE_OK || Impl::bind_text(s, 2, bucket) != SQLITE_OK ||
-      Impl::bind_blob(s, 3, after) != SQLITE_OK || sqlite3_bind_int64(s, 4, n) != SQLITE_OK) {
-    return impl_->fail("list");
-  }
+  s->bind_blob(1, service).bind_text(2, bucket).bind_blob(3, after).bind_int64(4, n);
   std::vector<Bytes> keys;
   keys.reserve(std::min<std::uint32_t>(n, 1024));
   for (;;) {
-    int rc = sqlite3_step(s);
-    if (rc == SQLITE_DONE) break;
-    if (rc != SQLITE_ROW) return impl_->fail("list: reading keys");
-    keys.push_back(Impl::column_bytes(s, 0));
+    auto row = s->step();
+    if (!row) return internal(row.error());
+    if (!*row) break;
+    keys.push_back(s->column_blob(0));
   }
   return keys;
 }
 
 Result<std::uint64_t> KvStore::usage(ByteView service) {
-  std::lock_guard lock(impl_->mutex);
-  return impl_->read_usage(service, "usage");
+  auto tx = impl_->begin(storage::TxMode::kDeferred, "usage");
+  if (!tx) return tx.error();
+  return read_usage(*tx, service);
 }
 
 bool valid_bucket(std::string_view bucket) { return bucket_problem(bucket).empty(); }

@@ -499,6 +499,61 @@ TEST_F(KvStoreTest, DataSurvivesReopen) {
   EXPECT_EQ(*store->usage(svc_a_), (1u + 4u) + (1u + 2u));
 }
 
+// Files written before the store moved onto storage::Database carry only PRAGMA
+// user_version 1: they must open with their data, not be refused as foreign.
+TEST_F(KvStoreTest, FileOfTheFirstFormatIsAdoptedWithItsData) {
+  {
+    // Exactly what the first KvStore::open and set wrote.
+    sqlite3* old = nullptr;
+    ASSERT_EQ(sqlite3_open(file_.c_str(), &old), SQLITE_OK);
+    const char* sql =
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; BEGIN IMMEDIATE;"
+        "CREATE TABLE IF NOT EXISTS kv("
+        "  service BLOB NOT NULL, bucket TEXT NOT NULL, key BLOB NOT NULL, value BLOB NOT NULL,"
+        "  PRIMARY KEY (service, bucket, key)) WITHOUT ROWID;"
+        "CREATE TABLE IF NOT EXISTS kv_usage("
+        "  service BLOB NOT NULL PRIMARY KEY, bytes INTEGER NOT NULL) WITHOUT ROWID;"
+        "PRAGMA user_version=1; COMMIT;";
+    ASSERT_EQ(sqlite3_exec(old, sql, nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(old);
+    sqlite3_stmt* put = nullptr;
+    ASSERT_EQ(sqlite3_prepare_v2(old, "INSERT INTO kv VALUES (?1, 'c', ?2, ?3)", -1, &put, nullptr),
+              SQLITE_OK);
+    for (auto [key, value] : {std::pair<std::string, std::string>{"n", "41"}, {"name", "old"}}) {
+      sqlite3_bind_blob(put, 1, svc_a_.data(), static_cast<int>(svc_a_.size()), SQLITE_TRANSIENT);
+      sqlite3_bind_blob(put, 2, key.data(), static_cast<int>(key.size()), SQLITE_TRANSIENT);
+      sqlite3_bind_blob(put, 3, value.data(), static_cast<int>(value.size()), SQLITE_TRANSIENT);
+      ASSERT_EQ(sqlite3_step(put), SQLITE_DONE);
+      sqlite3_reset(put);
+    }
+    sqlite3_finalize(put);
+    sqlite3_stmt* usage = nullptr;
+    ASSERT_EQ(sqlite3_prepare_v2(old, "INSERT INTO kv_usage VALUES (?1, 10)", -1, &usage, nullptr),
+              SQLITE_OK);
+    sqlite3_bind_blob(usage, 1, svc_a_.data(), static_cast<int>(svc_a_.size()), SQLITE_TRANSIENT);
+    ASSERT_EQ(sqlite3_step(usage), SQLITE_DONE);
+    sqlite3_finalize(usage);
+    sqlite3_close(old);
+  }
+  {
+    auto store = open();
+    ASSERT_TRUE(store);
+    EXPECT_EQ(value_of(*store, svc_a_, "c", "name"), "old");
+    EXPECT_EQ(*store->usage(svc_a_), (1u + 2u) + (4u + 3u));
+    auto n = store->increment(svc_a_, "c", as_bytes("n"), 1);
+    ASSERT_TRUE(n) << n.error().message();
+    EXPECT_EQ(*n, 42);
+  }
+  // Now marked as a WAVS file (application_id "WAVS" at offset 68), still at version 1,
+  // so a build of the first format can open it too.
+  Bytes header = read_all(file_);
+  ASSERT_GE(header.size(), 100u);
+  EXPECT_EQ(std::string(header.begin() + 68, header.begin() + 72), "WAVS");
+  EXPECT_EQ(header[63], 1);
+  auto again = open();
+  ASSERT_TRUE(again);
+  EXPECT_EQ(value_of(*again, svc_a_, "c", "n"), "42");
+}
+
 TEST_F(KvStoreTest, ConcurrentIncrementsThroughOneStore) {
   auto store = open();
   ASSERT_TRUE(store);
