@@ -83,47 +83,6 @@ struct HttpClient::Pool {
   }
 };
 
-namespace {
-
-// Runs the transfer of h.easy to completion, or until `cancel` is requested (then
-// CURLE_ABORTED_BY_CALLBACK). curl's own timeouts still bound it.
-CURLcode perform(Handle h, const std::stop_token& cancel) {
-  if (cancel.stop_requested()) return CURLE_ABORTED_BY_CALLBACK;
-  if (curl_multi_add_handle(h.multi, h.easy) != CURLM_OK) return CURLE_FAILED_INIT;
-  std::stop_callback wake(cancel, [m = h.multi] { curl_multi_wakeup(m); });
-  CURLcode result = CURLE_OK;
-  bool done = false;
-  while (!done) {
-    int running = 0;
-    if (curl_multi_perform(h.multi, &running) != CURLM_OK) {
-      result = CURLE_FAILED_INIT;
-      break;
-    }
-    int queued = 0;
-    while (CURLMsg* msg = curl_multi_info_read(h.multi, &queued)) {
-      if (msg->msg == CURLMSG_DONE && msg->easy_handle == h.easy) {
-        result = msg->data.result;
-        done = true;
-      }
-    }
-    if (done) break;
-    if (cancel.stop_requested()) {
-      result = CURLE_ABORTED_BY_CALLBACK;
-      break;
-    }
-    // The cap on one wait only matters if a wakeup were lost; curl shortens it to its
-    // own timers.
-    if (curl_multi_poll(h.multi, nullptr, 0, 1000, nullptr) != CURLM_OK) {
-      result = CURLE_FAILED_INIT;
-      break;
-    }
-  }
-  curl_multi_remove_handle(h.multi, h.easy);
-  return result;
-}
-
-}  // namespace
-
 HttpClient::HttpClient() : pool_(std::make_unique<Pool>()) { global_init(); }
 HttpClient::~HttpClient() = default;
 
@@ -153,7 +112,7 @@ Result<HttpResponse> HttpClient::post_json(const std::string& url, const std::st
                    static_cast<long>(std::max<std::int64_t>(1, std::min(connect_timeout, timeout).count())));
   curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
   curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
-  CURLcode rc = perform(handle, cancel);
+  auto rc = static_cast<CURLcode>(perform_transfer(handle.easy, handle.multi, cancel));
   long status = 0;
   curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
   curl_slist_free_all(headers);
@@ -174,6 +133,46 @@ Result<HttpResponse> HttpClient::post_json(const std::string& url, const std::st
   }
   pool_->release(handle);
   return HttpResponse{status, std::move(sink.body)};
+}
+
+int perform_transfer(void* easy, void* multi, const std::stop_token& cancel) {
+  if (cancel.stop_requested()) return CURLE_ABORTED_BY_CALLBACK;
+  CURLM* m = multi != nullptr ? static_cast<CURLM*>(multi) : curl_multi_init();
+  if (m == nullptr) return CURLE_OUT_OF_MEMORY;
+  CURLcode result = CURLE_OK;
+  if (curl_multi_add_handle(m, easy) != CURLM_OK) {
+    result = CURLE_FAILED_INIT;
+  } else {
+    std::stop_callback wake(cancel, [m] { curl_multi_wakeup(m); });
+    for (bool done = false; !done;) {
+      int running = 0;
+      if (curl_multi_perform(m, &running) != CURLM_OK) {
+        result = CURLE_FAILED_INIT;
+        break;
+      }
+      int queued = 0;
+      while (CURLMsg* msg = curl_multi_info_read(m, &queued)) {
+        if (msg->msg == CURLMSG_DONE && msg->easy_handle == easy) {
+          result = msg->data.result;
+          done = true;
+        }
+      }
+      if (done) break;
+      if (cancel.stop_requested()) {
+        result = CURLE_ABORTED_BY_CALLBACK;
+        break;
+      }
+      // The cap on one wait only matters if a wakeup were lost; curl shortens the wait
+      // to its own timers.
+      if (curl_multi_poll(m, nullptr, 0, 1000, nullptr) != CURLM_OK) {
+        result = CURLE_FAILED_INIT;
+        break;
+      }
+    }
+    curl_multi_remove_handle(m, easy);
+  }
+  if (multi == nullptr) curl_multi_cleanup(m);
+  return result;
 }
 
 std::string redact_url(std::string_view url) {

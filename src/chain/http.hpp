@@ -38,6 +38,14 @@ class HttpClient {
   std::unique_ptr<Pool> pool_;
 };
 
+// Runs one prepared libcurl transfer like curl_easy_perform, but through the multi
+// interface so that a stop request on `cancel` ends it at once: the wait is woken by
+// curl_multi_wakeup, the result is CURLE_ABORTED_BY_CALLBACK. `easy` is a CURL*,
+// `multi` a CURLM* that drives it (it keeps the connection cache) or nullptr for a
+// temporary one; both are void* so that curl.h stays out of this header. Returns the
+// CURLcode. The transfer's own timeouts still apply.
+[[nodiscard]] int perform_transfer(void* easy, void* multi, const std::stop_token& cancel);
+
 // "http://user:key@host:8545/v3/KEY" → "http://host:8545": endpoint URLs often carry API
 // keys, so errors and logs show only scheme, host and port.
 [[nodiscard]] std::string redact_url(std::string_view url);
