@@ -10,6 +10,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "common/json_text.hpp"
 #include "wasi/error.hpp"
 #include "wasi/run.hpp"
 #include "wasm/wasm.hpp"
@@ -17,29 +18,8 @@
 namespace wavs::cli {
 namespace {
 
-std::string json_string(std::string_view s) {
-  std::string o = "\"";
-  for (char c : s) {
-    switch (c) {
-      case '"': o += "\\\""; break;
-      case '\\': o += "\\\\"; break;
-      case '\n': o += "\\n"; break;
-      case '\t': o += "\\t"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          o += buf;
-        } else {
-          o += c;
-        }
-    }
-  }
-  return o + "\"";
-}
-
 void print_stats(std::ostream& err, int exit_code, const std::string& trap, const wasi::RunResult* r) {
-  err << "{\"exit_code\":" << exit_code << ",\"trap\":" << (trap.empty() ? std::string("null") : json_string(trap))
+  err << "{\"exit_code\":" << exit_code << ",\"trap\":" << (trap.empty() ? std::string("null") : json_quote(trap))
       << ",\"fuel_consumed\":" << (r ? r->fuel_consumed : 0) << ",\"elapsed_us\":" << (r ? r->elapsed.count() : 0)
       << ",\"peak_memory_bytes\":" << (r ? r->peak_memory_bytes : 0) << "}\n";
 }
