@@ -155,6 +155,14 @@ TEST_F(ExecCommandTest, MemoryOverCapHasItsExitCode) {
   EXPECT_EQ(invoke({"--component", path, "--max-memory", "65536"}).code, kExitRunMemoryLimit);
 }
 
+TEST_F(ExecCommandTest, KeyValueFlagsShareOneErrorText) {
+  auto path = module("hello.wasm", responder(0));
+  EXPECT_EQ(invoke({"--component", path, "--config", "novalue"}).err,
+            "wavs exec: --config expects KEY=VALUE, got 'novalue'\n");
+  EXPECT_EQ(invoke({"--component", path, "--chain", "=http://127.0.0.1:1"}).err,
+            "wavs exec: --chain expects KEY=VALUE, got '=http://127.0.0.1:1'\n");
+}
+
 TEST_F(ExecCommandTest, BadUsageAndInputExitTwo) {
   auto path = module("hello.wasm", responder(0));
   EXPECT_EQ(invoke({"--component", path, "--input", "{not json"}).code, kExitUsage);

@@ -10,6 +10,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli/options.hpp"
 #include "common/json_text.hpp"
 #include "wasi/error.hpp"
 #include "wasi/run.hpp"
@@ -59,13 +60,13 @@ int run_wasm(const RunCommand& o, std::ostream& out, std::ostream& err) {
 
   wasi::RunOptions opts;
   opts.args = o.argv;
-  for (const auto& kv : o.env) {
-    auto eq = kv.find('=');
-    if (eq == std::string::npos || eq == 0) {
-      err << "wavs run: --env expects K=V, got '" << kv << "'\n";
+  for (const auto& text : o.env) {
+    auto kv = split_key_value(text, "--env");
+    if (!kv) {
+      err << "wavs run: " << kv.error().detail() << "\n";
       return 2;
     }
-    opts.env.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
+    opts.env.push_back(std::move(*kv));
   }
   for (const auto& d : o.dirs) {
     auto sep = d.find("::");

@@ -98,6 +98,7 @@ TEST_F(RunCommandTest, DirAndEnvAreGranted) {
   EXPECT_EQ(r.code, 20) << r.err;
   r = invoke({"--env", "novalue", path});
   EXPECT_EQ(r.code, kExitUsage);
+  EXPECT_EQ(r.err, "wavs run: --env expects KEY=VALUE, got 'novalue'\n");
 }
 
 TEST_F(RunCommandTest, NoModuleIsUsage) { EXPECT_EQ(invoke({}).code, kExitUsage); }
