@@ -12,11 +12,6 @@ namespace {
 // Bounds memory use when an endpoint streams an endless or huge answer.
 constexpr std::size_t kMaxResponseBytes = 256u << 20;
 
-void global_init() {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
-
 struct Sink {
   std::string body;
   bool overflow = false;
@@ -34,6 +29,11 @@ std::size_t write_cb(char* data, std::size_t size, std::size_t count, void* user
 }
 
 }  // namespace
+
+void ensure_curl() {
+  static std::once_flag once;
+  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
 
 struct HttpClient::Pool {
   std::mutex mu;
@@ -64,7 +64,7 @@ struct HttpClient::Pool {
   }
 };
 
-HttpClient::HttpClient() : pool_(std::make_unique<Pool>()) { global_init(); }
+HttpClient::HttpClient() : pool_(std::make_unique<Pool>()) { ensure_curl(); }
 HttpClient::~HttpClient() = default;
 
 Result<HttpResponse> HttpClient::post_json(const std::string& url, const std::string& body,
