@@ -22,9 +22,7 @@ using test::Outcome;
 class ExecCommandTest : public ::testing::Test {
  protected:
   std::string module(const std::string& name, std::string_view wat_text) {
-    Bytes b = wasi::test::wat(wat_text);
-    EXPECT_FALSE(b.empty()) << "wat2wasm failed for " << name;
-    return dir_.write(name, std::string(b.begin(), b.end())).string();
+    return test::write_module(dir_, name, wat_text);
   }
   Outcome invoke(const std::vector<std::string>& args) { return test::invoke_wavs({"exec"}, args); }
   static nlohmann::json parse(const Outcome& r) {
