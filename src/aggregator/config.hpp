@@ -17,13 +17,12 @@ namespace wavs::aggregator {
 inline constexpr std::string_view kSection = "aggregator";
 inline constexpr std::string_view kEnvPrefix = "WAVS_AGGREGATOR_";
 
-// The shared keys (log_level, log_format, data, chains), then the aggregator's own.
+// The shared keys (log_level, log_format, data, chains), host and port, then the aggregator's own.
 [[nodiscard]] ConfigSchema config_schema();
 
 struct Settings {
   SharedSettings shared;
-  std::string host;                  // HTTP API bind address
-  std::uint16_t port = 8001;         // HTTP API port; 0 picks a free one
+  ApiAddress api;                    // host, port (default 8001)
   Secret aggregator_evm_credential;  // 0x private key or mnemonic; empty when unset
   Secret bearer_token;               // required by write routes when set
 

@@ -33,8 +33,8 @@ TEST(AggregatorConfig, SchemaListsSharedKeysFirstAndMarksSecrets) {
 TEST(AggregatorConfig, DefaultsMakeValidSettings) {
   auto s = settings({});
   ASSERT_TRUE(s) << s.error().message();
-  EXPECT_EQ(s->host, "127.0.0.1");
-  EXPECT_EQ(s->port, 8001);
+  EXPECT_EQ(s->api.host, "127.0.0.1");
+  EXPECT_EQ(s->api.port, 8001);
   EXPECT_TRUE(s->aggregator_evm_credential.empty());
   EXPECT_TRUE(s->bearer_token.empty());
 }
@@ -44,7 +44,7 @@ TEST(AggregatorConfig, ReadsItsOwnPrefixOnly) {
                      {"WAVS_AGGREGATOR_PORT", "9001"},
                      {"WAVS_AGGREGATOR_AGGREGATOR_EVM_CREDENTIAL", "0x01"}});
   ASSERT_TRUE(s) << s.error().message();
-  EXPECT_EQ(s->port, 9001);
+  EXPECT_EQ(s->api.port, 9001);
   EXPECT_EQ(s->aggregator_evm_credential.reveal(), "0x01");
 }
 

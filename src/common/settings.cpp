@@ -23,6 +23,11 @@ void add_shared_keys(ConfigSchema& s) {
       .add({"chains", ConfigType::kTable, {}, "chains by namespace and id: [default.chains.evm.<id>]"});
 }
 
+void add_api_address_keys(ConfigSchema& s, std::int64_t default_port) {
+  s.add({"host", ConfigType::kString, std::string("127.0.0.1"), "HTTP API bind address"})
+      .add({"port", ConfigType::kInt, default_port, "HTTP API port"});
+}
+
 void SettingsReader::fail(std::string_view key, ConfigErrc code, std::string_view problem) {
   if (error_) return;
   error_ = Error(code, describe(key, config_.entry(key)) + " " + std::string(problem));
@@ -115,6 +120,13 @@ SharedSettings SharedSettings::read(SettingsReader& reader) {
   s.data = reader.text("data");
   s.chains_json = reader.table_json("chains");
   return s;
+}
+
+ApiAddress ApiAddress::read(SettingsReader& reader) {
+  ApiAddress a;
+  a.host = reader.text("host");
+  a.port = static_cast<std::uint16_t>(reader.integer("port", 0, 65535));
+  return a;
 }
 
 }  // namespace wavs

@@ -20,6 +20,10 @@ namespace wavs {
 // log_level, log_format, data, chains.
 void add_shared_keys(ConfigSchema& schema);
 
+// The address a role's HTTP API binds: `host` and `port` (the node's default port is 8000,
+// the aggregator's 8001).
+void add_api_address_keys(ConfigSchema& schema, std::int64_t default_port);
+
 // Reads keys one by one; the first failure is kept (later reads return fallbacks) and
 // status() reports it, so a from_config reads straight through and returns status().
 // Errors read "key 'port' (env WAVS_PORT) must be from 0 to 65535, got 70000"; the
@@ -61,6 +65,14 @@ struct SharedSettings {
   std::string chains_json;  // the `chains` table as JSON ("" when unset); component::Chains reads it
 
   [[nodiscard]] static SharedSettings read(SettingsReader& reader);
+};
+
+// The values of add_api_address_keys.
+struct ApiAddress {
+  std::string host;
+  std::uint16_t port = 0;  // 0 picks a free port
+
+  [[nodiscard]] static ApiAddress read(SettingsReader& reader);
 };
 
 }  // namespace wavs

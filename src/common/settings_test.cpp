@@ -102,6 +102,20 @@ TEST(Settings, UnsetAndWronglyTypedValuesAreErrors) {
   EXPECT_EQ(wrong.status().error().detail(), "key 'port' (default) must be an integer");
 }
 
+TEST(Settings, ApiAddressKeysCarryTheRolesDefaultPort) {
+  ConfigSchema schema;
+  add_api_address_keys(schema, 8001);
+  ConfigInputs in;
+  in.env = {{"WAVS_HOST", "0.0.0.0"}};
+  auto config = load_config(schema, in);
+  ASSERT_TRUE(config) << config.error().message();
+  SettingsReader reader(*config);
+  const auto api = ApiAddress::read(reader);
+  ASSERT_TRUE(reader.status()) << reader.status().error().message();
+  EXPECT_EQ(api.host, "0.0.0.0");
+  EXPECT_EQ(api.port, 8001);
+}
+
 TEST(Settings, EmptySecretIsAnErrorThatShowsNoValue) {
   const auto unset = load({});
   SettingsReader none(unset);

@@ -13,9 +13,8 @@ constexpr std::int64_t kMaxWasm32Memory = std::int64_t{1} << 32;
 ConfigSchema config_schema() {
   ConfigSchema s;
   add_shared_keys(s);
-  s.add({"host", ConfigType::kString, std::string("127.0.0.1"), "HTTP API bind address"})
-      .add({"port", ConfigType::kInt, std::int64_t{8000}, "HTTP API port"})
-      .add({"signing_mnemonic", ConfigType::kString, {}, "operator mnemonic (BIP-39)", true})
+  add_api_address_keys(s, 8000);
+  s.add({"signing_mnemonic", ConfigType::kString, {}, "operator mnemonic (BIP-39)", true})
       .add({"max_wasm_fuel", ConfigType::kInt, std::int64_t{10'000'000'000}, "node-wide fuel cap per run"})
       .add({"max_execution_seconds", ConfigType::kDouble, 30.0, "node-wide wall-clock cap per run"})
       .add({"max_memory_bytes", ConfigType::kInt, std::int64_t{256} << 20, "node-wide linear memory cap"})
@@ -30,8 +29,7 @@ Result<Settings> Settings::from_config(const Config& config) {
   SettingsReader r(config);
   Settings s;
   s.shared = SharedSettings::read(r);
-  s.host = r.text("host");
-  s.port = static_cast<std::uint16_t>(r.integer("port", 0, 65535));
+  s.api = ApiAddress::read(r);
   s.signing_mnemonic = r.secret("signing_mnemonic");
   s.max_wasm_fuel =
       static_cast<std::uint64_t>(r.integer("max_wasm_fuel", 1, std::numeric_limits<std::int64_t>::max()));

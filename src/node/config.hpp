@@ -17,13 +17,12 @@ namespace wavs::node {
 inline constexpr std::string_view kSection = "wavs";
 inline constexpr std::string_view kEnvPrefix = "WAVS_";
 
-// The shared keys (log_level, log_format, data, chains), then the node's own.
+// The shared keys (log_level, log_format, data, chains), host and port, then the node's own.
 [[nodiscard]] ConfigSchema config_schema();
 
 struct Settings {
   SharedSettings shared;
-  std::string host;                 // HTTP API bind address
-  std::uint16_t port = 8000;        // HTTP API port; 0 picks a free one
+  ApiAddress api;                   // host, port (default 8000)
   Secret signing_mnemonic;          // operator mnemonic (BIP-39); empty when unset
   std::uint64_t max_wasm_fuel = 0;  // node-wide caps per component run
   double max_execution_seconds = 0;

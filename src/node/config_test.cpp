@@ -48,8 +48,8 @@ TEST(NodeConfig, SchemaListsSharedKeysFirstAndMarksSecrets) {
 TEST(NodeConfig, DefaultsMakeValidSettings) {
   auto s = settings({});
   ASSERT_TRUE(s) << s.error().message();
-  EXPECT_EQ(s->host, "127.0.0.1");
-  EXPECT_EQ(s->port, 8000);
+  EXPECT_EQ(s->api.host, "127.0.0.1");
+  EXPECT_EQ(s->api.port, 8000);
   EXPECT_EQ(s->max_wasm_fuel, 10'000'000'000u);
   EXPECT_DOUBLE_EQ(s->max_execution_seconds, 30.0);
   EXPECT_EQ(s->max_memory_bytes, 256u << 20);
@@ -73,8 +73,8 @@ TEST(NodeConfig, ReadsEveryKey) {
                      {"WAVS_DEV_ENDPOINTS_ENABLED", "true"},
                      {"WAVS_LOG_FORMAT", "json"}});
   ASSERT_TRUE(s) << s.error().message();
-  EXPECT_EQ(s->host, "0.0.0.0");
-  EXPECT_EQ(s->port, 0);
+  EXPECT_EQ(s->api.host, "0.0.0.0");
+  EXPECT_EQ(s->api.port, 0);
   EXPECT_EQ(s->signing_mnemonic.reveal(), "test test junk");
   EXPECT_EQ(s->max_wasm_fuel, 1000u);
   EXPECT_DOUBLE_EQ(s->max_execution_seconds, 0.5);
