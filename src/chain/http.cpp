@@ -13,11 +13,6 @@ namespace {
 // Bounds memory use when an endpoint streams an endless or huge answer.
 constexpr std::size_t kMaxResponseBytes = 256u << 20;
 
-void global_init() {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
-
 struct Sink {
   std::string body;
   bool overflow = false;
@@ -35,6 +30,11 @@ std::size_t write_cb(char* data, std::size_t size, std::size_t count, void* user
 }
 
 }  // namespace
+
+void ensure_curl() {
+  static std::once_flag once;
+  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
 
 // An easy handle with the multi handle that drives it. Transfers go through the multi
 // interface so that a stop request can wake the wait at once (curl_multi_wakeup) instead
@@ -83,7 +83,7 @@ struct HttpClient::Pool {
   }
 };
 
-HttpClient::HttpClient() : pool_(std::make_unique<Pool>()) { global_init(); }
+HttpClient::HttpClient() : pool_(std::make_unique<Pool>()) { ensure_curl(); }
 HttpClient::~HttpClient() = default;
 
 Result<HttpResponse> HttpClient::post_json(const std::string& url, const std::string& body,

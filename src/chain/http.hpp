@@ -46,6 +46,11 @@ class HttpClient {
 // CURLcode. The transfer's own timeouts still apply.
 [[nodiscard]] int perform_transfer(void* easy, void* multi, const std::stop_token& cancel);
 
+// libcurl's process-wide set-up (curl_global_init), done once however many threads ask.
+// Every libcurl user in the tree calls this before its first handle, so there is one
+// place that owns the call curl requires to happen exactly once.
+void ensure_curl();
+
 // "http://user:key@host:8545/v3/KEY" → "http://host:8545": endpoint URLs often carry API
 // keys, so errors and logs show only scheme, host and port.
 [[nodiscard]] std::string redact_url(std::string_view url);

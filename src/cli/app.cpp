@@ -10,6 +10,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/exec_command.hpp"
+#include "cli/options.hpp"
 #include "cli/roles.hpp"
 #include "cli/service_command.hpp"
 #include "cli/run_command.hpp"
@@ -149,12 +150,12 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
     Role role = role_name == "aggregator" ? Role::kAggregator : role_name == "cli" ? Role::kCli : Role::kNode;
     std::vector<std::pair<std::string, std::string>> flags;
     for (const auto& s : sets) {
-      auto eq = s.find('=');
-      if (eq == std::string::npos) {
-        err << "wavs config: --set expects key=value, got '" << s << "'\n";
+      auto kv = split_key_value(s, "--set");
+      if (!kv) {
+        err << "wavs config: " << kv.error().detail() << "\n";
         return kExitUsage;
       }
-      flags.emplace_back(s.substr(0, eq), s.substr(eq + 1));
+      flags.push_back(std::move(*kv));
     }
     auto config = load_role(role, global, std::move(flags));
     if (!config) {

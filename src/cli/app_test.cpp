@@ -55,6 +55,17 @@ TEST_F(CliTest, ConfigShowsLayeredValues) {
   EXPECT_NE(r.out.find("host = \"0.0.0.0\"  # flag (--host)"), std::string::npos) << r.out;
 }
 
+// The same KEY=VALUE rule and error text as `wavs run --env` and `wavs exec --config`;
+// an empty key used to reach the loader as a flag named "--".
+TEST_F(CliTest, ConfigSetWithoutKeyOrEqualsIsUsageNamingTheFlag) {
+  for (const std::string bad : {"port", "=9100"}) {
+    auto r = invoke({"config", "--set", bad});
+    EXPECT_EQ(r.code, kExitUsage) << bad;
+    EXPECT_EQ(r.err, "wavs config: --set expects KEY=VALUE, got '" + bad + "'\n");
+    EXPECT_TRUE(r.out.empty()) << r.out;
+  }
+}
+
 TEST_F(CliTest, BadTomlExitsTwoNamingFileLineAndKey) {
   auto file = write("[wavs]\nport = \"x\"\n");
   auto r = invoke({"--config", file, "config"});

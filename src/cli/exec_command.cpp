@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/app.hpp"
+#include "cli/options.hpp"
 #include "cli/run_command.hpp"
 #include "common/config.hpp"
 #include "common/utf8.hpp"
@@ -29,9 +30,9 @@ struct UsageError {
 };
 
 std::pair<std::string, std::string> split_pair(const std::string& s, std::string_view flag) {
-  const auto eq = s.find('=');
-  if (eq == std::string::npos || eq == 0) throw UsageError{std::string(flag) + " expects KEY=VALUE, got '" + s + "'"};
-  return {s.substr(0, eq), s.substr(eq + 1)};
+  auto kv = split_key_value(s, flag);
+  if (!kv) throw UsageError{kv.error().detail()};
+  return std::move(*kv);
 }
 
 std::string read_text_file(const std::string& path, std::string_view what) {

@@ -22,9 +22,7 @@ using test::Outcome;
 class ExecCommandTest : public ::testing::Test {
  protected:
   std::string module(const std::string& name, std::string_view wat_text) {
-    Bytes b = wasi::test::wat(wat_text);
-    EXPECT_FALSE(b.empty()) << "wat2wasm failed for " << name;
-    return dir_.write(name, std::string(b.begin(), b.end())).string();
+    return test::write_module(dir_, name, wat_text);
   }
   Outcome invoke(const std::vector<std::string>& args) { return test::invoke_wavs({"exec"}, args); }
   static nlohmann::json parse(const Outcome& r) {
@@ -153,6 +151,14 @@ TEST_F(ExecCommandTest, MissingMemoryExportIsALoadError) {
 TEST_F(ExecCommandTest, MemoryOverCapHasItsExitCode) {
   auto path = module("big.wasm", R"((module (memory (export "memory") 100) (func (export "_start"))))");
   EXPECT_EQ(invoke({"--component", path, "--max-memory", "65536"}).code, kExitRunMemoryLimit);
+}
+
+TEST_F(ExecCommandTest, KeyValueFlagsShareOneErrorText) {
+  auto path = module("hello.wasm", responder(0));
+  EXPECT_EQ(invoke({"--component", path, "--config", "novalue"}).err,
+            "wavs exec: --config expects KEY=VALUE, got 'novalue'\n");
+  EXPECT_EQ(invoke({"--component", path, "--chain", "=http://127.0.0.1:1"}).err,
+            "wavs exec: --chain expects KEY=VALUE, got '=http://127.0.0.1:1'\n");
 }
 
 TEST_F(ExecCommandTest, BadUsageAndInputExitTwo) {

@@ -11,6 +11,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli/options.hpp"
+#include "common/json_text.hpp"
 #include "wasi/error.hpp"
 #include "wasi/run.hpp"
 #include "wasm/wasm.hpp"
@@ -18,29 +20,8 @@
 namespace wavs::cli {
 namespace {
 
-std::string json_string(std::string_view s) {
-  std::string o = "\"";
-  for (char c : s) {
-    switch (c) {
-      case '"': o += "\\\""; break;
-      case '\\': o += "\\\\"; break;
-      case '\n': o += "\\n"; break;
-      case '\t': o += "\\t"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          o += buf;
-        } else {
-          o += c;
-        }
-    }
-  }
-  return o + "\"";
-}
-
 void print_stats(std::ostream& err, int exit_code, const std::string& trap, const wasi::RunResult* r) {
-  err << "{\"exit_code\":" << exit_code << ",\"trap\":" << (trap.empty() ? std::string("null") : json_string(trap))
+  err << "{\"exit_code\":" << exit_code << ",\"trap\":" << (trap.empty() ? std::string("null") : json_quote(trap))
       << ",\"fuel_consumed\":" << (r ? r->fuel_consumed : 0) << ",\"elapsed_us\":" << (r ? r->elapsed.count() : 0)
       << ",\"peak_memory_bytes\":" << (r ? r->peak_memory_bytes : 0) << "}\n";
 }
@@ -80,13 +61,13 @@ int run_wasm(const RunCommand& o, std::ostream& out, std::ostream& err) {
 
   wasi::RunOptions opts;
   opts.args = o.argv;
-  for (const auto& kv : o.env) {
-    auto eq = kv.find('=');
-    if (eq == std::string::npos || eq == 0) {
-      err << "wavs run: --env expects K=V, got '" << kv << "'\n";
+  for (const auto& text : o.env) {
+    auto kv = split_key_value(text, "--env");
+    if (!kv) {
+      err << "wavs run: " << kv.error().detail() << "\n";
       return 2;
     }
-    opts.env.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
+    opts.env.push_back(std::move(*kv));
   }
   for (const auto& d : o.dirs) {
     auto sep = d.find("::");

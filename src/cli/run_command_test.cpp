@@ -16,9 +16,7 @@ using test::Outcome;
 class RunCommandTest : public ::testing::Test {
  protected:
   std::string module(const std::string& name, std::string_view wat_text) {
-    Bytes b = wasi::test::wat(wat_text);
-    EXPECT_FALSE(b.empty());
-    return dir_.write(name, std::string(b.begin(), b.end())).string();
+    return test::write_module(dir_, name, wat_text);
   }
   Outcome invoke(const std::vector<std::string>& args) { return test::invoke_wavs({"run"}, args); }
   wasi::test::TempDir dir_;
@@ -98,6 +96,7 @@ TEST_F(RunCommandTest, DirAndEnvAreGranted) {
   EXPECT_EQ(r.code, 20) << r.err;
   r = invoke({"--env", "novalue", path});
   EXPECT_EQ(r.code, kExitUsage);
+  EXPECT_EQ(r.err, "wavs run: --env expects KEY=VALUE, got 'novalue'\n");
 }
 
 // Regression: stdout and stderr were character devices to the guest (isatty() true) even

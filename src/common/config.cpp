@@ -8,6 +8,8 @@
 #include <nlohmann/json.hpp>
 #include <toml++/toml.h>
 
+#include "common/json_text.hpp"
+
 extern char** environ;  // NOLINT: POSIX
 
 WAVS_ERROR_TABLE(wavs, ConfigErrc, "config",
@@ -103,11 +105,15 @@ Result<ConfigValue> from_toml(const ConfigKey& key, const toml::node& node) {
 std::string render(const ConfigValue& v) {
   struct Visitor {
     std::string operator()(std::monostate) const { return "(unset)"; }
-    std::string operator()(const std::string& s) const { return nlohmann::json(s).dump(); }
+    std::string operator()(const std::string& s) const { return json_quote(s); }
     std::string operator()(std::int64_t i) const { return std::to_string(i); }
     std::string operator()(bool b) const { return b ? "true" : "false"; }
     std::string operator()(double d) const { return nlohmann::json(d).dump(); }
-    std::string operator()(const std::vector<std::string>& l) const { return nlohmann::json(l).dump(); }
+    std::string operator()(const std::vector<std::string>& l) const {
+      std::string out = "[";
+      for (const auto& s : l) out += (out.size() > 1 ? "," : "") + json_quote(s);
+      return out + "]";
+    }
   };
   return std::visit(Visitor{}, v);
 }

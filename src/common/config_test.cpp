@@ -172,6 +172,17 @@ TEST_F(ConfigTest, SecretsAreRedactedInDumpAndErrors) {
   EXPECT_EQ(c->get_string("signing_mnemonic"), "test test junk");
 }
 
+// Regression: dump() used to hand strings to nlohmann's strict serializer, which throws
+// on ill-formed UTF-8, so `wavs config` crashed on such a value in the environment.
+TEST_F(ConfigTest, DumpOfIllFormedUtf8DoesNotThrow) {
+  auto c = load(std::nullopt, {{"WAVS_HOST", "bad\xff"}, {"WAVS_WS_ENDPOINTS", "ws://a,\xc0x"}});
+  ASSERT_TRUE(c) << c.error().message();
+  std::string text;
+  ASSERT_NO_THROW(text = c->dump(schema_));
+  EXPECT_NE(text.find("host = \"bad\xef\xbf\xbd\"  # env (WAVS_HOST)"), std::string::npos) << text;
+  EXPECT_NE(text.find("ws_endpoints = [\"ws://a\",\"\xef\xbf\xbdx\"]  # env"), std::string::npos) << text;
+}
+
 TEST(ConfigText, ParsesEachType) {
   EXPECT_EQ(std::get<std::int64_t>(*parse_config_text(ConfigType::kInt, "0x10")), 16);
   EXPECT_FALSE(parse_config_text(ConfigType::kInt, "12a"));

@@ -27,7 +27,4 @@ struct LogSettings {
 // Installs the default logger on stderr. Safe to call more than once (the last wins).
 void init_logging(const LogSettings& settings);
 
-// Escapes `text` as the contents of a JSON string (no surrounding quotes).
-[[nodiscard]] std::string json_escape(std::string_view text);
-
 }  // namespace wavs

@@ -21,10 +21,6 @@ TEST(Log, ParsesFormats) {
   EXPECT_FALSE(parse_log_format("xml"));
 }
 
-TEST(Log, JsonEscape) {
-  EXPECT_EQ(json_escape("a\"b\\c\nd\x01"), "a\\\"b\\\\c\\nd\\u0001");
-}
-
 TEST(Log, InitIsRepeatable) {
   init_logging({LogLevel::kWarn, LogFormat::kJson});
   init_logging({LogLevel::kInfo, LogFormat::kText});

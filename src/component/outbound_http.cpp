@@ -10,10 +10,10 @@
 #include <array>
 #include <charconv>
 #include <cstring>
-#include <mutex>
 #include <string>
 #include <utility>
 
+#include "chain/http.hpp"
 #include "common/utf8.hpp"
 
 namespace wavs::component {
@@ -28,11 +28,6 @@ constexpr milliseconds kTimeoutSlack{50};
 // The header block is copied into the guest's result next to the body; curl bounds each
 // line, this bounds their sum so a server cannot grow it without limit.
 constexpr std::size_t kMaxResponseHeaderBytes = 256 << 10;
-
-void global_init() {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
 
 char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
@@ -502,7 +497,7 @@ Result<std::vector<std::pair<std::string, std::string>>> parse_header_block(std:
 struct OutboundHttp::Impl {};
 
 OutboundHttp::OutboundHttp(OutboundLimits limits) : impl_(std::make_unique<Impl>()), limits_(limits) {
-  global_init();
+  chain::ensure_curl();
 }
 OutboundHttp::~OutboundHttp() = default;
 

@@ -1,0 +1,48 @@
+#include "node/config.hpp"
+
+#include <limits>
+
+namespace wavs::node {
+namespace {
+
+constexpr std::int64_t kWasmPage = 64 << 10;
+constexpr std::int64_t kMaxWasm32Memory = std::int64_t{1} << 32;
+
+}  // namespace
+
+ConfigSchema config_schema() {
+  ConfigSchema s;
+  add_shared_keys(s);
+  add_api_address_keys(s, 8000);
+  s.add({"signing_mnemonic", ConfigType::kString, {}, "operator mnemonic (BIP-39)", true})
+      .add({"max_wasm_fuel", ConfigType::kInt, std::int64_t{10'000'000'000}, "node-wide fuel cap per run"})
+      .add({"max_execution_seconds", ConfigType::kDouble, 30.0, "node-wide wall-clock cap per run"})
+      .add({"max_memory_bytes", ConfigType::kInt, std::int64_t{256} << 20, "node-wide linear memory cap"})
+      .add({"ipfs_gateway", ConfigType::kString, std::string("https://gateway.pinata.cloud/ipfs/"),
+            "gateway for ipfs:// service URIs"})
+      .add({"bearer_token", ConfigType::kString, {}, "token required by write routes", true})
+      .add({"dev_endpoints_enabled", ConfigType::kBool, false, "enable /dev/* routes"});
+  return s;
+}
+
+Result<Settings> Settings::from_config(const Config& config) {
+  SettingsReader r(config);
+  Settings s;
+  s.shared = SharedSettings::read(r);
+  s.api = ApiAddress::read(r);
+  s.signing_mnemonic = r.secret("signing_mnemonic");
+  s.max_wasm_fuel =
+      static_cast<std::uint64_t>(r.integer("max_wasm_fuel", 1, std::numeric_limits<std::int64_t>::max()));
+  s.max_execution_seconds = r.positive_number("max_execution_seconds");
+  s.max_memory_bytes = static_cast<std::uint64_t>(r.integer("max_memory_bytes", kWasmPage, kMaxWasm32Memory));
+  s.ipfs_gateway = r.text("ipfs_gateway");
+  if (r.status() && s.ipfs_gateway.rfind("http://", 0) != 0 && s.ipfs_gateway.rfind("https://", 0) != 0) {
+    r.fail("ipfs_gateway", ConfigErrc::kBadValue, "must be an http:// or https:// URL");
+  }
+  s.bearer_token = r.secret("bearer_token");
+  s.dev_endpoints_enabled = r.boolean("dev_endpoints_enabled");
+  if (auto ok = r.status(); !ok) return ok.error();
+  return s;
+}
+
+}  // namespace wavs::node

@@ -1,0 +1,39 @@
+#pragma once
+// The node's configuration: the keys it reads from wavs.toml's [wavs] table (after
+// [default]) and WAVS_<KEY> variables, and the typed Settings a running node works
+// from. Keys and defaults follow upstream WAVS so an existing wavs.toml keeps working;
+// docs/configuration.md lists them.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "common/config.hpp"
+#include "common/secret.hpp"
+#include "common/settings.hpp"
+
+namespace wavs::node {
+
+inline constexpr std::string_view kSection = "wavs";
+inline constexpr std::string_view kEnvPrefix = "WAVS_";
+
+// The shared keys (log_level, log_format, data, chains), host and port, then the node's own.
+[[nodiscard]] ConfigSchema config_schema();
+
+struct Settings {
+  SharedSettings shared;
+  ApiAddress api;                   // host, port (default 8000)
+  Secret signing_mnemonic;          // operator mnemonic (BIP-39); empty when unset
+  std::uint64_t max_wasm_fuel = 0;  // node-wide caps per component run
+  double max_execution_seconds = 0;
+  std::uint64_t max_memory_bytes = 0;  // 64 KiB .. 4 GiB (wasm32's whole address space)
+  std::string ipfs_gateway;            // http(s) URL for ipfs:// service URIs
+  Secret bearer_token;                 // required by write routes when set
+  bool dev_endpoints_enabled = false;
+
+  // From a Config loaded with config_schema(); a value out of range is an error naming
+  // the key and the layer it came from (ConfigErrc::kBadValue / kWrongType).
+  [[nodiscard]] static Result<Settings> from_config(const Config& config);
+};
+
+}  // namespace wavs::node
