@@ -43,7 +43,9 @@ Error map_chain_error(const Error& e, std::string_view key, std::string_view met
     return Error(ComponentErrc::kRpc, obj.dump());
   }
   if (e.is(chain::ChainErrc::kTimeout)) return Error(ComponentErrc::kTimeout, where + ": timed out");
-  if (e.is(chain::ChainErrc::kStopped)) return Error(ComponentErrc::kUnavailable, where + ": node is stopping");
+  if (e.is(chain::ChainErrc::kStopped)) {
+    return Error(ComponentErrc::kUnavailable, where + ": cancelled (the node is stopping or the run was cancelled)");
+  }
   return Error(ComponentErrc::kNetwork, where + ": " + e.message());
 }
 
@@ -140,7 +142,8 @@ Result<std::string> Chains::config_json(std::string_view key) const {
 }
 
 Result<std::string> Chains::rpc(std::string_view key, std::string_view method, std::string_view params_json,
-                                std::chrono::steady_clock::time_point deadline, std::size_t max_result_bytes) const {
+                                std::chrono::steady_clock::time_point deadline, std::size_t max_result_bytes,
+                                std::stop_token cancel) const {
   if (!rpc_method_allowed(method)) {
     return Error(ComponentErrc::kDenied, "method '" + std::string(method) + "' is not a read-only method chain_rpc allows");
   }
@@ -153,7 +156,7 @@ Result<std::string> Chains::rpc(std::string_view key, std::string_view method, s
   if (std::chrono::steady_clock::now() >= deadline) {
     return Error(ComponentErrc::kTimeout, std::string(method) + " on " + std::string(key) + ": no time left in the run");
   }
-  auto result = it->second->client->request(method, std::move(params), deadline);
+  auto result = it->second->client->request(method, std::move(params), deadline, std::move(cancel));
   if (!result) return map_chain_error(result.error(), key, method);
   std::string text = result->dump();
   if (text.size() > max_result_bytes) {

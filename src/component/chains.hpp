@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <stop_token>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -27,6 +28,9 @@ namespace wavs::component {
 
 // The methods chain_rpc forwards (docs/component-abi.md, "chain_rpc").
 [[nodiscard]] bool rpc_method_allowed(std::string_view method);
+
+// The default cap on one chain_rpc result's JSON text.
+inline constexpr std::size_t kMaxRpcResultBytes = 4u << 20;
 
 class Chains {
  public:
@@ -51,10 +55,12 @@ class Chains {
   // One JSON-RPC call; returns the JSON text of "result". `params_json` must be a JSON
   // array (empty text = []). Errors: kNotFound (chain), kDenied (method), kInvalid
   // (params), kTimeout, kNetwork, kRpc (the error object as JSON text in the detail),
-  // kLimit (result over max_result_bytes).
+  // kLimit (result over max_result_bytes), kUnavailable (`cancel` was requested, or the
+  // node's client is stopping).
   [[nodiscard]] Result<std::string> rpc(std::string_view key, std::string_view method, std::string_view params_json,
                                         std::chrono::steady_clock::time_point deadline,
-                                        std::size_t max_result_bytes = 4 << 20) const;
+                                        std::size_t max_result_bytes = kMaxRpcResultBytes,
+                                        std::stop_token cancel = {}) const;
 
  private:
   struct Entry;

@@ -322,7 +322,7 @@ struct HostRun::Glue {
     req.body.assign(body->begin(), body->end());
     const std::int32_t timeout_ms = a[8].i32();
     req.timeout = timeout_ms > 0 ? std::chrono::milliseconds(timeout_ms) : run.limits_.default_http_timeout;
-    auto resp = run.services_->http->send(req, run.workflow_->component.allowed_http_hosts, run.deadline_);
+    auto resp = run.services_->http->send(req, run.workflow_->component.allowed_http_hosts, run.deadline_, run.cancel_);
     if (!resp) return fail(resp.error());
     std::string header_block;
     for (const auto& [k, v] : resp->headers) header_block += k + ": " + v + "\r\n";
@@ -350,7 +350,7 @@ struct HostRun::Glue {
       return fail(ComponentErrc::kDenied, "method '" + std::string(*method) + "' is not allowed (read-only methods only)");
     }
     if (!spend_outbound(code)) return code;
-    auto result = run.services_->chains->rpc(*chain, *method, *params, run.deadline_);
+    auto result = run.services_->chains->rpc(*chain, *method, *params, run.deadline_, kMaxRpcResultBytes, run.cancel_);
     if (!result) return fail(result.error());
     return give(*result, a[6].i32(), a[7].i32());
   }
@@ -529,12 +529,13 @@ HostRun::Scope::~Scope() { t_active_run = previous_; }
 
 Result<HostRun> HostRun::create(const TriggerAction& action, const WorkflowContext& workflow,
                                 const HostServices& services, std::chrono::steady_clock::time_point deadline,
-                                HostLimits limits) {
+                                HostLimits limits, std::stop_token cancel) {
   HostRun run;
   run.action_ = &action;
   run.workflow_ = &workflow;
   run.services_ = &services;
   run.deadline_ = deadline;
+  run.cancel_ = std::move(cancel);
   run.limits_ = limits;
   auto id = component::event_id(workflow.service_id, workflow.workflow_id, action.data);
   if (!id) return id.error();

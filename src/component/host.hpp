@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <stop_token>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -44,7 +45,7 @@ class HostRun {
   [[nodiscard]] static Result<HostRun> create(const TriggerAction& action, const WorkflowContext& workflow,
                                               const HostServices& services,
                                               std::chrono::steady_clock::time_point deadline,
-                                              HostLimits limits = {});
+                                              HostLimits limits = {}, std::stop_token cancel = {});
 
   // Defines wavs_v1.* on `linker`, bound to this object (which must outlive the instance).
   void link(wasm::Linker& linker);
@@ -79,6 +80,7 @@ class HostRun {
   const WorkflowContext* workflow_ = nullptr;
   const HostServices* services_ = nullptr;
   std::chrono::steady_clock::time_point deadline_;
+  std::stop_token cancel_;  // the run's: ends http_request and chain_rpc waits
   HostLimits limits_;
   eth::EventId trigger_event_id_;
   std::string service_info_json_;  // built on the first service_info call

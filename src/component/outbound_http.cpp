@@ -502,7 +502,7 @@ OutboundHttp::OutboundHttp(OutboundLimits limits) : impl_(std::make_unique<Impl>
 OutboundHttp::~OutboundHttp() = default;
 
 Result<OutboundResponse> OutboundHttp::send(const OutboundRequest& request, const service::HttpHosts& policy,
-                                            std::chrono::steady_clock::time_point deadline) {
+                                            std::chrono::steady_clock::time_point deadline, std::stop_token cancel) {
   auto start = Clock::now();
   if (deadline <= start) {
     return Error(ComponentErrc::kTimeout, "no time left before the request could be sent");
@@ -620,9 +620,14 @@ Result<OutboundResponse> OutboundHttp::send(const OutboundRequest& request, cons
       curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method.c_str());
     }
 
-    CURLcode rc = curl_easy_perform(h);
+    // A fresh connection per request anyway (policy checks per connection), so a
+    // temporary multi handle costs nothing that a pooled one would save.
+    auto rc = static_cast<CURLcode>(chain::perform_transfer(h, nullptr, cancel));
     if (rc != CURLE_OK) {
       std::string where = target.where();
+      if (rc == CURLE_ABORTED_BY_CALLBACK) {
+        return Error(ComponentErrc::kUnavailable, where + ": cancelled (the node is stopping or the run was cancelled)");
+      }
       if (!gate.refused.empty() && gate.opened == 0) {
         std::string detail = target.host + " resolves to a private address (" + gate.refused +
                              "), which allowed_http_hosts grants only when the host is listed by name";

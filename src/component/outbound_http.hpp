@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <stop_token>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -86,9 +87,11 @@ class OutboundHttp {
   // body), kDenied (host not allowed, or every address private and not granted — the
   // message names the host, never the full URL's query), kTimeout (request timeout or
   // deadline), kNetwork (DNS, connect, TLS, protocol, too many redirects). Any HTTP
-  // status is a success.
+  // status is a success. kUnavailable when `cancel` is requested (at once, whatever the
+  // exchange is waiting on).
   [[nodiscard]] Result<OutboundResponse> send(const OutboundRequest& request, const service::HttpHosts& hosts,
-                                              std::chrono::steady_clock::time_point deadline);
+                                              std::chrono::steady_clock::time_point deadline,
+                                              std::stop_token cancel = {});
 
  private:
   struct Impl;

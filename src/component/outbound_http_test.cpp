@@ -769,6 +769,46 @@ TEST(OutboundHttp, DeadlineShortensTheTimeout) {
   EXPECT_LT(took, 2s);
 }
 
+// The run's stop token ends a request the server accepted and never answers, long before
+// its timeout: a node shutting down does not wait out guests' HTTP calls.
+TEST(OutboundHttp, CancelEndsARequestTheServerNeverAnswers) {
+  // Never accepts: the kernel completes the handshake and buffers the request.
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  ASSERT_EQ(::listen(fd, 8), 0);
+  socklen_t len = sizeof(addr);
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  std::string hp = "127.0.0.1:" + std::to_string(ntohs(addr.sin_port));
+
+  OutboundHttp http;
+  OutboundRequest req = get("http://" + hp + "/ok");
+  req.timeout = 30s;
+  std::stop_source source;
+  std::thread canceller([&] {
+    std::this_thread::sleep_for(100ms);
+    source.request_stop();
+  });
+  auto start = Clock::now();
+  auto r = http.send(req, HttpHosts::only({hp}), Clock::now() + 60s, source.get_token());
+  auto took = Clock::now() - start;
+  canceller.join();
+  ::close(fd);
+  ASSERT_FALSE(r);
+  EXPECT_TRUE(r.error().is(ComponentErrc::kUnavailable)) << r.error().message();
+  EXPECT_NE(r.error().detail().find("cancelled"), std::string::npos) << r.error().detail();
+  EXPECT_LT(took, 10s);  // not the 30 s timeout
+  // Cancelled before it starts: nothing is sent.
+  TestServer server;
+  auto early = http.send(get(server.url("/ok")), HttpHosts::only({server.host_port()}), soon(), source.get_token());
+  ASSERT_FALSE(early);
+  EXPECT_TRUE(early.error().is(ComponentErrc::kUnavailable));
+  EXPECT_EQ(server.count(), 0u);
+}
+
 TEST(OutboundHttp, ConnectTimeoutCoversTheTlsHandshake) {
   // A listener that never accepts: the kernel completes the TCP handshake from its
   // backlog, and the TLS handshake then waits for a ServerHello that never comes.

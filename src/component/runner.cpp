@@ -173,7 +173,7 @@ Result<ExecResult> execute(const wasi::Program& program, const TriggerAction& ac
   // same end so none outlives the run.
   const auto deadline = limits.time ? std::chrono::steady_clock::now() + *limits.time
                                     : std::chrono::steady_clock::time_point::max();
-  auto host = HostRun::create(action, workflow, services, deadline);
+  auto host = HostRun::create(action, workflow, services, deadline, HostLimits{}, cancel);
   if (!host) return host.error();
   static const wasm::Linker kLinker = [] {
     wasm::Linker l;

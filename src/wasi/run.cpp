@@ -186,7 +186,7 @@ Result<RunResult> run(const Program& program, const RunOptions& options) {
   if (trap && r.stop == StopReason::kExited) {
     if (trap->kind == wasm::TrapKind::kExit) {
       r.exit_code = trap->exit_code;
-    } else if (trap->kind == wasm::TrapKind::kInterrupted && cancelled.load()) {
+    } else if (trap->kind == wasm::TrapKind::kInterrupted && (cancelled.load() || options.cancel.stop_requested())) {
       r.stop = StopReason::kCancelled;
       r.trap = std::move(trap);
     } else if (trap->kind == wasm::TrapKind::kInterrupted && interrupt.load()) {
@@ -202,6 +202,14 @@ Result<RunResult> run(const Program& program, const RunOptions& options) {
       r.stop = StopReason::kTrap;
       r.trap = std::move(trap);
     }
+  }
+  // Cancelled while it ran: whatever it did next (a host call that was cut short makes
+  // a guest exit with an error, or even succeed on partial data) is not its result.
+  // The token's own state, not only `cancelled`: a stop request runs its callbacks one
+  // after another, so a host call's may already have returned while ours is pending.
+  if (cancelled.load() || options.cancel.stop_requested()) {
+    r.stop = StopReason::kCancelled;
+    if (!r.trap) r.trap = wasm::Trap{wasm::TrapKind::kInterrupted, "cancelled", 0};
   }
   if (auto mem = inst.memory()) {
     r.peak_memory_bytes = mem->size();

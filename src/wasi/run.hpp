@@ -85,7 +85,7 @@ enum class StopReason : std::uint8_t {
   kTrap,           // the guest trapped (see trap)
   kFuelExhausted,  // the fuel limit ran out
   kTimeLimit,      // the wall-clock limit passed
-  kCancelled,      // RunOptions::cancel was requested (shutdown, a removed service)
+  kCancelled,      // RunOptions::cancel was requested while it ran, however it ended
 };
 [[nodiscard]] const char* to_string(StopReason r);
 
