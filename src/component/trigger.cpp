@@ -298,11 +298,6 @@ Result<TriggerData> read_trigger_data(const Json& value, const std::string& path
 
 #undef WAVS_TRY_ASSIGN
 
-std::string json_string(std::string_view text) {
-  // replace: a hand-built value with invalid UTF-8 must not make the encoder throw.
-  return Json(std::string(text)).dump(-1, ' ', false, Json::error_handler_t::replace);
-}
-
 void append_u64_be(Bytes& out, std::uint64_t value) {
   for (int shift = 56; shift >= 0; shift -= 8) out.push_back(static_cast<std::uint8_t>(value >> shift));
 }
@@ -398,7 +393,7 @@ std::string to_json(const TriggerData& data) {
       for (const auto& topic : e.log.topics) {
         topics += (topics.empty() ? "\"" : ",\"") + topic.hex() + "\"";
       }
-      return R"({"evm_contract_event":{"chain":)" + json_string(e.chain.str()) + R"(,"log":{"address":")" +
+      return R"({"evm_contract_event":{"chain":)" + json_quote(e.chain.str()) + R"(,"log":{"address":")" +
              e.log.address.hex() + R"(","topics":[)" + topics + R"(],"data":")" + to_hex(e.log.data) +
              R"(","tx_hash":")" + e.log.tx_hash.hex() + R"(","block_number":")" +
              std::to_string(e.log.block_number) + R"(","block_hash":")" + e.log.block_hash.hex() +
@@ -406,7 +401,7 @@ std::string to_json(const TriggerData& data) {
              std::to_string(e.log.tx_index) + R"("}}})";
     }
     std::string operator()(const BlockInterval& b) const {
-      return R"({"block_interval":{"chain":)" + json_string(b.chain.str()) + R"(,"block_height":")" +
+      return R"({"block_interval":{"chain":)" + json_quote(b.chain.str()) + R"(,"block_height":")" +
              std::to_string(b.block_height) + R"("}})";
     }
     std::string operator()(const Cron& c) const {
@@ -419,7 +414,7 @@ std::string to_json(const TriggerData& data) {
 
 std::string to_json(const TriggerAction& action) {
   return R"({"config":{"service_id":")" + action.service_id.hex(HexPrefix::kNone) + R"(","workflow_id":)" +
-         json_string(action.workflow_id) + R"(,"trigger":)" + service::trigger_to_json(action.trigger) +
+         json_quote(action.workflow_id) + R"(,"trigger":)" + service::trigger_to_json(action.trigger) +
          R"(},"data":)" + to_json(action.data) + "}";
 }
 
