@@ -170,7 +170,7 @@ struct TxSender::Impl {
     if (req.gas_limit) {
       gas = *req.gas_limit;
     } else {
-      auto estimate = rpc.estimate_gas(call_of(req));
+      auto estimate = rpc.estimate_gas(call_of(req), BlockRef::pending());
       if (!estimate) {
         if (estimate.error().is(ChainErrc::kReverted)) {
           auto info = rpc_error_info(estimate.error());
