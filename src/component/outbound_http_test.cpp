@@ -769,20 +769,39 @@ TEST(OutboundHttp, DeadlineShortensTheTimeout) {
   EXPECT_LT(took, 2s);
 }
 
+// A loopback listener that never accepts: the kernel completes the TCP handshake from
+// its backlog and buffers what the client sends, and no answer (nor TLS ServerHello)
+// ever comes.
+class SilentListener {
+ public:
+  SilentListener() {
+    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    EXPECT_GE(fd_, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    EXPECT_EQ(::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+    EXPECT_EQ(::listen(fd_, 8), 0);
+    socklen_t len = sizeof(addr);
+    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
+    port_ = ntohs(addr.sin_port);
+  }
+  ~SilentListener() { ::close(fd_); }
+  SilentListener(const SilentListener&) = delete;
+  SilentListener& operator=(const SilentListener&) = delete;
+  [[nodiscard]] std::string host_port() const { return "127.0.0.1:" + std::to_string(port_); }
+
+ private:
+  int fd_ = -1;
+  std::uint16_t port_ = 0;
+};
+
 // The run's stop token ends a request the server accepted and never answers, long before
 // its timeout: a node shutting down does not wait out guests' HTTP calls.
 TEST(OutboundHttp, CancelEndsARequestTheServerNeverAnswers) {
   // Never accepts: the kernel completes the handshake and buffers the request.
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  ASSERT_GE(fd, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
-  ASSERT_EQ(::listen(fd, 8), 0);
-  socklen_t len = sizeof(addr);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  std::string hp = "127.0.0.1:" + std::to_string(ntohs(addr.sin_port));
+  SilentListener listener;
+  const std::string hp = listener.host_port();
 
   OutboundHttp http;
   OutboundRequest req = get("http://" + hp + "/ok");
@@ -796,7 +815,6 @@ TEST(OutboundHttp, CancelEndsARequestTheServerNeverAnswers) {
   auto r = http.send(req, HttpHosts::only({hp}), Clock::now() + 60s, source.get_token());
   auto took = Clock::now() - start;
   canceller.join();
-  ::close(fd);
   ASSERT_FALSE(r);
   EXPECT_TRUE(r.error().is(ComponentErrc::kUnavailable)) << r.error().message();
   EXPECT_NE(r.error().detail().find("cancelled"), std::string::npos) << r.error().detail();
@@ -812,16 +830,8 @@ TEST(OutboundHttp, CancelEndsARequestTheServerNeverAnswers) {
 TEST(OutboundHttp, ConnectTimeoutCoversTheTlsHandshake) {
   // A listener that never accepts: the kernel completes the TCP handshake from its
   // backlog, and the TLS handshake then waits for a ServerHello that never comes.
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  ASSERT_GE(fd, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
-  ASSERT_EQ(::listen(fd, 8), 0);
-  socklen_t len = sizeof(addr);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  std::string hp = "127.0.0.1:" + std::to_string(ntohs(addr.sin_port));
+  SilentListener listener;
+  const std::string hp = listener.host_port();
 
   OutboundLimits limits;
   limits.connect_timeout = 200ms;
@@ -831,7 +841,6 @@ TEST(OutboundHttp, ConnectTimeoutCoversTheTlsHandshake) {
   auto start = Clock::now();
   auto r = http.send(req, HttpHosts::only({hp}), soon());
   auto took = Clock::now() - start;
-  ::close(fd);
   ASSERT_FALSE(r);
   EXPECT_TRUE(r.error().is(ComponentErrc::kTimeout)) << r.error().message();
   EXPECT_NE(r.error().detail().find("no connection within 200 ms"), std::string::npos) << r.error().detail();

@@ -32,6 +32,19 @@ Program load(std::string_view text, bool meter = true) {
   return p ? std::move(*p) : Program{};
 }
 
+// Spins forever: `loop br 0`.
+const char* kSpin = R"((module (memory (export "memory") 1) (func (export "_start") (loop br 0))))";
+
+// Asks poll_oneoff for an hour's sleep on the monotonic clock.
+const char* kSleepAnHour = R"((module
+    (import "wasi_snapshot_preview1" "poll_oneoff" (func $poll (param i32 i32 i32 i32) (result i32)))
+    (memory (export "memory") 1)
+    (func (export "_start")
+      (i32.store8 (i32.const 8) (i32.const 0))
+      (i32.store (i32.const 16) (i32.const 1))
+      (i64.store (i32.const 24) (i64.const 3600000000000))
+      (drop (call $poll (i32.const 0) (i32.const 100) (i32.const 1) (i32.const 200))))))";
+
 // After each hostile guest: the host can still run an ordinary one.
 void expect_host_healthy() {
   static const Program kProgram = load(kHello);
@@ -65,7 +78,7 @@ TEST(Run, ProcExitCodeIsTheExitCode) {
 }
 
 TEST(Hostile, InfiniteLoopStoppedByTimeLimit) {
-  Program p = load(R"((module (memory (export "memory") 1) (func (export "_start") (loop br 0))))", false);
+  Program p = load(kSpin, false);
   RunOptions o;
   o.limits.time = 1s;
   auto t0 = std::chrono::steady_clock::now();
@@ -97,14 +110,7 @@ TEST(Run, TimeLimitNeedsInterruptionChecks) {
 }
 
 TEST(Hostile, SleepingGuestStoppedByTimeLimit) {
-  Program p = load(R"((module
-    (import "wasi_snapshot_preview1" "poll_oneoff" (func $poll (param i32 i32 i32 i32) (result i32)))
-    (memory (export "memory") 1)
-    (func (export "_start")
-      (i32.store8 (i32.const 8) (i32.const 0))
-      (i32.store (i32.const 16) (i32.const 1))
-      (i64.store (i32.const 24) (i64.const 3600000000000))
-      (drop (call $poll (i32.const 0) (i32.const 100) (i32.const 1) (i32.const 200))))))");
+  Program p = load(kSleepAnHour);
   RunOptions o;
   o.limits.time = 200ms;
   auto t0 = std::chrono::steady_clock::now();
@@ -117,7 +123,7 @@ TEST(Hostile, SleepingGuestStoppedByTimeLimit) {
 // RunOptions::cancel: the daemon's shutdown (or a removed service) ends a run that has
 // no time limit at all, whether it spins or sleeps in the host.
 TEST(Cancel, StopRequestEndsASpinningGuest) {
-  Program p = load(R"((module (memory (export "memory") 1) (func (export "_start") (loop br 0))))", false);
+  Program p = load(kSpin, false);
   std::stop_source source;
   RunOptions o;
   o.cancel = source.get_token();
@@ -134,7 +140,7 @@ TEST(Cancel, StopRequestEndsASpinningGuest) {
 }
 
 TEST(Cancel, StopRequestedBeforeTheRunStopsItAtOnce) {
-  Program p = load(R"((module (memory (export "memory") 1) (func (export "_start") (loop br 0))))");
+  Program p = load(kSpin);
   std::stop_source source;
   source.request_stop();
   RunOptions o;
@@ -145,14 +151,7 @@ TEST(Cancel, StopRequestedBeforeTheRunStopsItAtOnce) {
 }
 
 TEST(Cancel, StopRequestWakesASleepingGuest) {
-  Program p = load(R"((module
-    (import "wasi_snapshot_preview1" "poll_oneoff" (func $poll (param i32 i32 i32 i32) (result i32)))
-    (memory (export "memory") 1)
-    (func (export "_start")
-      (i32.store8 (i32.const 8) (i32.const 0))
-      (i32.store (i32.const 16) (i32.const 1))
-      (i64.store (i32.const 24) (i64.const 3600000000000))
-      (drop (call $poll (i32.const 0) (i32.const 100) (i32.const 1) (i32.const 200))))))");
+  Program p = load(kSleepAnHour);
   std::stop_source source;
   RunOptions o;
   o.cancel = source.get_token();

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <optional>
 #include <thread>
 
 #include "chain/tx_sender.hpp"
@@ -32,6 +33,21 @@ Json receipt_for(const std::string& hash) {
           {"logs", Json::array()}};
 }
 
+// The answers a sender needs before it broadcasts: chain id, gas, fees, nonce 0.
+std::optional<Reply> fee_and_nonce_answer(const std::string& method, const Json& id) {
+  if (method == "eth_chainId") return Reply::json(result(id, "0x7a69"));
+  if (method == "eth_estimateGas") return Reply::json(result(id, "0x5208"));
+  if (method == "eth_feeHistory") {
+    return Reply::json(result(id, Json{{"oldestBlock", "0x1"},
+                                       {"baseFeePerGas", {"0x10", "0x10"}},
+                                       {"gasUsedRatio", {0.1}},
+                                       {"reward", Json::array({Json::array({"0x1"})})}}));
+  }
+  if (method == "eth_maxPriorityFeePerGas") return Reply::json(result(id, "0x1"));
+  if (method == "eth_getTransactionCount") return Reply::json(result(id, "0x0"));
+  return std::nullopt;
+}
+
 // Regression: an eth_sendRawTransaction whose first attempt reached the node but whose
 // answer was lost is retried, and the retry says "nonce too low" because the nonce is
 // now used by this very transaction. The sender took that as "someone else used the
@@ -43,16 +59,7 @@ TEST(TxSenderFakeNode, NonceTooLowForOurOwnTransactionIsNotASecondSend) {
     Json req = Json::parse(body);
     const std::string method = req["method"];
     const Json& id = req["id"];
-    if (method == "eth_chainId") return Reply::json(result(id, "0x7a69"));
-    if (method == "eth_estimateGas") return Reply::json(result(id, "0x5208"));
-    if (method == "eth_feeHistory") {
-      return Reply::json(result(id, Json{{"oldestBlock", "0x1"},
-                                         {"baseFeePerGas", {"0x10", "0x10"}},
-                                         {"gasUsedRatio", {0.1}},
-                                         {"reward", Json::array({Json::array({"0x1"})})}}));
-    }
-    if (method == "eth_maxPriorityFeePerGas") return Reply::json(result(id, "0x1"));
-    if (method == "eth_getTransactionCount") return Reply::json(result(id, "0x0"));
+    if (auto r = fee_and_nonce_answer(method, id)) return *r;
     if (method == "eth_sendRawTransaction") {
       ++raw_sends;
       return Reply::json(R"({"jsonrpc":"2.0","id":)" + id.dump() +
@@ -94,16 +101,7 @@ TEST(TxSenderFakeNode, CancelTokenEndsTheReceiptWait) {
     Json req = Json::parse(body);
     const std::string method = req["method"];
     const Json& id = req["id"];
-    if (method == "eth_chainId") return Reply::json(result(id, "0x7a69"));
-    if (method == "eth_estimateGas") return Reply::json(result(id, "0x5208"));
-    if (method == "eth_feeHistory") {
-      return Reply::json(result(id, Json{{"oldestBlock", "0x1"},
-                                         {"baseFeePerGas", {"0x10", "0x10"}},
-                                         {"gasUsedRatio", {0.1}},
-                                         {"reward", Json::array({Json::array({"0x1"})})}}));
-    }
-    if (method == "eth_maxPriorityFeePerGas") return Reply::json(result(id, "0x1"));
-    if (method == "eth_getTransactionCount") return Reply::json(result(id, "0x0"));
+    if (auto r = fee_and_nonce_answer(method, id)) return *r;
     if (method == "eth_sendRawTransaction") return Reply::json(result(id, "0x" + std::string(64, 'a')));
     if (method == "eth_getTransactionReceipt") return Reply::json(result(id, nullptr));  // never mined
     return Reply::json(R"({"jsonrpc":"2.0","id":1,"error":{"code":-32601,"message":"no"}})");

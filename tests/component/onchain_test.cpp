@@ -8,9 +8,6 @@
 // The contracts are the forge artifacts of contracts/ (built here when missing, since
 // `make test` runs ctest before forge).
 
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <gtest/gtest.h>
 #include <chrono>
 #include <cstdlib>
@@ -35,6 +32,7 @@
 #include "eth/abi.hpp"
 #include "eth/envelope.hpp"
 #include "evm.hpp"
+#include "forge_artifacts.hpp"
 
 namespace wavs::component {
 namespace {
@@ -48,13 +46,13 @@ constexpr const char* kAnvilMnemonic = "test test test test test test test test 
 constexpr std::uint64_t kWeights[3] = {10, 20, 30};  // total 60
 constexpr std::uint64_t kQuorumNumerator = 2;        // threshold ceil(60 · 2/3) = 40
 constexpr std::uint64_t kQuorumDenominator = 3;
-constexpr int kBuildTimeoutSeconds = 300;
+using contracts::testing::ArtifactState;
+using contracts::testing::ensure_artifacts;
 
-fs::path source_root() { return fs::path(WAVS_SOURCE_ROOT); }
 fs::path example(const std::string& name) { return fs::path(WAVS_EXAMPLES_DIR) / (name + ".wasm"); }
 fs::path guest(const std::string& name) { return fs::path(WAVS_GUESTS_DIR) / (name + ".wasm"); }
 fs::path artifact(const std::string& contract) {
-  return source_root() / "contracts" / "out" / (contract + ".sol") / (contract + ".json");
+  return contracts::testing::out_dir() / (contract + ".sol") / (contract + ".json");
 }
 
 #define REQUIRE_WASM(path)                                                                        \
@@ -72,67 +70,6 @@ std::string slurp(const fs::path& p) {
 Bytes slurp_bytes(const fs::path& p) {
   std::string s = slurp(p);
   return Bytes(s.begin(), s.end());
-}
-
-// What the artifacts' availability means for the tests: run, skip (no forge installed)
-// or fail (forge is there but the build failed).
-struct ArtifactState {
-  bool ready = false;
-  std::string skip_reason;
-  std::string failure;
-};
-
-std::string shell_quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) {
-    if (c == '\'') {
-      out += "'\\''";
-    } else {
-      out += c;
-    }
-  }
-  return out + "'";
-}
-
-ArtifactState ensure_artifacts() {
-  ArtifactState state;
-  if (fs::exists(artifact("WavsServiceManager")) && fs::exists(artifact("SimpleSubmit"))) {
-    state.ready = true;
-    return state;
-  }
-  if (!fs::exists(source_root() / "node_modules" / ".bin" / "forge")) {
-    state.skip_reason = "contracts/out has no artifacts and forge is not installed (run scripts/setup)";
-    return state;
-  }
-  // Only this test builds contracts during ctest, so nothing else writes contracts/out
-  // meanwhile; the script itself is offline (solc-js, node_modules).
-  const fs::path log =
-      fs::temp_directory_path() / ("wavs-onchain-forge-" + std::to_string(::getpid()) + ".log");
-  const std::string cmd = "timeout " + std::to_string(kBuildTimeoutSeconds) + " bash " +
-                          shell_quote((source_root() / "scripts" / "test-contracts").string()) +
-                          " --build-only > " + shell_quote(log.string()) + " 2>&1";
-  const int raw = std::system(cmd.c_str());
-  const std::string output = slurp(log);
-  std::error_code ec;
-  fs::remove(log, ec);
-  const int rc = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-  if (rc != 0) {
-    if (output.find("run scripts/setup first") != std::string::npos) {
-      state.skip_reason = "the contract toolchain is incomplete: " + output;
-    } else if (rc == 124) {
-      state.failure =
-          "scripts/test-contracts --build-only took over " + std::to_string(kBuildTimeoutSeconds) + " s";
-    } else {
-      state.failure = "scripts/test-contracts --build-only exited " + std::to_string(rc) + ":\n" + output;
-    }
-    return state;
-  }
-  if (!fs::exists(artifact("WavsServiceManager")) || !fs::exists(artifact("SimpleSubmit"))) {
-    state.failure = "forge build succeeded but left no artifacts in contracts/out";
-    return state;
-  }
-  state.ready = true;
-  return state;
 }
 
 Result<Bytes> creation_code(const std::string& contract) {
