@@ -1,4 +1,5 @@
 #include "component/outbound_http.hpp"
+#include "net_helpers.hpp"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -24,6 +25,8 @@
 
 namespace wavs::component {
 namespace {
+
+using chain::testing::SilentListener;
 
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
@@ -768,33 +771,6 @@ TEST(OutboundHttp, DeadlineShortensTheTimeout) {
   EXPECT_TRUE(r.error().is(ComponentErrc::kTimeout)) << r.error().message();
   EXPECT_LT(took, 2s);
 }
-
-// A loopback listener that never accepts: the kernel completes the TCP handshake from
-// its backlog and buffers what the client sends, and no answer (nor TLS ServerHello)
-// ever comes.
-class SilentListener {
- public:
-  SilentListener() {
-    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    EXPECT_GE(fd_, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    EXPECT_EQ(::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
-    EXPECT_EQ(::listen(fd_, 8), 0);
-    socklen_t len = sizeof(addr);
-    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-    port_ = ntohs(addr.sin_port);
-  }
-  ~SilentListener() { ::close(fd_); }
-  SilentListener(const SilentListener&) = delete;
-  SilentListener& operator=(const SilentListener&) = delete;
-  [[nodiscard]] std::string host_port() const { return "127.0.0.1:" + std::to_string(port_); }
-
- private:
-  int fd_ = -1;
-  std::uint16_t port_ = 0;
-};
 
 // The run's stop token ends a request the server accepted and never answers, long before
 // its timeout: a node shutting down does not wait out guests' HTTP calls.

@@ -85,4 +85,20 @@ class DroppingProxy {
   std::vector<std::unique_ptr<Conn>> conns_;
 };
 
+// A loopback listener that never accepts: the kernel completes the TCP handshake from
+// its backlog and buffers what the client sends, and no answer (nor TLS ServerHello)
+// ever comes. For timeouts and cancellation of requests a server took and never answered.
+class SilentListener {
+ public:
+  SilentListener();
+  ~SilentListener();
+  SilentListener(const SilentListener&) = delete;
+  SilentListener& operator=(const SilentListener&) = delete;
+  [[nodiscard]] std::string host_port() const { return "127.0.0.1:" + std::to_string(port_); }
+
+ private:
+  int fd_ = -1;
+  std::uint16_t port_ = 0;
+};
+
 }  // namespace wavs::chain::testing

@@ -48,31 +48,6 @@ std::size_t thread_count() {
   return n;
 }
 
-// A TCP listener that never accepts: the kernel completes the handshake from its backlog
-// and buffers the request, and no answer ever comes.
-class SilentListener {
- public:
-  SilentListener() {
-    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    EXPECT_EQ(::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
-    EXPECT_EQ(::listen(fd_, 16), 0);
-    socklen_t len = sizeof(addr);
-    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-    port_ = ntohs(addr.sin_port);
-  }
-  ~SilentListener() { ::close(fd_); }
-  SilentListener(const SilentListener&) = delete;
-  SilentListener& operator=(const SilentListener&) = delete;
-  [[nodiscard]] std::string host_port() const { return "127.0.0.1:" + std::to_string(port_); }
-
- private:
-  int fd_ = -1;
-  std::uint16_t port_ = 0;
-};
-
 std::optional<Bytes> example(const std::string& name) {
   auto path = std::filesystem::path(WAVS_EXAMPLES_DIR) / (name + ".wasm");
   if (!std::filesystem::exists(path)) return std::nullopt;
@@ -107,7 +82,7 @@ TEST(Shutdown, SigtermEndsEveryWaitWithinTheBoundAndLeavesNoThread) {
   std::chrono::nanoseconds took{};
   {
     chain::testing::ScriptedServer rpc_server([](const std::string&) { return chain::testing::Reply::hang(); });
-    SilentListener http_server;
+    chain::testing::SilentListener http_server;
 
     wasm::Engine engine;
     auto spin = component::load(engine, spin_wasm);
