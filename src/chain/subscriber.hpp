@@ -13,7 +13,16 @@
 // subscription's notifications against another's; LogStream therefore uses them as
 // signals and reads the logs themselves with eth_getLogs (see docs/chain.md).
 //
-// Handlers run on the I/O thread and must return quickly; none runs after stop().
+// Contract:
+//   owns      its io_context, its connection and one I/O thread (see docs/chain.md for
+//             why it does not run on a daemon's shared context).
+//   threads   every handler runs on the subscriber's I/O thread, one at a time, in the
+//             order the node sent the notifications.
+//   blocking  handlers must return quickly: while one runs, no notification is read and
+//             pings go unanswered (a long one looks like a dead connection). Hand work
+//             to another thread (LogStream only sets a flag and wakes its own thread).
+//   cancels   stop() or the destructor; none runs after stop() returns. stop() must not
+//             be called from a handler.
 
 #include <chrono>
 #include <cstdint>

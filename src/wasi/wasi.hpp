@@ -36,6 +36,10 @@ inline constexpr std::string_view kModuleName = "wasi_snapshot_preview1";
 // A bounded output stream: keeps (or passes through) the first `cap` bytes, then
 // appends one truncation marker and drops the rest. The guest is always told its
 // write succeeded, so a flood of output costs the host nothing but the count.
+//
+// Passthrough contract: called on the guest's thread, inside its fd_write, with data
+// valid during the call only; it may block (the guest waits, its time limit still
+// runs) and must not throw.
 class OutputSink {
  public:
   using Passthrough = std::function<void(std::string_view)>;

@@ -264,6 +264,19 @@ class Caller {
 
 // A host function: reads `args`, writes `results` (already sized and typed), and
 // returns nullopt, or a Trap to stop the guest (Trap::exit(code) for a clean exit).
+//
+// Contract:
+//   threads   called on the thread that runs the guest (Instance/Func::call), never
+//             concurrently for one instance; one HostFn may serve many instances on
+//             many threads at once, so shared state behind it needs its own locking.
+//   blocking  the guest is suspended while it runs, and the interrupt flag (time limit,
+//             cancellation) is only checked in guest code: a host function that waits
+//             must bound its wait and end it on the run's own deadline/cancellation.
+//   owns      `args`, `results` and the Caller's memory span are valid during the call
+//             only; memory may move when the guest grows it, so re-read after any call
+//             back into the guest.
+//   errors    expected failures go back to the guest as results (error codes); a Trap
+//             ends the run. A C++ exception must not escape.
 using HostFn =
     std::function<std::optional<Trap>(Caller&, std::span<const Value> args, std::span<Value> results)>;
 // The same with a plain function pointer and a user context pointer.
