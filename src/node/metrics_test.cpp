@@ -92,7 +92,9 @@ TEST(Metrics, EveryFamilyHasHelpAndType) {
   };
   for (const auto& [name, type] : families) {
     EXPECT_NE(text.find("\n# HELP " + name + " "), std::string::npos) << name;
-    EXPECT_NE(text.find("\n# TYPE " + name + " " + type + "\n"), std::string::npos) << name;
+    EXPECT_NE(text.find(std::string("\n# TYPE ").append(name).append(" ").append(type).append("\n")),
+              std::string::npos)
+        << name;
   }
   // Every line is a comment or `series value`: nothing else a scraper would reject.
   for (const std::string& line : lines_of(text.substr(1))) {
@@ -308,6 +310,7 @@ TEST(Metrics, ConcurrentUpdatesAreAllCounted) {
   constexpr int kThreads = 8;
   constexpr int kPerThread = 2000;
   std::vector<std::jthread> threads;
+  threads.reserve(kThreads);
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&metrics, t] {
       const std::string churn = "churn-" + std::to_string(t);
