@@ -14,6 +14,9 @@ find_package(SQLite3 REQUIRED)
 find_package(Boost 1.81 REQUIRED)
 # TLS for wss:// subscriptions (Boost.Asio's ssl::stream sits on OpenSSL).
 find_package(OpenSSL REQUIRED)
+# The node's /metrics: prometheus-cpp's core library only (the registry and the text
+# format); the node's own HTTP server serves it.
+find_package(prometheus-cpp CONFIG REQUIRED)
 # GNU libunistring (NFKD normalisation of BIP-39 passphrases); it ships no CMake or
 # pkg-config file.
 find_path(UNISTRING_INCLUDE_DIR uninorm.h REQUIRED)
