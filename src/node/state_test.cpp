@@ -583,7 +583,7 @@ TEST_F(NodeStateTest, CrashesAtRandomPointsLoseAndDoubleNothing) {
   const unsigned seed = std::random_device{}();
   SCOPED_TRACE("seed " + std::to_string(seed));
   std::mt19937 rng(seed);
-  constexpr int kRounds = 12;
+  constexpr int kRounds = 16;
   std::uint64_t last_cursor = 0;
   for (int round = 0; round < kRounds; ++round) {
     int fds[2];
@@ -599,7 +599,7 @@ TEST_F(NodeStateTest, CrashesAtRandomPointsLoseAndDoubleNothing) {
     // Wait (bounded) until the child has recorded a block, then let it run a random while.
     pollfd pfd{fds[0], POLLIN, 0};
     ASSERT_EQ(poll(&pfd, 1, 30'000), 1) << "the child made no progress";
-    std::this_thread::sleep_for(std::chrono::microseconds(rng() % 40'000));
+    std::this_thread::sleep_for(std::chrono::microseconds(rng() % 150'000));
     ASSERT_EQ(kill(pid, SIGKILL), 0);
     int status = 0;
     ASSERT_EQ(waitpid(pid, &status, 0), pid);
