@@ -1,0 +1,674 @@
+#include "node/state.hpp"
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <map>
+#include <random>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace wavs::node {
+namespace {
+
+namespace fs = std::filesystem;
+
+const service::ChainKey kChain{"evm", "31337"};
+constexpr std::string_view kAggregator = "http://127.0.0.1:1/packets";
+
+service::Manager manager(int n) {
+  service::Manager m{kChain, {}};
+  m.address[0] = static_cast<std::uint8_t>(n >> 8);
+  m.address[19] = static_cast<std::uint8_t>(n);
+  return m;
+}
+
+NewService new_service(int n, std::string manifest = "{\"name\":\"s\"}") {
+  Hash256 hash;
+  hash[0] = static_cast<std::uint8_t>(n);
+  return {manager(n), std::move(manifest), hash, ServiceStatus::kActive};
+}
+
+Hash256 sid(int n) { return service::service_id(manager(n)); }
+
+component::TriggerAction action(const Hash256& service, std::uint64_t height,
+                                std::string workflow = "default") {
+  return {service, std::move(workflow), service::ManualTrigger{}, component::BlockInterval{kChain, height}};
+}
+
+eth::EventId event_of(const component::TriggerAction& a) {
+  auto id = component::event_id(a.service_id, a.workflow_id, a.data);
+  return id ? *id : eth::EventId{};
+}
+
+chain::Cursor cursor_at(std::uint64_t n) {
+  chain::Cursor c{n, {}};
+  c.block_hash[0] = static_cast<std::uint8_t>(n);
+  c.block_hash[31] = 0xab;
+  return c;
+}
+
+std::string key(const eth::EventId& id) { return id.hex(); }
+
+class NodeStateTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string tmpl = (fs::temp_directory_path() / "wavs-nodestate-XXXXXX").string();
+    ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
+    dir_ = tmpl;
+    file_ = dir_ / "node.sqlite";
+  }
+  void TearDown() override {
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+
+  std::unique_ptr<NodeState> open(StateOptions options = {}) {
+    auto state = NodeState::open(file_, options);
+    EXPECT_TRUE(state.has_value()) << (state ? "" : state.error().message());
+    return state ? std::move(*state) : nullptr;
+  }
+
+  fs::path dir_;
+  fs::path file_;
+};
+
+TEST_F(NodeStateTest, ServicesAreAddedOnceWithIncreasingHdIndexesNeverReused) {
+  auto state = open();
+  ASSERT_TRUE(state);
+  auto first = state->add_service(new_service(1));
+  ASSERT_TRUE(first) << first.error().message();
+  EXPECT_EQ(first->hd_index, 1u);
+  EXPECT_EQ(first->id, sid(1));
+  auto again = state->add_service(new_service(1, "{\"other\":1}"));
+  ASSERT_FALSE(again);
+  EXPECT_TRUE(again.error().is(StateErrc::kAlreadyExists)) << again.error().message();
+  auto second = state->add_service(new_service(2));
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second->hd_index, 2u);
+
+  auto removed = state->remove_service(sid(1));
+  ASSERT_TRUE(removed);
+  EXPECT_EQ(*removed, *first);
+  auto gone = state->get_service(sid(1));
+  ASSERT_TRUE(gone);
+  EXPECT_FALSE(gone->has_value());
+  auto missing = state->remove_service(sid(1));
+  ASSERT_FALSE(missing);
+  EXPECT_TRUE(missing.error().is(StateErrc::kNotFound));
+
+  auto readded = state->add_service(new_service(1));
+  ASSERT_TRUE(readded);
+  EXPECT_EQ(readded->hd_index, 3u) << "a removed service's index is never given again";
+  auto next = state->next_hd_index();
+  ASSERT_TRUE(next);
+  EXPECT_EQ(*next, 4u);
+}
+
+TEST_F(NodeStateTest, HotSwapKeepsIdAndIndexAndClearsTheLoadError) {
+  auto state = open();
+  ASSERT_TRUE(state);
+  auto added = state->add_service(new_service(5));
+  ASSERT_TRUE(added);
+  auto failed = state->set_load_error(added->id, "component abc: digest mismatch");
+  ASSERT_TRUE(failed);
+  EXPECT_EQ(failed->manifest_json, added->manifest_json) << "the old manifest keeps running";
+  EXPECT_EQ(failed->last_load_error, "component abc: digest mismatch");
+
+  Hash256 new_hash;
+  new_hash[5] = 9;
+  auto swapped = state->replace_manifest(added->id, "{\"name\":\"v2\"}", new_hash);
+  ASSERT_TRUE(swapped);
+  EXPECT_EQ(swapped->hd_index, added->hd_index);
+  EXPECT_EQ(swapped->manifest_json, "{\"name\":\"v2\"}");
+  EXPECT_EQ(swapped->manifest_hash, new_hash);
+  EXPECT_FALSE(swapped->last_load_error.has_value());
+
+  auto paused = state->set_status(added->id, ServiceStatus::kPaused);
+  ASSERT_TRUE(paused);
+  auto unknown = state->replace_manifest(sid(99), "{}", new_hash);
+  ASSERT_FALSE(unknown);
+  EXPECT_TRUE(unknown.error().is(StateErrc::kNotFound));
+
+  // What one build wrote, the next reads (here: the same build after a reopen).
+  state.reset();
+  state = open();
+  ASSERT_TRUE(state);
+  auto got = state->get_service(added->id);
+  ASSERT_TRUE(got);
+  ASSERT_TRUE(got->has_value());
+  EXPECT_EQ(**got, *paused);
+  auto listed = state->list_services();
+  ASSERT_TRUE(listed);
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ(listed->front().status, ServiceStatus::kPaused);
+}
+
+TEST_F(NodeStateTest, RecordTriggersPersistsCursorAndEnqueuesEachEventOnce) {
+  auto state = open();
+  ASSERT_TRUE(state);
+  std::vector<component::TriggerAction> actions{action(sid(1), 10), action(sid(2), 10), action(sid(1), 10)};
+  auto first = state->record_triggers(kChain, cursor_at(10), actions);
+  ASSERT_TRUE(first) << first.error().message();
+  ASSERT_EQ(first->size(), 2u) << "the duplicate inside the batch is queued once";
+  EXPECT_EQ((*first)[0].event_id, event_of(actions[0]));
+  EXPECT_LT((*first)[0].id, (*first)[1].id);
+
+  // Redelivery (a crash after the batch, or a refused handler): nothing twice.
+  auto again = state->record_triggers(kChain, cursor_at(11), actions);
+  ASSERT_TRUE(again);
+  EXPECT_TRUE(again->empty());
+  auto cursor = state->cursor(kChain);
+  ASSERT_TRUE(cursor);
+  ASSERT_TRUE(cursor->has_value());
+  EXPECT_EQ(**cursor, cursor_at(11)) << "the cursor still advances";
+
+  auto work = state->peek_work(100);
+  ASSERT_TRUE(work);
+  ASSERT_EQ(work->size(), 2u);
+  EXPECT_EQ((*work)[0].action, actions[0]);
+  EXPECT_EQ((*work)[1].action, actions[1]);
+  auto seen = state->seen(sid(2), event_of(actions[1]));
+  ASSERT_TRUE(seen);
+  EXPECT_TRUE(*seen);
+
+  auto manual = state->enqueue({action(sid(1), 10)});
+  ASSERT_TRUE(manual);
+  EXPECT_TRUE(manual->empty());
+  auto bad = state->enqueue({action(sid(1), 1, "X")});
+  ASSERT_FALSE(bad);
+  EXPECT_TRUE(bad.error().is(StateErrc::kInvalid)) << bad.error().message();
+}
+
+TEST_F(NodeStateTest, BlockIntervalAndCronProgressGoWithTheirWork) {
+  auto state = open();
+  ASSERT_TRUE(state);
+  auto none = state->block_progress(sid(1), "default");
+  ASSERT_TRUE(none);
+  EXPECT_FALSE(none->has_value());
+  auto blocks = state->record_block_interval(sid(1), "default", 20, {action(sid(1), 20)});
+  ASSERT_TRUE(blocks);
+  EXPECT_EQ(blocks->size(), 1u);
+  component::TriggerAction tick{sid(1), "ticker", service::ManualTrigger{},
+                                component::Cron{1'700'000'000'000'000'000}};
+  auto cron = state->record_cron_tick(sid(1), "ticker", 1'700'000'000'000'000'000, {tick});
+  ASSERT_TRUE(cron);
+  EXPECT_EQ(cron->size(), 1u);
+  auto height = state->block_progress(sid(1), "default");
+  ASSERT_TRUE(height);
+  EXPECT_EQ(*height, 20u);
+  auto last_tick = state->cron_progress(sid(1), "ticker");
+  ASSERT_TRUE(last_tick);
+  EXPECT_EQ(*last_tick, 1'700'000'000'000'000'000u);
+  auto other = state->cron_progress(sid(1), "default");
+  ASSERT_TRUE(other);
+  EXPECT_FALSE(other->has_value());
+  auto bad = state->record_cron_tick(sid(1), "A", 1, {});
+  ASSERT_FALSE(bad);
+  EXPECT_TRUE(bad.error().is(StateErrc::kInvalid));
+
+  // Removing the service drops its progress (a new registration starts afresh).
+  ASSERT_TRUE(state->add_service(new_service(1)));
+  ASSERT_TRUE(state->remove_service(sid(1)));
+  auto dropped = state->block_progress(sid(1), "default");
+  ASSERT_TRUE(dropped);
+  EXPECT_FALSE(dropped->has_value());
+}
+
+// A store that lets another writer in between NodeState's read and its batch, once.
+class InterferingStore : public storage::StateStore {
+ public:
+  explicit InterferingStore(std::unique_ptr<storage::StateStore> inner) : inner_(std::move(inner)) {}
+  Result<std::optional<Bytes>> get(std::string_view t, ByteView k) override { return inner_->get(t, k); }
+  Result<std::vector<storage::Record>> scan(std::string_view t, ByteView a, std::uint32_t l) override {
+    return inner_->scan(t, a, l);
+  }
+  Result<std::vector<storage::QueueItem>> peek(std::string_view q, std::uint32_t l) override {
+    return inner_->peek(q, l);
+  }
+  Result<storage::BatchOutcome> apply(const storage::Batch& batch) override {
+    if (interfere) {
+      interfere = false;
+      if (!inner_->apply(interference)) return Error(StateErrc::kStorage, "interference failed");
+      auto outcome = inner_->apply(batch);
+      first_outcome = outcome ? std::optional(*outcome) : std::nullopt;
+      if (outcome && !outcome->applied) {
+        auto cursor = inner_->get("node.cursors", as_bytes(kChain.str()));
+        auto work = inner_->peek("node.work", 100);
+        wrote_nothing = cursor && !*cursor && work && work->size() == 1;
+      }
+      return outcome;
+    }
+    return inner_->apply(batch);
+  }
+
+  bool interfere = true;
+  storage::Batch interference;
+  std::optional<storage::BatchOutcome> first_outcome;
+  bool wrote_nothing = false;
+
+ private:
+  std::unique_ptr<storage::StateStore> inner_;
+};
+
+TEST_F(NodeStateTest, ABatchWhoseDedupeCheckFailsWritesNothingAndIsRetried) {
+  auto inner = storage::open_sqlite_state_store(file_);
+  ASSERT_TRUE(inner);
+  auto store = std::make_unique<InterferingStore>(std::move(*inner));
+  InterferingStore* spy = store.get();
+  std::vector<component::TriggerAction> actions{action(sid(1), 7), action(sid(2), 7), action(sid(3), 7)};
+  // Another process queues actions[1] between the seen-check and the batch.
+  Bytes seen = concat({sid(2).view(), event_of(actions[1]).view()});
+  spy->interference.put("node.seen", seen, as_bytes("{\"v\":1,\"state\":\"pending\",\"at_ms\":0}"))
+      .push("node.work", as_bytes("other"));
+
+  auto state = NodeState::create(std::move(store));
+  ASSERT_TRUE(state);
+  auto items = (*state)->record_triggers(kChain, cursor_at(7), actions);
+  ASSERT_TRUE(items) << items.error().message();
+  ASSERT_TRUE(spy->first_outcome.has_value());
+  EXPECT_FALSE(spy->first_outcome->applied);
+  EXPECT_TRUE(spy->wrote_nothing) << "the failed batch left a cursor or work behind";
+  ASSERT_EQ(items->size(), 2u);
+  EXPECT_EQ((*items)[0].event_id, event_of(actions[0]));
+  EXPECT_EQ((*items)[1].event_id, event_of(actions[2]));
+  auto cursor = (*state)->cursor(kChain);
+  ASSERT_TRUE(cursor);
+  EXPECT_EQ(*cursor, cursor_at(7));
+}
+
+TEST_F(NodeStateTest, CompleteDequeuesRecordsTheResultAndQueuesPacketsAtOnce) {
+  StateOptions options;
+  options.results_per_service = 3;
+  auto state = open(options);
+  ASSERT_TRUE(state);
+  std::vector<component::TriggerAction> actions;
+  for (std::uint64_t h = 1; h <= 5; ++h) actions.push_back(action(sid(1), h));
+  auto items = state->record_triggers(kChain, cursor_at(5), actions);
+  ASSERT_TRUE(items);
+  ASSERT_EQ(items->size(), 5u);
+
+  for (std::size_t i = 0; i < 5; ++i) {
+    const auto& item = (*items)[i];
+    RunResult run{i == 2 ? RunStatus::kFailed : RunStatus::kSucceeded, 1000 + i,
+                  std::chrono::microseconds(40 + i), i == 2 ? "trap: unreachable" : ""};
+    std::vector<OutboxPacket> packets;
+    if (run.status == RunStatus::kSucceeded) {
+      packets.push_back(
+          {std::string(kAggregator), sid(1), "default", item.event_id, Bytes{1, 2, std::uint8_t(i)}});
+    }
+    auto done = state->complete(item, run, packets);
+    ASSERT_TRUE(done) << done.error().message();
+  }
+  auto again =
+      state->complete((*items)[4], RunResult{}, {{std::string(kAggregator), sid(1), "default", {}, {}}});
+  ASSERT_FALSE(again);
+  EXPECT_TRUE(again.error().is(StateErrc::kNotPending)) << again.error().message();
+
+  auto work = state->peek_work(10);
+  ASSERT_TRUE(work);
+  EXPECT_TRUE(work->empty());
+  auto results = state->results(sid(1));
+  ASSERT_TRUE(results);
+  ASSERT_EQ(results->size(), 3u) << "pruned to the newest results_per_service";
+  EXPECT_EQ((*results)[0].event_id, (*items)[4].event_id);
+  EXPECT_EQ((*results)[0].seq, 4u);
+  EXPECT_EQ((*results)[2].event_id, (*items)[2].event_id);
+  EXPECT_EQ((*results)[2].run.status, RunStatus::kFailed);
+  EXPECT_EQ((*results)[2].run.error, "trap: unreachable");
+  EXPECT_EQ((*results)[2].run.fuel, 1002u);
+  EXPECT_EQ((*results)[2].run.duration, std::chrono::microseconds(42));
+
+  auto pending = state->outbox_pending(kAggregator, 100);
+  ASSERT_TRUE(pending);
+  ASSERT_EQ(pending->size(), 4u);
+  EXPECT_EQ((*pending)[0].packet.event_id, (*items)[0].event_id);
+  EXPECT_EQ((*pending)[3].packet.body, (Bytes{1, 2, 4}));
+  auto depth = state->outbox_depth(kAggregator);
+  ASSERT_TRUE(depth);
+  EXPECT_EQ(*depth, 4u);
+  auto dests = state->outbox_destinations();
+  ASSERT_TRUE(dests);
+  ASSERT_EQ(dests->size(), 1u);
+  EXPECT_EQ(dests->front().url, kAggregator);
+}
+
+TEST_F(NodeStateTest, AFullOutboxRefusesCompletionAndKeepsTheWork) {
+  StateOptions options;
+  options.max_outbox_depth = 2;
+  auto state = open(options);
+  ASSERT_TRUE(state);
+  auto items =
+      state->record_triggers(kChain, cursor_at(3), {action(sid(1), 1), action(sid(1), 2), action(sid(1), 3)});
+  ASSERT_TRUE(items);
+  ASSERT_EQ(items->size(), 3u);
+  auto packet = [&](const WorkItem& item) {
+    return std::vector<OutboxPacket>{{std::string(kAggregator), sid(1), "default", item.event_id, Bytes{7}}};
+  };
+  ASSERT_TRUE(state->complete((*items)[0], RunResult{}, packet((*items)[0])));
+  ASSERT_TRUE(state->complete((*items)[1], RunResult{}, packet((*items)[1])));
+  auto full = state->complete((*items)[2], RunResult{}, packet((*items)[2]));
+  ASSERT_FALSE(full);
+  EXPECT_TRUE(full.error().is(StateErrc::kOutboxFull)) << full.error().message();
+  auto work = state->peek_work(10);
+  ASSERT_TRUE(work);
+  ASSERT_EQ(work->size(), 1u) << "the refused item stays pending";
+  auto results = state->results(sid(1));
+  ASSERT_TRUE(results);
+  EXPECT_EQ(results->size(), 2u);
+  // A redelivered completion of a done item is kNotPending, not kOutboxFull.
+  auto redelivered = state->complete((*items)[0], RunResult{}, packet((*items)[0]));
+  ASSERT_FALSE(redelivered);
+  EXPECT_TRUE(redelivered.error().is(StateErrc::kNotPending));
+  // A delivery makes room.
+  auto pending = state->outbox_pending(kAggregator, 10);
+  ASSERT_TRUE(pending);
+  ASSERT_TRUE(state->delivered(pending->front()));
+  ASSERT_TRUE(state->complete((*items)[2], RunResult{}, packet((*items)[2])));
+  auto depth = state->outbox_depth(kAggregator);
+  ASSERT_TRUE(depth);
+  EXPECT_EQ(*depth, 2u);
+}
+
+TEST_F(NodeStateTest, OutboxAttemptsAndDeliveryAreIdempotent) {
+  auto state = open();
+  ASSERT_TRUE(state);
+  auto items = state->record_triggers(kChain, cursor_at(1), {action(sid(1), 1)});
+  ASSERT_TRUE(items);
+  ASSERT_TRUE(state->complete(
+      items->front(), RunResult{},
+      {{std::string(kAggregator), sid(1), "default", items->front().event_id, Bytes{9}},
+       {"http://127.0.0.1:2/packets", sid(1), "default", items->front().event_id, Bytes{9}}}));
+  auto pending = state->outbox_pending(kAggregator, 10);
+  ASSERT_TRUE(pending);
+  ASSERT_EQ(pending->size(), 1u);
+  auto tried = state->mark_attempt(pending->front(), 12345, "connect: refused");
+  ASSERT_TRUE(tried);
+  EXPECT_EQ(tried->attempts, 1u);
+  tried = state->mark_attempt(pending->front(), 23456, "HTTP 503");
+  ASSERT_TRUE(tried);
+  auto reread = state->outbox_pending(kAggregator, 10);
+  ASSERT_TRUE(reread);
+  ASSERT_EQ(reread->size(), 1u);
+  EXPECT_EQ(reread->front().attempts, 2u);
+  EXPECT_EQ(reread->front().next_attempt_ms, 23456u);
+  EXPECT_EQ(reread->front().last_error, "HTTP 503");
+
+  ASSERT_TRUE(state->delivered(reread->front()));
+  auto twice = state->delivered(reread->front());
+  ASSERT_FALSE(twice);
+  EXPECT_TRUE(twice.error().is(StateErrc::kNotFound));
+  auto late = state->mark_attempt(reread->front(), 1, "x");
+  ASSERT_FALSE(late);
+  EXPECT_TRUE(late.error().is(StateErrc::kNotFound));
+  auto depth = state->outbox_depth(kAggregator);
+  ASSERT_TRUE(depth);
+  EXPECT_EQ(*depth, 0u);
+  auto other = state->outbox_depth("http://127.0.0.1:2/packets");
+  ASSERT_TRUE(other);
+  EXPECT_EQ(*other, 1u) << "destinations are counted apart";
+}
+
+TEST_F(NodeStateTest, RecordsOfANewerBuildOrDamagedAreRefused) {
+  {
+    auto store = storage::open_sqlite_state_store(file_);
+    ASSERT_TRUE(store);
+    storage::Batch batch;
+    batch.put("node.services", sid(1).view(), as_bytes("{\"v\":2,\"id\":\"0x00\"}"))
+        .put("node.services", sid(2).view(), as_bytes("not json"))
+        .put("node.services", sid(3).view(), as_bytes("{\"v\":1,\"id\":7}"));
+    ASSERT_TRUE((*store)->apply(batch));
+  }
+  auto state = open();
+  ASSERT_TRUE(state);
+  auto newer = state->get_service(sid(1));
+  ASSERT_FALSE(newer);
+  EXPECT_TRUE(newer.error().is(StateErrc::kTooNew)) << newer.error().message();
+  auto garbage = state->get_service(sid(2));
+  ASSERT_FALSE(garbage);
+  EXPECT_TRUE(garbage.error().is(StateErrc::kCorrupt));
+  auto wrong_type = state->get_service(sid(3));
+  ASSERT_FALSE(wrong_type);
+  EXPECT_TRUE(wrong_type.error().is(StateErrc::kCorrupt)) << wrong_type.error().message();
+}
+
+TEST_F(NodeStateTest, OptionsOutOfRangeAreRefused) {
+  StateOptions options;
+  options.results_per_service = 0;
+  auto bad = NodeState::open(file_, options);
+  ASSERT_FALSE(bad);
+  EXPECT_TRUE(bad.error().is(StateErrc::kInvalid));
+  options = {};
+  options.max_outbox_depth = 10001;
+  bad = NodeState::open(file_, options);
+  ASSERT_FALSE(bad);
+  EXPECT_TRUE(bad.error().is(StateErrc::kInvalid));
+}
+
+TEST_F(NodeStateTest, ConcurrentRegistrationsOnThreadsGetDistinctIndexes) {
+  constexpr int kThreads = 4;
+  constexpr int kEach = 10;
+  std::vector<std::unique_ptr<NodeState>> states;
+  for (int i = 0; i < 2; ++i) states.push_back(open());  // two connections to one file
+  ASSERT_TRUE(states[0] && states[1]);
+  std::vector<std::vector<std::uint32_t>> got(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        auto added = states[static_cast<std::size_t>(t % 2)]->add_service(new_service(t * kEach + i));
+        if (added) got[static_cast<std::size_t>(t)].push_back(added->hd_index);
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  std::set<std::uint32_t> all;
+  std::size_t count = 0;
+  for (const auto& g : got) {
+    count += g.size();
+    all.insert(g.begin(), g.end());
+  }
+  EXPECT_EQ(count, static_cast<std::size_t>(kThreads * kEach));
+  EXPECT_EQ(all.size(), count) << "an index was given twice";
+  EXPECT_EQ(*all.rbegin(), static_cast<std::uint32_t>(kThreads * kEach));
+}
+
+TEST_F(NodeStateTest, ConcurrentRegistrationsInProcessesGetDistinctIndexes) {
+  { ASSERT_TRUE(open()); }
+  constexpr int kChildren = 4;
+  constexpr int kEach = 15;
+  std::vector<pid_t> children;
+  for (int c = 0; c < kChildren; ++c) {
+    pid_t pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      auto state = NodeState::open(file_);
+      int code = state ? 0 : 2;
+      // Every child also tries its neighbour's services: each must be added exactly once.
+      for (int i = 0; code == 0 && i < 2 * kEach; ++i) {
+        int n = ((c * kEach) + i) % (kChildren * kEach);
+        auto added = (*state)->add_service(new_service(n));
+        if (!added && !added.error().is(StateErrc::kAlreadyExists)) code = 3;
+      }
+      if (state) state->reset();
+      _exit(code);
+    }
+    children.push_back(pid);
+  }
+  for (pid_t pid : children) {
+    int status = 0;
+    ASSERT_EQ(waitpid(pid, &status, 0), pid);
+    ASSERT_TRUE(WIFEXITED(status));
+    EXPECT_EQ(WEXITSTATUS(status), 0) << "a child failed to open (2) or to add (3)";
+  }
+  auto state = open();
+  ASSERT_TRUE(state);
+  auto services = state->list_services();
+  ASSERT_TRUE(services);
+  ASSERT_EQ(services->size(), static_cast<std::size_t>(kChildren * kEach));
+  std::set<std::uint32_t> indexes;
+  for (const auto& s : *services) indexes.insert(s.hd_index);
+  EXPECT_EQ(indexes.size(), services->size()) << "an index was given twice";
+  auto next = state->next_hd_index();
+  ASSERT_TRUE(next);
+  EXPECT_EQ(*next, static_cast<std::uint32_t>(kChildren * kEach + 1)) << "an index was skipped";
+}
+
+// The crash test: a child records trigger batches and completes work in a loop until it
+// is killed at a random point; the parent reopens and checks that nothing was lost,
+// doubled or left inconsistent, then starts the next child from where the state says.
+constexpr int kCrashServices = 2;
+constexpr std::uint64_t kMaxBlocks = 4000;
+
+std::vector<component::TriggerAction> block_actions(std::uint64_t block) {
+  std::vector<component::TriggerAction> out;
+  for (int s = 0; s < kCrashServices; ++s) out.push_back(action(sid(s), block));
+  return out;
+}
+
+[[noreturn]] void crash_child(const fs::path& file, int progress_fd, unsigned seed) {
+  StateOptions options;
+  options.results_per_service = 10000;
+  options.max_outbox_depth = 10000;
+  auto state = NodeState::open(file, options);
+  if (!state) _exit(2);
+  std::mt19937 rng(seed);
+  auto cursor = (*state)->cursor(kChain);
+  if (!cursor) _exit(3);
+  std::uint64_t block = *cursor ? (*cursor)->block_number : 0;
+  // The stream redelivers the batch of the cursor's block after a restart: nothing new.
+  if (block > 0) {
+    auto again = (*state)->record_triggers(kChain, cursor_at(block), block_actions(block));
+    if (!again || !again->empty()) _exit(4);
+  }
+  for (;;) {
+    if (block < kMaxBlocks) {
+      ++block;
+      auto items = (*state)->record_triggers(kChain, cursor_at(block), block_actions(block));
+      if (!items || items->size() != kCrashServices) _exit(5);
+      char byte = 1;
+      (void)!write(progress_fd, &byte, 1);
+    }
+    auto work = (*state)->peek_work(1 + rng() % 3);
+    if (!work) _exit(6);
+    for (const auto& item : *work) {
+      bool ok = rng() % 4 != 0;
+      RunResult run{ok ? RunStatus::kSucceeded : RunStatus::kFailed, item.id, std::chrono::microseconds(1),
+                    ok ? "" : "exit 1"};
+      std::vector<OutboxPacket> packets;
+      if (ok)
+        packets.push_back(
+            {std::string(kAggregator), item.action.service_id, "default", item.event_id, Bytes{1}});
+      auto done = (*state)->complete(item, run, packets);
+      if (!done) _exit(7);
+      if (rng() % 8 == 0) {
+        // A redelivered completion changes nothing.
+        auto twice = (*state)->complete(item, run, packets);
+        if (twice || !twice.error().is(StateErrc::kNotPending)) _exit(8);
+      }
+    }
+  }
+}
+
+TEST_F(NodeStateTest, CrashesAtRandomPointsLoseAndDoubleNothing) {
+  { ASSERT_TRUE(open()); }
+  const unsigned seed = std::random_device{}();
+  SCOPED_TRACE("seed " + std::to_string(seed));
+  std::mt19937 rng(seed);
+  constexpr int kRounds = 16;
+  std::uint64_t last_cursor = 0;
+  for (int round = 0; round < kRounds; ++round) {
+    int fds[2];
+    ASSERT_EQ(pipe(fds), 0);
+    ASSERT_EQ(fcntl(fds[1], F_SETFL, O_NONBLOCK), 0);  // the child never blocks on progress reports
+    pid_t pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      close(fds[0]);
+      crash_child(file_, fds[1], seed + static_cast<unsigned>(round));
+    }
+    close(fds[1]);
+    // Wait (bounded) until the child has recorded a block, then let it run a random while.
+    pollfd pfd{fds[0], POLLIN, 0};
+    ASSERT_EQ(poll(&pfd, 1, 30'000), 1) << "the child made no progress";
+    std::this_thread::sleep_for(std::chrono::microseconds(rng() % 150'000));
+    ASSERT_EQ(kill(pid, SIGKILL), 0);
+    int status = 0;
+    ASSERT_EQ(waitpid(pid, &status, 0), pid);
+    close(fds[0]);
+    ASSERT_TRUE(WIFSIGNALED(status)) << "the child exited with " << WEXITSTATUS(status)
+                                     << " (an invariant broke inside it)";
+
+    StateOptions options;
+    options.results_per_service = 10000;
+    options.max_outbox_depth = 10000;
+    auto state = open(options);
+    ASSERT_TRUE(state);
+    auto cursor = state->cursor(kChain);
+    ASSERT_TRUE(cursor);
+    ASSERT_TRUE(cursor->has_value());
+    const std::uint64_t top = (*cursor)->block_number;
+    EXPECT_EQ(**cursor, cursor_at(top));
+    EXPECT_GE(top, last_cursor) << "the cursor went backwards";
+    last_cursor = top;
+
+    std::map<std::string, int> pending, completed, outboxed;
+    auto work = state->peek_work(storage::kMaxScanLimit);
+    ASSERT_TRUE(work);
+    for (const auto& item : *work) ++pending[key(item.event_id)];
+    for (int s = 0; s < kCrashServices; ++s) {
+      auto results = state->results(sid(s));
+      ASSERT_TRUE(results);
+      for (const auto& r : *results) ++completed[key(r.event_id)];
+    }
+    auto packets = state->outbox_pending(kAggregator, storage::kMaxScanLimit);
+    ASSERT_TRUE(packets);
+    for (const auto& p : *packets) ++outboxed[key(p.packet.event_id)];
+    auto depth = state->outbox_depth(kAggregator);
+    ASSERT_TRUE(depth);
+    EXPECT_EQ(*depth, packets->size()) << "the outbox counter disagrees with its entries";
+
+    // Every event of a block up to the cursor is pending or completed, exactly once;
+    // no event of a block above the cursor exists.
+    std::size_t expected = 0;
+    for (std::uint64_t b = 1; b <= top; ++b) {
+      for (const auto& a : block_actions(b)) {
+        std::string k = key(event_of(a));
+        ++expected;
+        int p = pending.count(k) ? pending[k] : 0;
+        int c = completed.count(k) ? completed[k] : 0;
+        ASSERT_EQ(p + c, 1) << "block " << b << ": event " << k << " pending " << p << " times, completed "
+                            << c;
+      }
+    }
+    EXPECT_EQ(pending.size() + completed.size(), expected) << "events beyond the cursor";
+    for (const auto& a : block_actions(top + 1)) {
+      auto seen = state->seen(a.service_id, event_of(a));
+      ASSERT_TRUE(seen);
+      EXPECT_FALSE(*seen) << "work above the cursor";
+    }
+    // Each succeeded completion left exactly one packet.
+    std::size_t succeeded = 0;
+    for (int s = 0; s < kCrashServices; ++s) {
+      auto results = state->results(sid(s));
+      ASSERT_TRUE(results);
+      for (const auto& r : *results) {
+        if (r.run.status != RunStatus::kSucceeded) continue;
+        ++succeeded;
+        EXPECT_EQ(outboxed[key(r.event_id)], 1) << "event " << key(r.event_id);
+      }
+    }
+    EXPECT_EQ(packets->size(), succeeded);
+  }
+}
+
+}  // namespace
+}  // namespace wavs::node
