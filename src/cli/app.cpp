@@ -10,12 +10,14 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/exec_command.hpp"
+#include "cli/keys_command.hpp"
 #include "cli/options.hpp"
 #include "cli/roles.hpp"
 #include "cli/service_command.hpp"
 #include "cli/run_command.hpp"
 #include "common/config.hpp"
 #include "common/log.hpp"
+#include "node/config.hpp"
 
 #ifndef WAVS_VERSION
 #define WAVS_VERSION "0.0.0"
@@ -93,7 +95,6 @@ constexpr Planned kPlanned[] = {
     {"node", "run an operator node: triggers, component runs, signing, HTTP API"},
     {"aggregator", "run an aggregator: collect signed results, submit once quorum is reached"},
     {"deploy", "deploy the WAVS contracts and set a service URI"},
-    {"keys", "derive operator and per-service signing keys"},
     {"devnet", "start a local network: anvil, contracts, operators, aggregator"},
 };
 
@@ -129,6 +130,10 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
   auto* service_cmd = app.add_subcommand("service", "work with service manifests (service.json)");
   ServiceCommand service_options;
   auto* validate_cmd = add_service_options(*service_cmd, service_options);
+
+  auto* keys_cmd = app.add_subcommand("keys", "print the operator address and per-service signing addresses");
+  KeysCommand keys_options;
+  add_keys_options(*keys_cmd, keys_options);
 
   std::vector<std::pair<CLI::App*, const Planned*>> planned;
   for (const auto& p : kPlanned) {
@@ -186,6 +191,23 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
   }
 
   if (validate_cmd->parsed()) return validate_services(service_options, out, err);
+
+  if (keys_cmd->parsed()) {
+    // The mnemonic is the node's, read as the node reads it.
+    auto config = load_role(Role::kNode, global, {});
+    if (!config) {
+      err << "wavs: " << config.error().message() << "\n";
+      return kExitUsage;
+    }
+    if (int rc = apply_logging(global, *config, err); rc != kExitOk) return rc;
+    auto settings = node::Settings::from_config(*config);
+    if (!settings) {
+      err << "wavs: " << settings.error().message() << "\n";
+      return kExitUsage;
+    }
+    keys_options.config_mnemonic = std::move(settings->signing_mnemonic);
+    return print_keys(keys_options, out, err);
+  }
 
   for (const auto& [cmd, p] : planned) {
     if (cmd->parsed()) {

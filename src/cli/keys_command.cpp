@@ -1,0 +1,136 @@
+#include "cli/keys_command.hpp"
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <ostream>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "cli/app.hpp"
+#include "common/json_text.hpp"
+#include "node/signer.hpp"
+
+namespace wavs::cli {
+namespace {
+
+// A phrase is at most 24 words of at most 8 letters; anything much longer is not one.
+constexpr std::size_t kMaxMnemonicFileBytes = 4096;
+
+bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
+
+Result<Secret> read_mnemonic_file(const std::string& file, std::ostream& err) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return Error(CommonErrc::kIo, "cannot read " + file);
+  Secret text(std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>()));
+  if (text.reveal().size() > kMaxMnemonicFileBytes) {
+    return Error(CommonErrc::kParse, file + " is over " + std::to_string(kMaxMnemonicFileBytes) +
+                                         " bytes, too long for a mnemonic");
+  }
+  std::error_code ec;
+  auto perms = std::filesystem::status(file, ec).permissions();
+  using std::filesystem::perms;
+  if (!ec && (perms & (perms::group_read | perms::others_read)) != perms::none) {
+    err << "wavs keys: warning: " << file << " is readable by other users (chmod 600 it)\n";
+  }
+  std::string_view v = text.reveal();
+  while (!v.empty() && is_space(v.front())) v.remove_prefix(1);
+  while (!v.empty() && is_space(v.back())) v.remove_suffix(1);
+  return Secret(std::string(v));
+}
+
+struct Row {
+  std::uint32_t index;
+  crypto::Address address;
+  Secret private_key;
+};
+
+}  // namespace
+
+void add_keys_options(CLI::App& keys, KeysCommand& o) {
+  keys.add_option("--index", o.index, "also show the signing key at this HD index")
+      ->check(CLI::Range(std::uint32_t{0}, node::Signer::kMaxIndex));
+  keys.add_option("--up-to", o.up_to, "show every key from index 0 to N")
+      ->check(CLI::Range(std::uint32_t{0}, kMaxKeysListed));
+  keys.add_option("--mnemonic-file", o.mnemonic_file,
+                  "read the mnemonic from this file instead of signing_mnemonic");
+  keys.add_flag("--show-private", o.show_private, "also print the private keys");
+  keys.add_flag("--json", o.json, "one JSON object");
+  keys.footer(
+      "Keys are m/44'/60'/0'/0/<index> of the operator mnemonic: index 0 is the operator's own\n"
+      "key, index i signs for the i-th service the node registered. The mnemonic is read from\n"
+      "signing_mnemonic (wavs.toml [wavs], WAVS_SIGNING_MNEMONIC) or --mnemonic-file, never\n"
+      "from a flag. Exit code: 0 printed, 2 no mnemonic, unreadable file or invalid phrase.");
+}
+
+int print_keys(const KeysCommand& o, std::ostream& out, std::ostream& err) {
+  Secret mnemonic = o.config_mnemonic;
+  if (!o.mnemonic_file.empty()) {
+    auto read = read_mnemonic_file(o.mnemonic_file, err);
+    if (!read) {
+      err << "wavs keys: " << read.error().detail() << "\n";
+      return kExitUsage;
+    }
+    mnemonic = std::move(*read);
+  }
+  auto signer = node::Signer::from_mnemonic(mnemonic);
+  if (!signer) {
+    err << "wavs keys: " << signer.error().message();
+    if (signer.error().is(node::NodeErrc::kNoMnemonic)) err << " or pass --mnemonic-file";
+    err << "\n";
+    return kExitUsage;
+  }
+
+  std::vector<std::uint32_t> indexes{0};
+  if (o.up_to) {
+    for (std::uint32_t i = 1; i <= *o.up_to; ++i) indexes.push_back(i);
+  }
+  if (o.index && *o.index != 0 && (!o.up_to || *o.index > *o.up_to)) indexes.push_back(*o.index);
+
+  std::vector<Row> rows;
+  for (auto i : indexes) {
+    auto address = signer->address(i);
+    if (!address) {
+      err << "wavs keys: " << address.error().message() << "\n";
+      return kExitUsage;
+    }
+    Row row{i, *address, {}};
+    if (o.show_private) {
+      auto key = signer->reveal_private_key(i);
+      if (!key) {
+        err << "wavs keys: " << key.error().message() << "\n";
+        return kExitUsage;
+      }
+      row.private_key = std::move(*key);
+    }
+    rows.push_back(std::move(row));
+  }
+  if (o.show_private)
+    err << "wavs keys: printing private keys; anyone who sees them controls these accounts\n";
+
+  if (o.json) {
+    out << "{\"operator\":" << json_quote(signer->operator_address().to_checksum())
+        << ",\"path\":" << json_quote("m/44'/60'/0'/0/<index>") << ",\"keys\":[";
+    for (std::size_t n = 0; n < rows.size(); ++n) {
+      const Row& r = rows[n];
+      out << (n ? "," : "") << "{\"index\":" << r.index
+          << ",\"role\":" << (r.index == 0 ? "\"operator\"" : "\"service\"")
+          << ",\"path\":" << json_quote(node::Signer::path(r.index))
+          << ",\"address\":" << json_quote(r.address.to_checksum());
+      if (o.show_private) out << ",\"private_key\":" << json_quote(r.private_key.reveal());
+      out << "}";
+    }
+    out << "]}\n";
+    return kExitOk;
+  }
+  for (const Row& r : rows) {
+    out << "index " << r.index << "  " << r.address.to_checksum() << "  " << node::Signer::path(r.index)
+        << (r.index == 0 ? "  operator" : "  service");
+    if (o.show_private) out << "  private key " << r.private_key.reveal();
+    out << "\n";
+  }
+  return kExitOk;
+}
+
+}  // namespace wavs::cli
