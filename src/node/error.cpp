@@ -15,5 +15,10 @@ WAVS_ERROR_TABLE(wavs::node, NodeErrc, "node",
                  "component store failure",
                  "no operator mnemonic",
                  "bad HD index",
-                 "malformed packet")
+                 "malformed packet",
+                 "busy",
+                 "unknown service",
+                 "service exists",
+                 "bad work item",
+                 "bad trigger")
 // clang-format on
