@@ -159,10 +159,10 @@ Bytes encode_work(const eth::EventId& event, const component::TriggerAction& act
                      {"enqueued_at_ms", at_ms}});
 }
 
-Result<WorkItem> decode_work(const storage::QueueItem& item) {
-  return decode_as<WorkItem>(item.payload, "work item " + std::to_string(item.id),
-                             [&](const json& j) -> Result<WorkItem> {
-                               WorkItem w;
+Result<PendingWork> decode_work(const storage::QueueItem& item) {
+  return decode_as<PendingWork>(item.payload, "work item " + std::to_string(item.id),
+                             [&](const json& j) -> Result<PendingWork> {
+                               PendingWork w;
                                w.id = item.id;
                                auto event = hex_field<20>(j, "event_id");
                                if (!event) return event.error();
@@ -362,7 +362,7 @@ struct NodeState::Impl {
 
   // The one path from triggers to work: `progress` adds the trigger's progress writes
   // (puts only), then each action not seen before is marked seen and queued.
-  Result<std::vector<WorkItem>> record(const std::function<void(Batch&)>& progress,
+  Result<std::vector<PendingWork>> record(const std::function<void(Batch&)>& progress,
                                        const std::vector<component::TriggerAction>& actions,
                                        std::string_view doing) {
     std::vector<eth::EventId> ids;
@@ -398,11 +398,11 @@ struct NodeState::Impl {
             .put(kSeen, key, pending)
             .push(kWork, encode_work(ids[i], actions[i], at));
       }
-      if (batch.empty()) return std::vector<WorkItem>{};
+      if (batch.empty()) return std::vector<PendingWork>{};
       auto outcome = apply(batch, doing);
       if (!outcome) return outcome.error();
       if (!outcome->applied) continue;  // another writer queued one of them meanwhile: look again
-      std::vector<WorkItem> items;
+      std::vector<PendingWork> items;
       for (std::size_t n = 0; n < fresh.size(); ++n) {
         items.push_back({outcome->pushed[n], ids[fresh[n]], actions[fresh[n]], at});
       }
@@ -568,7 +568,7 @@ Result<std::uint32_t> NodeState::next_hd_index() {
 
 // --- triggers → work ---
 
-Result<std::vector<WorkItem>> NodeState::record_triggers(
+Result<std::vector<PendingWork>> NodeState::record_triggers(
     const service::ChainKey& chain, const chain::Cursor& cursor,
     const std::vector<component::TriggerAction>& actions) {
   const std::string key = chain.str();
@@ -579,7 +579,7 @@ Result<std::vector<WorkItem>> NodeState::record_triggers(
   return impl_->record([&](Batch& b) { b.put(kCursors, as_bytes(key), value); }, actions, "record triggers");
 }
 
-Result<std::vector<WorkItem>> NodeState::record_block_interval(
+Result<std::vector<PendingWork>> NodeState::record_block_interval(
     const Hash256& service_id, std::string_view workflow_id, std::uint64_t height,
     const std::vector<component::TriggerAction>& actions) {
   if (auto ok = check_workflow(workflow_id); !ok) return ok.error().with_context("record block interval");
@@ -588,7 +588,7 @@ Result<std::vector<WorkItem>> NodeState::record_block_interval(
                        actions, "record block interval");
 }
 
-Result<std::vector<WorkItem>> NodeState::record_cron_tick(
+Result<std::vector<PendingWork>> NodeState::record_cron_tick(
     const Hash256& service_id, std::string_view workflow_id, std::uint64_t tick_ns,
     const std::vector<component::TriggerAction>& actions) {
   if (auto ok = check_workflow(workflow_id); !ok) return ok.error().with_context("record cron tick");
@@ -597,7 +597,7 @@ Result<std::vector<WorkItem>> NodeState::record_cron_tick(
                        actions, "record cron tick");
 }
 
-Result<std::vector<WorkItem>> NodeState::enqueue(const std::vector<component::TriggerAction>& actions) {
+Result<std::vector<PendingWork>> NodeState::enqueue(const std::vector<component::TriggerAction>& actions) {
   return impl_->record([](Batch&) {}, actions, "enqueue");
 }
 
@@ -633,11 +633,11 @@ Result<bool> NodeState::seen(const Hash256& service_id, const eth::EventId& even
 
 // --- work ---
 
-Result<std::vector<WorkItem>> NodeState::peek_work(std::uint32_t limit) {
+Result<std::vector<PendingWork>> NodeState::peek_work(std::uint32_t limit) {
   if (limit == 0) return Error(StateErrc::kInvalid, "peek work: limit 0");
   auto items = impl_->store->peek(kWork, limit);
   if (!items) return store_error(items.error(), "peek work");
-  std::vector<WorkItem> out;
+  std::vector<PendingWork> out;
   out.reserve(items->size());
   for (const auto& item : *items) {
     auto work = decode_work(item);
@@ -647,7 +647,7 @@ Result<std::vector<WorkItem>> NodeState::peek_work(std::uint32_t limit) {
   return out;
 }
 
-Status NodeState::complete(const WorkItem& item, const RunResult& result,
+Status NodeState::complete(const PendingWork& item, const RunResult& result,
                            const std::vector<OutboxPacket>& packets) {
   constexpr std::string_view kDoing = "complete work";
   const Hash256& sid = item.action.service_id;

@@ -90,7 +90,7 @@ struct NewService {
   ServiceStatus status = ServiceStatus::kActive;
 };
 
-struct WorkItem {
+struct PendingWork {
   std::uint64_t id = 0;  // queue id: increasing, never reused
   eth::EventId event_id;
   component::TriggerAction action;
@@ -177,17 +177,17 @@ class NodeState {
 
   // --- triggers → work ---
   // Each returns the work items it enqueued (the actions not seen before, in order).
-  [[nodiscard]] Result<std::vector<WorkItem>> record_triggers(
+  [[nodiscard]] Result<std::vector<PendingWork>> record_triggers(
       const service::ChainKey& chain, const chain::Cursor& cursor,
       const std::vector<component::TriggerAction>& actions);
-  [[nodiscard]] Result<std::vector<WorkItem>> record_block_interval(
+  [[nodiscard]] Result<std::vector<PendingWork>> record_block_interval(
       const Hash256& service_id, std::string_view workflow_id, std::uint64_t height,
       const std::vector<component::TriggerAction>& actions);
-  [[nodiscard]] Result<std::vector<WorkItem>> record_cron_tick(
+  [[nodiscard]] Result<std::vector<PendingWork>> record_cron_tick(
       const Hash256& service_id, std::string_view workflow_id, std::uint64_t tick_ns,
       const std::vector<component::TriggerAction>& actions);
   // Manual triggers (no progress to keep).
-  [[nodiscard]] Result<std::vector<WorkItem>> enqueue(const std::vector<component::TriggerAction>& actions);
+  [[nodiscard]] Result<std::vector<PendingWork>> enqueue(const std::vector<component::TriggerAction>& actions);
 
   [[nodiscard]] Result<std::optional<chain::Cursor>> cursor(const service::ChainKey& chain);
   [[nodiscard]] Result<std::optional<std::uint64_t>> block_progress(const Hash256& service_id,
@@ -197,8 +197,8 @@ class NodeState {
   [[nodiscard]] Result<bool> seen(const Hash256& service_id, const eth::EventId& event_id);
 
   // --- work ---
-  [[nodiscard]] Result<std::vector<WorkItem>> peek_work(std::uint32_t limit);
-  [[nodiscard]] Result<void> complete(const WorkItem& item, const RunResult& result,
+  [[nodiscard]] Result<std::vector<PendingWork>> peek_work(std::uint32_t limit);
+  [[nodiscard]] Result<void> complete(const PendingWork& item, const RunResult& result,
                                       const std::vector<OutboxPacket>& packets = {});
   // Newest first, at most results_per_service.
   [[nodiscard]] Result<std::vector<ResultRecord>> results(const Hash256& service_id);

@@ -350,7 +350,7 @@ TEST_F(NodeStateTest, AFullOutboxRefusesCompletionAndKeepsTheWork) {
       state->record_triggers(kChain, cursor_at(3), {action(sid(1), 1), action(sid(1), 2), action(sid(1), 3)});
   ASSERT_TRUE(items);
   ASSERT_EQ(items->size(), 3u);
-  auto packet = [&](const WorkItem& item) {
+  auto packet = [&](const PendingWork& item) {
     return std::vector<OutboxPacket>{{std::string(kAggregator), sid(1), "default", item.event_id, Bytes{7}}};
   };
   ASSERT_TRUE(state->complete((*items)[0], RunResult{}, packet((*items)[0])));
