@@ -684,7 +684,8 @@ Response handle_raw_request(std::string_view raw, const Router& router, const Se
       if (n == 0) break;
     }
   }
-  if (!ec && !parser.is_done()) parser.put_eof(ec);
+  // put_eof() asserts that a message had begun; with nothing parsed the input is just short.
+  if (!ec && !parser.is_done() && parser.got_some()) parser.put_eof(ec);
   if (!ec && !parser.is_done()) ec = http::error::partial_message;
   if (ec) return parse_error_response(ec, config);
   Request req = to_request(parser.release());

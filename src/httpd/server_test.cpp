@@ -623,5 +623,16 @@ TEST_F(RawRequest, ErrorsAreJson) {
   }
 }
 
+// Regression: input that ended before a request line was complete reached Beast's
+// put_eof(), whose assertion (debug and sanitizer builds) aborted the process.
+TEST_F(RawRequest, InputEndingBeforeTheRequestLineIsABadRequest) {
+  for (const char* bytes :
+       {"", "G", "GET /it", "GET /items/1 HTTP/1.1\r\n", "GET /items/1 HTTP/1.1\r\nHost"}) {
+    const auto r = raw(bytes);
+    EXPECT_EQ(r.status, 400u) << bytes;
+    EXPECT_EQ(code(r), "bad_request") << bytes;
+  }
+}
+
 }  // namespace
 }  // namespace wavs::httpd
