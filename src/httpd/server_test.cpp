@@ -513,6 +513,45 @@ TEST_F(ServerTest, StopClosesWhatOutlivesTheBound) {
   EXPECT_TRUE(eventually([&] { return slow_cancelled_.load(); }));
 }
 
+TEST(ServerBusy, AFullWorkerQueueIs503AtOnce) {
+  runtime::ContextPool io(1);
+  Router router;
+  std::promise<void> gate;
+  std::shared_future<void> opened = gate.get_future().share();
+  std::atomic<int> entered{0};
+  ASSERT_TRUE(router.add({.method = Method::kGet,
+                          .path = "/gate",
+                          .handler =
+                              [&](const Request&) {
+                                ++entered;
+                                (void)opened.wait_for(kBound);
+                                return Response::text(200, "through");
+                              },
+                          .blocking = true}));
+  runtime::WorkerPool workers({.threads = 1, .queue_capacity = 1});
+  io.start();
+  Server server({}, router, io, &workers);
+  ASSERT_TRUE(server.start());
+  Client running(server.port()), queued(server.port()), refused(server.port());
+  ASSERT_TRUE(running.send(get("/gate")));
+  ASSERT_TRUE(eventually([&] { return entered == 1; }));
+  ASSERT_TRUE(queued.send(get("/gate")));
+  ASSERT_TRUE(eventually([&] { return workers.stats().queued == 1; }));
+  ASSERT_TRUE(refused.send(get("/gate")));
+  auto r = refused.read_reply();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 503u);
+  EXPECT_EQ(error_code(*r), "unavailable");
+  EXPECT_EQ(r->header("retry-after"), "1");
+  gate.set_value();
+  for (Client* c : {&running, &queued}) {
+    auto ok = c->read_reply();
+    ASSERT_TRUE(ok);
+    EXPECT_EQ(ok->status, 200u);
+  }
+  EXPECT_TRUE(server.stop());
+}
+
 TEST(ServerConfigCheck, RejectsZeroLimits) {
   EXPECT_TRUE(check({}));
   auto st = check({.max_body_bytes = 0});
