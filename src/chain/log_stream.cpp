@@ -269,8 +269,7 @@ struct LogStream::Impl {
   std::condition_variable cv;
   bool signalled = false;
   bool recheck = false;
-  bool stopping = false;
-  bool stopped_once = false;  // stop() ran or the token fired: no restart
+  bool stopping = false;  // stop() ran or the token fired; never reset: no restart
   std::optional<Cursor> last_cursor;
   std::atomic<int> failed{0};
   std::atomic<int> refused{0};
@@ -282,7 +281,6 @@ struct LogStream::Impl {
     {
       std::lock_guard lock(mu);
       stopping = true;
-      stopped_once = true;
     }
     rpc.stop();  // cuts short any RPC exchange or back-off the thread is in
     cv.notify_all();
@@ -362,7 +360,7 @@ LogStream::~LogStream() {
 Status LogStream::start() {
   {
     std::lock_guard lock(impl_->mu);
-    if (impl_->stopped_once) {
+    if (impl_->stopping) {
       return Error(ChainErrc::kStopped,
                    "this log stream was stopped and cannot be restarted; create a new one from its cursor()");
     }

@@ -37,8 +37,9 @@ struct RpcClient::Impl {
   std::condition_variable cv;
   std::vector<EndpointState> endpoints;
   std::atomic<std::uint64_t> next_id{1};
-  bool stopped = false;
-  std::stop_source stop_source;  // aborts in-flight exchanges
+  // stop(): every call in progress relays it to its own source (waking its back-off wait
+  // and aborting its exchange), and later calls see it at once.
+  std::stop_source stop_source;
   // RpcConfig::cancel → stop(); set once the client is fully built.
   std::optional<std::stop_callback<std::function<void()>>> external;
 
@@ -61,14 +62,7 @@ RpcClient::~RpcClient() {
   stop();
 }
 
-void RpcClient::stop() {
-  {
-    std::lock_guard lock(impl_->mu);
-    impl_->stopped = true;
-  }
-  impl_->cv.notify_all();
-  impl_->stop_source.request_stop();
-}
+void RpcClient::stop() { impl_->stop_source.request_stop(); }
 
 Result<Json> RpcClient::request(std::string_view method, Json params) {
   return request(method, std::move(params), Clock::now() + config_.call_deadline);
@@ -110,8 +104,8 @@ Result<Json> RpcClient::request(std::string_view method, Json params, std::chron
         if (impl_->endpoints[i].retry_at < impl_->endpoints[pick].retry_at) pick = i;
       }
       auto wake = std::min(impl_->endpoints[pick].retry_at, deadline);
-      impl_->cv.wait_until(lock, wake, [&] { return impl_->stopped || call_stop.stop_requested(); });
-      if (impl_->stopped || call_stop.stop_requested()) return Error(ChainErrc::kStopped, std::string(method));
+      impl_->cv.wait_until(lock, wake, [&] { return call_stop.stop_requested(); });
+      if (call_stop.stop_requested()) return Error(ChainErrc::kStopped, std::string(method));
       url = impl_->endpoints[pick].url;
     }
     auto now = Clock::now();

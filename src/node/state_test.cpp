@@ -16,6 +16,8 @@
 #include <thread>
 #include <vector>
 
+#include "common/test_support.hpp"
+
 namespace wavs::node {
 namespace {
 
@@ -61,14 +63,9 @@ std::string key(const eth::EventId& id) { return id.hex(); }
 class NodeStateTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string tmpl = (fs::temp_directory_path() / "wavs-nodestate-XXXXXX").string();
-    ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
-    dir_ = tmpl;
+    ASSERT_FALSE(temp_.path().empty()) << "cannot create a temporary directory";
+    dir_ = temp_.path();
     file_ = dir_ / "node.sqlite";
-  }
-  void TearDown() override {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
   }
 
   std::unique_ptr<NodeState> open(StateOptions options = {}) {
@@ -77,6 +74,7 @@ class NodeStateTest : public ::testing::Test {
     return state ? std::move(*state) : nullptr;
   }
 
+  test::TempDir temp_{"wavs-nodestate"};
   fs::path dir_;
   fs::path file_;
 };

@@ -1,6 +1,5 @@
 #include "runtime/daemon.hpp"
 
-#include <dirent.h>
 #include <csignal>
 
 #include <atomic>
@@ -10,25 +9,18 @@
 #include <mutex>
 #include <thread>
 
-#include <gtest/gtest.h>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
+#include <gtest/gtest.h>
+
+#include "common/test_support.hpp"
 
 namespace wavs::runtime {
 namespace {
 
 using namespace std::chrono_literals;
 
-std::size_t thread_count() {
-  std::size_t n = 0;
-  if (DIR* d = opendir("/proc/self/task")) {
-    while (dirent* e = readdir(d)) {
-      if (e->d_name[0] != '.') ++n;
-    }
-    closedir(d);
-  }
-  return n;
-}
+using test::thread_count;
 
 // Blocks on the token like a cancellable wait in a real task.
 void wait_on(std::stop_token st) {

@@ -18,6 +18,8 @@
 #include <thread>
 #include <vector>
 
+#include "common/test_support.hpp"
+
 namespace wavs::storage {
 namespace {
 
@@ -78,14 +80,9 @@ Schema schema_v2() { return Schema{"test", {kV1, kV2}, 0, {}}; }
 class DatabaseTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string tmpl = (fs::temp_directory_path() / "wavs-storage-XXXXXX").string();
-    ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
-    dir_ = tmpl;
+    ASSERT_FALSE(temp_.path().empty()) << "cannot create a temporary directory";
+    dir_ = temp_.path();
     file_ = dir_ / "test.sqlite";
-  }
-  void TearDown() override {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
   }
 
   std::unique_ptr<Database> open(const Schema& schema, OpenOptions options = {}) {
@@ -137,6 +134,7 @@ class DatabaseTest : public ::testing::Test {
     return std::string(v.begin(), v.end());
   }
 
+  test::TempDir temp_{"wavs-storage"};
   fs::path dir_;
   fs::path file_;
 };

@@ -15,6 +15,8 @@
 #include <thread>
 #include <vector>
 
+#include "common/test_support.hpp"
+
 namespace wavs::storage {
 namespace {
 
@@ -26,14 +28,9 @@ Bytes b(std::string_view s) { return Bytes(s.begin(), s.end()); }
 class StateStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string tmpl = (fs::temp_directory_path() / "wavs-state-XXXXXX").string();
-    ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
-    dir_ = tmpl;
+    ASSERT_FALSE(temp_.path().empty()) << "cannot create a temporary directory";
+    dir_ = temp_.path();
     file_ = dir_ / "state.sqlite";
-  }
-  void TearDown() override {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
   }
 
   std::unique_ptr<StateStore> open(OpenOptions options = {}) {
@@ -55,6 +52,7 @@ class StateStoreTest : public ::testing::Test {
     return std::string((*got)->begin(), (*got)->end());
   }
 
+  test::TempDir temp_{"wavs-state"};
   fs::path dir_;
   fs::path file_;
 };

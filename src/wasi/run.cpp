@@ -132,17 +132,12 @@ Result<RunResult> run(const Program& program, const RunOptions& options) {
   std::optional<Watchdog::Ticket> ticket;
   if (limits.time) ticket.emplace(Watchdog::shared(), start + *limits.time, &interrupt);
   // The same flag as the time limit: the engine and blocking WASI calls already watch it.
-  // `cancelled` tells the two apart afterwards.
-  std::atomic<bool> cancelled{false};
+  // The token's own state tells the two apart afterwards.
   struct Cancel {
     std::atomic<bool>* interrupt;
-    std::atomic<bool>* cancelled;
-    void operator()() const noexcept {
-      cancelled->store(true);
-      interrupt->store(true);
-    }
+    void operator()() const noexcept { interrupt->store(true); }
   };
-  std::stop_callback<Cancel> on_cancel(options.cancel, Cancel{&interrupt, &cancelled});
+  std::stop_callback<Cancel> on_cancel(options.cancel, Cancel{&interrupt});
 
   auto instance = linker.instantiate(*program.module, il);
   if (!instance) {
@@ -186,9 +181,6 @@ Result<RunResult> run(const Program& program, const RunOptions& options) {
   if (trap && r.stop == StopReason::kExited) {
     if (trap->kind == wasm::TrapKind::kExit) {
       r.exit_code = trap->exit_code;
-    } else if (trap->kind == wasm::TrapKind::kInterrupted && (cancelled.load() || options.cancel.stop_requested())) {
-      r.stop = StopReason::kCancelled;
-      r.trap = std::move(trap);
     } else if (trap->kind == wasm::TrapKind::kInterrupted && interrupt.load()) {
       r.stop = StopReason::kTimeLimit;
       r.trap = std::move(trap);
@@ -203,11 +195,12 @@ Result<RunResult> run(const Program& program, const RunOptions& options) {
       r.trap = std::move(trap);
     }
   }
-  // Cancelled while it ran: whatever it did next (a host call that was cut short makes
-  // a guest exit with an error, or even succeed on partial data) is not its result.
-  // The token's own state, not only `cancelled`: a stop request runs its callbacks one
-  // after another, so a host call's may already have returned while ours is pending.
-  if (cancelled.load() || options.cancel.stop_requested()) {
+  // Cancelled while it ran (an interruption counted as a time limit above included):
+  // whatever it did next (a host call that was cut short makes a guest exit with an
+  // error, or even succeed on partial data) is not its result. The token itself, not a
+  // flag our callback sets: a stop request runs its callbacks one after another, so a
+  // host call's may already have returned while ours is still pending.
+  if (options.cancel.stop_requested()) {
     r.stop = StopReason::kCancelled;
     if (!r.trap) r.trap = wasm::Trap{wasm::TrapKind::kInterrupted, "cancelled", 0};
   }

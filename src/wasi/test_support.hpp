@@ -15,33 +15,13 @@
 #include <string_view>
 
 #include "common/bytes.hpp"
+#include "common/test_support.hpp"
 #include "wasi/wasi.hpp"
 #include "wasm/wasm.hpp"
 
 namespace wavs::wasi::test {
 
-// A fresh directory under the system temp dir, removed on destruction.
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "wavs-wasi-XXXXXX").string();
-    path_ = mkdtemp(tmpl.data());
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  [[nodiscard]] const std::filesystem::path& path() const { return path_; }
-  std::filesystem::path write(const std::string& rel, std::string_view content) const {
-    auto p = path_ / rel;
-    std::filesystem::create_directories(p.parent_path());
-    std::ofstream(p, std::ios::binary) << content;
-    return p;
-  }
-
- private:
-  std::filesystem::path path_;
-};
+using wavs::test::TempDir;
 
 inline Bytes read_file(const std::filesystem::path& p) {
   std::ifstream in(p, std::ios::binary);

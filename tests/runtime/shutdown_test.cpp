@@ -4,7 +4,6 @@
 // log stream polling the hung endpoint. SIGTERM must end it all within the 2 s bound,
 // with no thread left behind (the test also runs under ASan + UBSan).
 #include <arpa/inet.h>
-#include <dirent.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -27,6 +26,7 @@
 #include "component/outbound_http.hpp"
 #include "component/runner.hpp"
 #include "net_helpers.hpp"
+#include "common/test_support.hpp"
 #include "runtime/daemon.hpp"
 #include "wasi/test_support.hpp"
 #include "wasi/watchdog.hpp"
@@ -37,16 +37,7 @@ namespace {
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
-std::size_t thread_count() {
-  std::size_t n = 0;
-  if (DIR* d = opendir("/proc/self/task")) {
-    while (dirent* e = readdir(d)) {
-      if (e->d_name[0] != '.') ++n;
-    }
-    closedir(d);
-  }
-  return n;
-}
+using test::thread_count;
 
 std::optional<Bytes> example(const std::string& name) {
   auto path = std::filesystem::path(WAVS_EXAMPLES_DIR) / (name + ".wasm");
