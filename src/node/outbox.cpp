@@ -298,6 +298,10 @@ struct Outbox::Impl {
     if (!listed) {
       spdlog::warn("outbox: cannot list the outbox's destinations: {}; trying again in {} ms",
                    listed.error().message(), config.idle_poll.count());
+      // Destinations due now would ask for the next scan at once.
+      for (auto& [url, d] : dests) {
+        if (!d->current) hold(*d, std::max(d->hold_until_ms, next_scan_ms));
+      }
       return;
     }
     std::size_t total = 0;

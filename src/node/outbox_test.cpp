@@ -26,6 +26,7 @@
 #include "node/state.hpp"
 #include "runtime/context_pool.hpp"
 #include "runtime/daemon.hpp"
+#include "storage/state_store.hpp"
 
 namespace wavs::node {
 namespace {
@@ -163,6 +164,41 @@ class HangingListener {
   std::atomic<bool> stop_{false};
   std::atomic<std::size_t> received_{0};
   std::thread thread_;
+};
+
+// A real store that fails on demand: reads (get, scan), writes (apply) or both, with kIo.
+class FlakyStore final : public storage::StateStore {
+ public:
+  explicit FlakyStore(std::unique_ptr<storage::StateStore> inner) : inner_(std::move(inner)) {}
+
+  std::atomic<bool> fail_reads{false};
+  std::atomic<bool> fail_writes{false};
+  std::atomic<int> failures{0};
+
+  Result<std::optional<Bytes>> get(std::string_view table, ByteView key) override {
+    if (fail_reads) return fail();
+    return inner_->get(table, key);
+  }
+  Result<std::vector<storage::Record>> scan(std::string_view table, ByteView after,
+                                            std::uint32_t limit) override {
+    if (fail_reads) return fail();
+    return inner_->scan(table, after, limit);
+  }
+  Result<std::vector<storage::QueueItem>> peek(std::string_view queue, std::uint32_t limit) override {
+    if (fail_reads) return fail();
+    return inner_->peek(queue, limit);
+  }
+  Result<storage::BatchOutcome> apply(const storage::Batch& batch) override {
+    if (fail_writes) return fail();
+    return inner_->apply(batch);
+  }
+
+ private:
+  Error fail() {
+    ++failures;
+    return Error(storage::StorageErrc::kIo, "disk I/O error (injected)");
+  }
+  std::unique_ptr<storage::StateStore> inner_;
 };
 
 const service::ChainKey kChain{"evm", "31337"};
@@ -413,6 +449,43 @@ TEST_F(OutboxTest, TheDaemonsShutdownStopsIt) {
   auto st = daemon.shutdown();
   EXPECT_TRUE(st) << st.error().message();
   EXPECT_EQ(pending(hung.url()).size(), 1u);
+}
+
+TEST_F(OutboxTest, StorageErrorsAreRetriedLaterWithoutSpinning) {
+  Aggregator agg(ok);
+  auto store = storage::open_sqlite_state_store(temp_.path() / "node.sqlite");
+  ASSERT_TRUE(store) << store.error().message();
+  auto* flaky = new FlakyStore(std::move(*store));
+  auto created = NodeState::create(std::unique_ptr<storage::StateStore>(flaky));
+  ASSERT_TRUE(created) << created.error().message();
+  auto cfg = config();
+  cfg.idle_poll = 100ms;
+  Outbox outbox(**created, metrics_, cfg);
+  put(agg.url(), {"{\"s\":1}"});
+
+  // Reads fail: nothing is sent, and the outbox is read again only every idle_poll.
+  flaky->fail_reads = true;
+  const auto began = std::chrono::steady_clock::now();
+  ASSERT_TRUE(outbox.start());
+  ASSERT_TRUE(eventually([&] { return flaky->failures >= 3; }));
+  const auto elapsed = std::chrono::steady_clock::now() - began;
+  const int failures = flaky->failures;
+  // A busy loop would fail thousands of times; one read per scan fails at most a few.
+  EXPECT_LE(failures, 4 * (1 + static_cast<int>(elapsed / cfg.idle_poll)))
+      << "failed reads in " << elapsed.count();
+  EXPECT_TRUE(agg.bodies().empty());
+
+  // Writes fail: the packet is accepted but cannot be removed, so it is sent again later
+  // (at least once; the aggregator dedupes).
+  flaky->fail_reads = false;
+  flaky->fail_writes = true;
+  ASSERT_TRUE(eventually([&] { return agg.bodies().size() >= 2; }));
+  EXPECT_EQ(outbox.stats().delivered, 0u);
+
+  flaky->fail_writes = false;
+  ASSERT_TRUE(eventually([&] { return outbox.stats().delivered == 1; }));
+  for (const auto& b : agg.bodies()) EXPECT_EQ(b, "{\"s\":1}");
+  EXPECT_TRUE(pending(agg.url()).empty());
 }
 
 TEST_F(OutboxTest, StartRefusesAConfigOutOfRange) {
