@@ -260,15 +260,15 @@ struct Triggers::Impl {
       }
     }
     for (bool first_pass = true;; first_pass = false) {
-      // A long catch-up (limit per trigger and pass) yields to stop() between passes; the
-      // batch is then refused and redelivered after the restart, from its own progress.
-      if (!first_pass && stop_src.stop_requested()) return Error(NodeErrc::kStopped, "triggers are stopping");
       std::vector<BlockFiring> due;
       {
         std::lock_guard lock(mu);
         due = schedule.due_blocks(rt.endpoints.key, height);
       }
       if (due.empty()) return {};
+      // A long catch-up (limit per trigger and pass) yields to stop() between passes; the
+      // batch is then refused and redelivered after the restart, from its own progress.
+      if (!first_pass && stop_src.stop_requested()) return Error(NodeErrc::kStopped, "triggers are stopping");
       std::vector<PendingWork> out;
       bool progressed = false;
       for (const auto& firing : due) {
