@@ -482,12 +482,15 @@ TEST_F(TriggersAnvil, AbsentWorkflowsFireNothing) {
 
 TEST_F(TriggersAnvil, StopIsIdempotentAndFinal) {
   seed_cursor();
+  const std::size_t threads_before = test::thread_count();
   auto triggers = make_triggers(/*ws=*/true);
   ASSERT_TRUE(triggers->set_workflows({event_workflow(1, "alpha", topic(1))}));
   ASSERT_TRUE(triggers->start());
   ASSERT_TRUE(triggers->start());  // idempotent while running
   triggers->stop();
   triggers->stop();
+  // No stream, subscriber or timer thread is left behind.
+  EXPECT_TRUE(eventually([&] { return test::thread_count() == threads_before; })) << test::thread_count();
   auto again = triggers->start();
   ASSERT_FALSE(again);
   EXPECT_TRUE(again.error().is(NodeErrc::kStopped));
