@@ -17,6 +17,7 @@
 #include "cli/run_command.hpp"
 #include "common/config.hpp"
 #include "common/log.hpp"
+#include "cli/node_command.hpp"
 #include "node/config.hpp"
 
 #ifndef WAVS_VERSION
@@ -92,7 +93,6 @@ struct Planned {
 // Subcommands whose modules are not part of this build yet. They are listed in --help
 // so the command surface is visible, and they say plainly that they are not available.
 constexpr Planned kPlanned[] = {
-    {"node", "run an operator node: triggers, component runs, signing, HTTP API"},
     {"aggregator", "run an aggregator: collect signed results, submit once quorum is reached"},
     {"deploy", "deploy the WAVS contracts and set a service URI"},
     {"devnet", "start a local network: anvil, contracts, operators, aggregator"},
@@ -134,6 +134,10 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
   auto* keys_cmd = app.add_subcommand("keys", "print the operator address and per-service signing addresses");
   KeysCommand keys_options;
   add_keys_options(*keys_cmd, keys_options);
+
+  auto* node_cmd = app.add_subcommand("node", "run an operator node: triggers, component runs, signing, HTTP API");
+  NodeCommand node_options;
+  add_node_options(*node_cmd, node_options);
 
   std::vector<std::pair<CLI::App*, const Planned*>> planned;
   for (const auto& p : kPlanned) {
@@ -207,6 +211,21 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
     }
     keys_options.config_mnemonic = std::move(settings->signing_mnemonic);
     return print_keys(keys_options, out, err);
+  }
+
+  if (node_cmd->parsed()) {
+    auto config = load_role(Role::kNode, global, node_flags(node_options));
+    if (!config) {
+      err << "wavs: " << config.error().message() << "\n";
+      return kExitUsage;
+    }
+    if (int rc = apply_logging(global, *config, err); rc != kExitOk) return rc;
+    auto settings = node::Settings::from_config(*config);
+    if (!settings) {
+      err << "wavs: " << settings.error().message() << "\n";
+      return kExitUsage;
+    }
+    return run_node(node_options, *settings, out, err);
   }
 
   for (const auto& [cmd, p] : planned) {

@@ -21,7 +21,10 @@ ConfigSchema config_schema() {
       .add({"ipfs_gateway", ConfigType::kString, std::string("https://gateway.pinata.cloud/ipfs/"),
             "gateway for ipfs:// service URIs"})
       .add({"bearer_token", ConfigType::kString, {}, "token required by write routes", true})
-      .add({"dev_endpoints_enabled", ConfigType::kBool, false, "enable /dev/* routes"});
+      .add({"dev_endpoints_enabled", ConfigType::kBool, false, "enable /dev/* routes"})
+      .add({"workers", ConfigType::kInt, std::int64_t{0}, "component-run threads (0: one per core)"})
+      .add({"aggregator_urls", ConfigType::kStringList, std::vector<std::string>{},
+            "aggregators for workflows whose submit names none (2.0 manifests)"});
   return s;
 }
 
@@ -41,6 +44,13 @@ Result<Settings> Settings::from_config(const Config& config) {
   }
   s.bearer_token = r.secret("bearer_token");
   s.dev_endpoints_enabled = r.boolean("dev_endpoints_enabled");
+  s.workers = static_cast<std::uint32_t>(r.integer("workers", 0, 256));
+  s.aggregator_urls = config.get_list("aggregator_urls");
+  for (const auto& url : s.aggregator_urls) {
+    if (r.status() && url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0) {
+      r.fail("aggregator_urls", ConfigErrc::kBadValue, "must be http:// or https:// URLs");
+    }
+  }
   if (auto ok = r.status(); !ok) return ok.error();
   return s;
 }

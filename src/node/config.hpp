@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/config.hpp"
 #include "common/secret.hpp"
@@ -30,6 +31,8 @@ struct Settings {
   std::string ipfs_gateway;            // http(s) URL for ipfs:// service URIs
   Secret bearer_token;                 // required by write routes when set
   bool dev_endpoints_enabled = false;
+  std::uint32_t workers = 0;  // component-run threads; 0: one per core
+  std::vector<std::string> aggregator_urls;  // for 2.0 manifests, whose submit names no URL
 
   // From a Config loaded with config_schema(); a value out of range is an error naming
   // the key and the layer it came from (ConfigErrc::kBadValue / kWrongType).

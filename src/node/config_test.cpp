@@ -39,7 +39,7 @@ TEST(NodeConfig, SchemaListsSharedKeysFirstAndMarksSecrets) {
   EXPECT_EQ(names, (std::vector<std::string>{"log_level", "log_format", "data", "chains", "host", "port",
                                              "signing_mnemonic", "max_wasm_fuel", "max_execution_seconds",
                                              "max_memory_bytes", "ipfs_gateway", "bearer_token",
-                                             "dev_endpoints_enabled"}));
+                                             "dev_endpoints_enabled", "workers", "aggregator_urls"}));
   EXPECT_TRUE(schema.find("signing_mnemonic")->secret);
   EXPECT_TRUE(schema.find("bearer_token")->secret);
   EXPECT_FALSE(schema.find("host")->secret);
@@ -132,6 +132,35 @@ TEST(NodeConfig, SecretsStayOutOfErrors) {
   EXPECT_EQ(s.error().detail(),
             "key 'bearer_token' (env WAVS_BEARER_TOKEN) is set but empty (leave it unset instead)");
   EXPECT_EQ(s.error().message().find("junk"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace wavs::node
+
+namespace wavs::node {
+namespace {
+
+TEST(NodeConfig, WorkersAndAggregatorUrlsAreChecked) {
+  ConfigInputs in;
+  in.flags = {{"workers", "3"}, {"aggregator_urls", "http://127.0.0.1:8001,https://agg.example"}};
+  auto config = load_config(config_schema(), in);
+  ASSERT_TRUE(config) << config.error().message();
+  auto s = Settings::from_config(*config);
+  ASSERT_TRUE(s) << s.error().message();
+  EXPECT_EQ(s->workers, 3u);
+  EXPECT_EQ(s->aggregator_urls, (std::vector<std::string>{"http://127.0.0.1:8001", "https://agg.example"}));
+
+  in.flags = {{"aggregator_urls", "ftp://x"}};
+  config = load_config(config_schema(), in);
+  ASSERT_TRUE(config);
+  s = Settings::from_config(*config);
+  ASSERT_FALSE(s);
+  EXPECT_NE(s.error().message().find("aggregator_urls"), std::string::npos) << s.error().message();
+
+  in.flags = {{"workers", "1000"}};
+  config = load_config(config_schema(), in);
+  ASSERT_TRUE(config);
+  EXPECT_FALSE(Settings::from_config(*config));
 }
 
 }  // namespace

@@ -317,6 +317,13 @@ Result<Submit> parse_submit(const Json* v, const std::string& path, std::vector<
   if (!body.is_object()) return bad(at, "expected an object");
   Reader r(body, at, unknown);
   s.kind = Submit::Kind::kAggregator;
+  if (const Json* component = r.find("component")) {  // the 2.0 shape
+    auto c = parse_component(*component, r.at("component"), unknown);
+    if (!c) return c.error();
+    s.component = std::move(*c);
+    if (const Json* kind = r.find("signature_kind")) s.signature_kind_json = kind->dump();
+    return s;
+  }
   auto url = r.string("url");
   if (!url) return url.error();
   if (url->rfind("http://", 0) != 0 && url->rfind("https://", 0) != 0) return bad(r.at("url"), "expected an http(s) URL");
@@ -562,8 +569,13 @@ std::string to_json(const Manifest& m) {
         contracts.push_back(e);
       }
       Ordered agg = Ordered::object();
-      agg["url"] = w.submit.url;
-      agg["evm_contracts"] = contracts;
+      if (w.submit.component) {
+        agg["component"] = component_json(*w.submit.component);
+        if (!w.submit.signature_kind_json.empty()) agg["signature_kind"] = Ordered::parse(w.submit.signature_kind_json);
+      } else {
+        agg["url"] = w.submit.url;
+        agg["evm_contracts"] = contracts;
+      }
       wf["submit"] = Ordered{{"aggregator", agg}};
     }
     workflows[id] = wf;

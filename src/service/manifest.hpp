@@ -102,11 +102,17 @@ struct EvmContract {
   bool operator==(const EvmContract&) const = default;
 };
 
+// Two shapes of {"aggregator": {...}}: 1.x names the aggregator's `url` and the handler
+// contracts (`evm_contracts`); 2.0 names an aggregator `component` (which decides where
+// results go) and a `signature_kind`, and the node sends to the aggregators it is
+// configured with (node setting aggregator_urls).
 struct Submit {
   enum class Kind : std::uint8_t { kNone, kAggregator };
   Kind kind = Kind::kNone;
-  std::string url;                        // the aggregator (1.x)
-  std::vector<EvmContract> evm_contracts;  // the service handler(s)
+  std::string url;                        // the aggregator (1.x); empty in the 2.0 shape
+  std::vector<EvmContract> evm_contracts;  // the service handler(s) (1.x)
+  std::optional<Component> component;      // the aggregator component (2.0)
+  std::string signature_kind_json;         // 2.0's signature_kind, as JSON text ("" when absent)
   bool operator==(const Submit&) const = default;
 };
 

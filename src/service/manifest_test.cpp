@@ -193,3 +193,30 @@ TEST(WorkflowIds, UpstreamRule) {
 
 }  // namespace
 }  // namespace wavs::service
+
+namespace wavs::service {
+namespace {
+
+// 2.0 manifests name an aggregator component instead of a URL; both shapes parse and
+// round-trip through the canonical form.
+TEST(Manifest, SubmitAggregatorComponentShapeOf20) {
+  std::string text = kMinimal;
+  const std::string submit =
+      R"("submit":{"aggregator":{"component":{"source":{"digest":"00000000000000000000000000000000000000000000000000000000000000aa"},"config":{"k":"v"}},"signature_kind":{"algorithm":"secp256k1","prefix":"eip191"}}}, )";
+  text.insert(text.find("\"component\""), submit);
+  auto m = parse_manifest(text);
+  ASSERT_TRUE(m) << m.error().message();
+  const Workflow& w = m->workflows.at("default");
+  EXPECT_EQ(w.submit.kind, Submit::Kind::kAggregator);
+  EXPECT_TRUE(w.submit.url.empty());
+  ASSERT_TRUE(w.submit.component);
+  EXPECT_EQ(w.submit.component->config.at("k"), "v");
+  EXPECT_EQ(w.submit.signature_kind_json, R"({"algorithm":"secp256k1","prefix":"eip191"})");
+  EXPECT_TRUE(m->unknown_fields.empty());
+  auto again = parse_manifest(to_json(*m));
+  ASSERT_TRUE(again) << again.error().message();
+  EXPECT_EQ(*again, *m);
+}
+
+}  // namespace
+}  // namespace wavs::service

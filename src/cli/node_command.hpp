@@ -1,0 +1,38 @@
+#pragma once
+// `wavs node`: runs the operator node (node::Node behind its HTTP API) until SIGINT or
+// SIGTERM. Settings come from the node's configuration ([wavs] in wavs.toml, WAVS_*);
+// the flags below override single keys, as `--set` does for `wavs config`.
+
+#include <cstdint>
+#include <iosfwd>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "node/config.hpp"
+
+namespace CLI {
+class App;
+}
+
+namespace wavs::cli {
+
+struct NodeCommand {
+  std::optional<std::string> host;    // --host
+  std::optional<std::uint16_t> port;  // --port (0: any free port; see --port-file)
+  std::optional<std::string> data;    // --data
+  bool dev = false;                   // --dev: dev_endpoints_enabled = true
+  std::string port_file;              // --port-file: write the bound port here once listening
+};
+
+void add_node_options(CLI::App& node, NodeCommand& options);
+// The overrides the flags make, for load_config's flag layer.
+[[nodiscard]] std::vector<std::pair<std::string, std::string>> node_flags(const NodeCommand& options);
+
+// Exit codes: 0 after a clean shutdown, 1 when the node failed at start (the data
+// directory, the port, a chain), or its shutdown overran; 2 bad settings.
+int run_node(const NodeCommand& options, const node::Settings& settings, std::ostream& out,
+             std::ostream& err);
+
+}  // namespace wavs::cli
