@@ -240,5 +240,59 @@ TEST_F(NodeE2E, KillNineDuringABurstLosesNothingAndSignsNothingTwice) {
   for (std::uint64_t i = 1; i <= kEvents; ++i) EXPECT_TRUE(payloads.count(to_hex(u256_word(i * i)))) << i;
 }
 
+// Fairness, as order: 1,000 events for service A and then one for service B land in the
+// same block, so the node records them in one batch, A's first. B's packet must come
+// out among the first few, not behind A's flood (per-service queues served in turn);
+// a single FIFO queue would put it last. Packets leave the outbox of one destination
+// in the order runs completed, so the receiver sees the completion order.
+TEST_F(NodeE2E, FloodOnOneServiceDoesNotHoldBackAnother) {
+  auto reg = register_service();
+  ASSERT_EQ(reg.status, 200) << reg.body;
+  auto other_manager = deploy_manager();
+  auto trigger_art = contracts::load_artifact(contracts::testing::out_dir(), "SimpleTrigger");
+  ASSERT_TRUE(trigger_art);
+  auto other_trigger_address = contracts::deploy(*owner_, *trigger_art);
+  ASSERT_TRUE(other_trigger_address) << other_trigger_address.error().message();
+  contracts::SimpleTrigger other_trigger(*rpc_, *other_trigger_address);
+  auto other = register_manifest({{"default", workflow_json(event_trigger(&other_trigger), upload("square-c"))}},
+                                 "active", other_manager.get());
+  ASSERT_EQ(other.status, 200) << other.body;
+
+  // An unlocked anvil account of its own, so the fixture's sender keeps its nonces.
+  auto mnemonic = crypto::Mnemonic::parse(kAnvilMnemonic);
+  ASSERT_TRUE(mnemonic);
+  const std::string from = crypto::derive_eth_key(*mnemonic, 5)->address().hex();
+  auto send = [&](const chain::Address& to, std::uint64_t x) {
+    chain::Json tx = {{"from", from},
+                      {"to", to.hex()},
+                      {"gas", "0x30d40"},
+                      {"data", to_hex(contracts::simple_trigger::encode_add_trigger(u256_word(x)))}};
+    return rpc_->request("eth_sendTransaction", chain::Json::array({tx}));
+  };
+  constexpr int kFlood = 1000;
+  ASSERT_TRUE(rpc_->request("evm_setAutomine", chain::Json::array({false})));
+  for (int i = 1; i <= kFlood; ++i) ASSERT_TRUE(send(trigger_->address(), static_cast<std::uint64_t>(i))) << i;
+  ASSERT_TRUE(send(other_trigger.address(), 5));
+  ASSERT_TRUE(rpc_->request("evm_mine", chain::Json::array()));
+  ASSERT_TRUE(rpc_->request("evm_setAutomine", chain::Json::array({true})));
+
+  ASSERT_TRUE(receiver_.wait_for(kFlood + 1, 300'000ms)) << receiver_.bodies().size() << " packets";
+  const auto bodies = receiver_.bodies();
+  std::size_t position = bodies.size();
+  for (std::size_t i = 0; i < bodies.size(); ++i) {
+    auto p = parse_packet(bodies[i]);
+    ASSERT_TRUE(p);
+    if (p->service_manager.address == service::Address(other_manager->address())) {
+      EXPECT_EQ(p->envelope.payload, u256_word(25));
+      position = i;
+      break;
+    }
+  }
+  ASSERT_LT(position, bodies.size()) << "no packet of the second service";
+  // Two run slots on two cores: B starts within the first few runs after it is queued.
+  EXPECT_LT(position, 50u) << "the second service's packet came out at position " << position << " of "
+                           << bodies.size();
+}
+
 }  // namespace
 }  // namespace wavs::node::e2e

@@ -88,7 +88,7 @@ class NodeE2E : public ::testing::Test {
     auto mnemonic = crypto::Mnemonic::parse(kAnvilMnemonic);
     ASSERT_TRUE(mnemonic);
     owner_key_ = std::make_unique<crypto::PrivateKey>(*crypto::derive_eth_key(*mnemonic, 0));
-    auto a = Anvil::start();
+    auto a = Anvil::start({"--gas-limit", "3000000000"});  // room for a 1,000-transaction block
     ASSERT_TRUE(a) << a.error().message();
     anvil_ = std::move(*a);
     chain::RpcConfig rc;
