@@ -210,6 +210,7 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
       return kExitUsage;
     }
     keys_options.config_mnemonic = std::move(settings->signing_mnemonic);
+    keys_options.data_dir = settings->shared.data;
     return print_keys(keys_options, out, err);
   }
 

@@ -1,5 +1,6 @@
 #include "cli/keys_command.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -11,6 +12,7 @@
 #include "cli/app.hpp"
 #include "common/json_text.hpp"
 #include "node/signer.hpp"
+#include "node/state.hpp"
 
 namespace wavs::cli {
 namespace {
@@ -45,6 +47,34 @@ struct Row {
   crypto::Address address;
   Secret private_key;
 };
+
+struct ServiceRow {
+  std::string id;
+  std::string chain;
+  std::string manager;
+  std::uint32_t index;
+  crypto::Address address;
+};
+
+// The node's registered services, when its state file exists (never created here).
+Result<std::vector<ServiceRow>> registered_services(const std::string& data_dir, const node::Signer& signer) {
+  std::vector<ServiceRow> rows;
+  if (data_dir.empty()) return rows;
+  const auto file = std::filesystem::path(data_dir) / "node.sqlite";
+  std::error_code ec;
+  if (!std::filesystem::exists(file, ec)) return rows;
+  auto state = node::NodeState::open(file);
+  if (!state) return state.error();
+  auto services = (*state)->list_services();
+  if (!services) return services.error();
+  for (const auto& s : *services) {
+    auto address = signer.address(s.hd_index);
+    if (!address) return address.error();
+    rows.push_back({s.id.hex(HexPrefix::kNone), s.manager.chain.str(), s.manager.address.hex(), s.hd_index, *address});
+  }
+  std::sort(rows.begin(), rows.end(), [](const ServiceRow& a, const ServiceRow& b) { return a.index < b.index; });
+  return rows;
+}
 
 }  // namespace
 
@@ -108,6 +138,11 @@ int print_keys(const KeysCommand& o, std::ostream& out, std::ostream& err) {
   }
   if (o.show_private)
     err << "wavs keys: printing private keys; anyone who sees them controls these accounts\n";
+  auto services = registered_services(o.data_dir, *signer);
+  if (!services) {
+    err << "wavs keys: the node's state in " << o.data_dir << ": " << services.error().message() << "\n";
+    return kExitFailure;
+  }
 
   if (o.json) {
     out << "{\"operator\":" << json_quote(signer->operator_address().to_checksum())
@@ -121,6 +156,14 @@ int print_keys(const KeysCommand& o, std::ostream& out, std::ostream& err) {
       if (o.show_private) out << ",\"private_key\":" << json_quote(r.private_key.reveal());
       out << "}";
     }
+    out << "],\"services\":[";
+    for (std::size_t n = 0; n < services->size(); ++n) {
+      const ServiceRow& r = (*services)[n];
+      out << (n ? "," : "") << "{\"service_id\":" << json_quote(r.id) << ",\"chain\":" << json_quote(r.chain)
+          << ",\"manager\":" << json_quote(r.manager) << ",\"index\":" << r.index
+          << ",\"path\":" << json_quote(node::Signer::path(r.index))
+          << ",\"address\":" << json_quote(r.address.to_checksum()) << "}";
+    }
     out << "]}\n";
     return kExitOk;
   }
@@ -129,6 +172,10 @@ int print_keys(const KeysCommand& o, std::ostream& out, std::ostream& err) {
         << (r.index == 0 ? "  operator" : "  service");
     if (o.show_private) out << "  private key " << r.private_key.reveal();
     out << "\n";
+  }
+  for (const ServiceRow& r : *services) {
+    out << "service " << r.id << "  " << r.chain << "/" << r.manager << "  index " << r.index << "  "
+        << r.address.to_checksum() << "\n";
   }
   return kExitOk;
 }

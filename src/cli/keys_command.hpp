@@ -26,13 +26,17 @@ struct KeysCommand {
   bool show_private = false;
   bool json = false;
   Secret config_mnemonic;  // signing_mnemonic from the node's configuration (set by app.cpp)
+  std::string data_dir;    // the node's data directory (set by app.cpp): its services are listed
 };
 
 inline constexpr std::uint32_t kMaxKeysListed = 10'000;
 
 void add_keys_options(CLI::App& keys, KeysCommand& options);
 
-// Exit codes: 0 printed, 2 no mnemonic, an unreadable file or an invalid phrase.
+// Also lists every service registered in <data_dir>/node.sqlite, when that file exists,
+// with its HD index and signing address (read from the node's state; it may be running).
+// Exit codes: 0 printed, 1 the state file exists but cannot be read, 2 no mnemonic, an
+// unreadable file or an invalid phrase.
 int print_keys(const KeysCommand& options, std::ostream& out, std::ostream& err);
 
 }  // namespace wavs::cli

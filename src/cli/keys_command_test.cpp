@@ -10,6 +10,8 @@
 
 #include "cli/app.hpp"
 #include "cli/test_support.hpp"
+#include "node/state.hpp"
+#include "service/manifest.hpp"
 #include "wasi/test_support.hpp"
 
 namespace wavs::cli {
@@ -145,6 +147,46 @@ TEST_F(KeysTest, MissingOrInvalidMnemonic) {
 TEST_F(KeysTest, NoMnemonicFlag) {
   EXPECT_EQ(keys({"--mnemonic", kAnvilMnemonic}, false).code, kExitUsage);
   EXPECT_EQ(keys({"--signing-mnemonic", kAnvilMnemonic}, false).code, kExitUsage);
+}
+
+// Services registered in the node's state are listed with their index and signing key.
+TEST_F(KeysTest, ListsTheNodesRegisteredServices) {
+  const auto data = dir_.path() / "data";
+  std::filesystem::create_directories(data);
+  {
+    auto state = node::NodeState::open(data / "node.sqlite");
+    ASSERT_TRUE(state) << state.error().message();
+    for (int i = 0; i < 2; ++i) {
+      node::NewService ns;
+      ns.manager.chain = *service::parse_chain_key("evm:31337");
+      ns.manager.address[19] = static_cast<std::uint8_t>(i + 1);
+      ns.manifest_json = "{}";
+      ASSERT_TRUE((*state)->add_service(ns));
+    }
+  }
+  config_ = dir_.write("wavs.toml", std::string("[wavs]\nsigning_mnemonic = \"") + kAnvilMnemonic +
+                                        "\"\ndata = \"" + data.string() + "\"\n")
+                .string();
+  auto r = keys({"--json"});
+  ASSERT_EQ(r.code, kExitOk) << r.err;
+  auto doc = nlohmann::json::parse(r.out);
+  ASSERT_EQ(doc.at("services").size(), 2u) << r.out;
+  EXPECT_EQ(doc["services"][0].at("index"), 1);
+  EXPECT_EQ(doc["services"][0].at("address"), kAddr1);
+  EXPECT_EQ(doc["services"][0].at("manager"), "0x0000000000000000000000000000000000000001");
+  EXPECT_EQ(doc["services"][1].at("index"), 2);
+  auto text = keys({});
+  ASSERT_EQ(text.code, kExitOk) << text.err;
+  EXPECT_NE(text.out.find(std::string("index 1  ") + kAddr1), std::string::npos) << text.out;
+  never_the_mnemonic(r);
+
+  // A state file that is not one is an error, not an empty list.
+  std::filesystem::remove_all(data);
+  std::filesystem::create_directories(data);
+  dir_.write("data/node.sqlite", "not a database");
+  auto bad = keys({});
+  EXPECT_EQ(bad.code, kExitFailure) << bad.out;
+  EXPECT_NE(bad.err.find("node's state"), std::string::npos) << bad.err;
 }
 
 }  // namespace
