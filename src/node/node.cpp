@@ -517,8 +517,28 @@ struct Node::Impl final : DispatchSink, TriggerSink {
       }
       for (auto& s : retry) complete(std::move(s.item), std::move(s.result), std::move(s.packets));
       for (const auto& sid : waiting) refill(sid);
+      report_queues();
       lock.lock();
     }
+  }
+
+  // Gauges the maintenance tick refreshes: each service's waiting work (dispatcher queue,
+  // retries and the overflow beyond its capacity) and the run slots in use.
+  void report_queues() {
+    std::vector<std::pair<Hash256, std::size_t>> overflowing;
+    {
+      std::lock_guard lock(mu);
+      for (const auto& [id, s] : services) {
+        auto it = overflow.find(id);
+        overflowing.emplace_back(id, it == overflow.end() ? 0 : it->second.size());
+      }
+    }
+    for (const auto& [id, extra] : overflowing) {
+      auto st = dispatcher->stats(id);
+      const std::size_t depth = extra + (st ? st->queued + st->delayed : 0);
+      metrics.set_queue_depth(id.hex(HexPrefix::kNone), depth);
+    }
+    metrics.set_worker_usage(dispatcher->running(), daemon.workers().config().threads);
   }
 
   // --- services ---

@@ -57,10 +57,22 @@ TEST_F(NodeE2E, ContractEventBecomesASignedPacketTheContractAgreesWith) {
   EXPECT_GT(list[0].at("fuel").get<std::uint64_t>(), 0u);
 
   // Metrics count what happened.
+  // (Gauges are refreshed by the node's maintenance tick: wait for the first one.)
   auto metrics = http("GET", node_->url() + "/metrics");
+  testing::eventually(
+      [&] {
+        metrics = http("GET", node_->url() + "/metrics");
+        return metrics && metrics->body.find("wavs_dispatcher_queue_depth{") != std::string::npos;
+      },
+      10'000ms);
   ASSERT_TRUE(metrics);
   EXPECT_EQ(metrics->status, 200);
-  EXPECT_NE(metrics->body.find("wavs_"), std::string::npos);
+  for (const char* name : {"wavs_triggers_received_total", "wavs_component_runs_total",
+                           "wavs_component_run_duration_seconds", "wavs_outbox_deliveries_total",
+                           "wavs_registered_services 1", "wavs_dispatcher_queue_depth"}) {
+    EXPECT_NE(metrics->body.find(name), std::string::npos) << name << " missing from\n" << metrics->body;
+  }
+  EXPECT_NE(metrics->content_type.find("text/plain"), std::string::npos);
 
   // A clean stop: SIGTERM ends the process with status 0.
   EXPECT_EQ(node_->terminate(), 0) << node_->log();
