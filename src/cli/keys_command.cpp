@@ -11,36 +11,12 @@
 
 #include "cli/app.hpp"
 #include "common/json_text.hpp"
+#include "node/config.hpp"
 #include "node/signer.hpp"
 #include "node/state.hpp"
 
 namespace wavs::cli {
 namespace {
-
-// A phrase is at most 24 words of at most 8 letters; anything much longer is not one.
-constexpr std::size_t kMaxMnemonicFileBytes = 4096;
-
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
-
-Result<Secret> read_mnemonic_file(const std::string& file, std::ostream& err) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) return Error(CommonErrc::kIo, "cannot read " + file);
-  Secret text(std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>()));
-  if (text.reveal().size() > kMaxMnemonicFileBytes) {
-    return Error(CommonErrc::kParse, file + " is over " + std::to_string(kMaxMnemonicFileBytes) +
-                                         " bytes, too long for a mnemonic");
-  }
-  std::error_code ec;
-  auto perms = std::filesystem::status(file, ec).permissions();
-  using std::filesystem::perms;
-  if (!ec && (perms & (perms::group_read | perms::others_read)) != perms::none) {
-    err << "wavs keys: warning: " << file << " is readable by other users (chmod 600 it)\n";
-  }
-  std::string_view v = text.reveal();
-  while (!v.empty() && is_space(v.front())) v.remove_prefix(1);
-  while (!v.empty() && is_space(v.back())) v.remove_suffix(1);
-  return Secret(std::string(v));
-}
 
 struct Row {
   std::uint32_t index;
@@ -97,12 +73,15 @@ void add_keys_options(CLI::App& keys, KeysCommand& o) {
 int print_keys(const KeysCommand& o, std::ostream& out, std::ostream& err) {
   Secret mnemonic = o.config_mnemonic;
   if (!o.mnemonic_file.empty()) {
-    auto read = read_mnemonic_file(o.mnemonic_file, err);
+    auto read = node::read_mnemonic_file(o.mnemonic_file);
     if (!read) {
       err << "wavs keys: " << read.error().detail() << "\n";
       return kExitUsage;
     }
-    mnemonic = std::move(*read);
+    if (read->world_readable) {
+      err << "wavs keys: warning: " << o.mnemonic_file << " is readable by other users (chmod 600 it)\n";
+    }
+    mnemonic = std::move(read->mnemonic);
   }
   auto signer = node::Signer::from_mnemonic(mnemonic);
   if (!signer) {

@@ -1,12 +1,21 @@
 #include "node/config.hpp"
 
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <limits>
+
+#include "common/bytes.hpp"
 
 namespace wavs::node {
 namespace {
 
 constexpr std::int64_t kWasmPage = 64 << 10;
 constexpr std::int64_t kMaxWasm32Memory = std::int64_t{1} << 32;
+// A phrase is at most 24 words of at most 8 letters; anything much longer is not one.
+constexpr std::size_t kMaxMnemonicFileBytes = 4096;
+
+bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
 
 }  // namespace
 
@@ -15,6 +24,7 @@ ConfigSchema config_schema() {
   add_shared_keys(s);
   add_api_address_keys(s, 8000);
   s.add({"signing_mnemonic", ConfigType::kString, {}, "operator mnemonic (BIP-39)", true})
+      .add({"signing_mnemonic_file", ConfigType::kString, {}, "file holding the operator mnemonic"})
       .add({"max_wasm_fuel", ConfigType::kInt, std::int64_t{10'000'000'000}, "node-wide fuel cap per run"})
       .add({"max_execution_seconds", ConfigType::kDouble, 30.0, "node-wide wall-clock cap per run"})
       .add({"max_memory_bytes", ConfigType::kInt, std::int64_t{256} << 20, "node-wide linear memory cap"})
@@ -34,6 +44,15 @@ Result<Settings> Settings::from_config(const Config& config) {
   s.shared = SharedSettings::read(r);
   s.api = ApiAddress::read(r);
   s.signing_mnemonic = r.secret("signing_mnemonic");
+  if (const std::string file = config.get_string("signing_mnemonic_file"); !file.empty() && r.status()) {
+    if (!s.signing_mnemonic.empty()) {
+      r.fail("signing_mnemonic_file", ConfigErrc::kBadValue, "cannot be used together with signing_mnemonic");
+    } else if (auto m = read_mnemonic_file(file); !m) {
+      r.fail("signing_mnemonic_file", ConfigErrc::kBadValue, m.error().detail());
+    } else {
+      s.signing_mnemonic = std::move(m->mnemonic);
+    }
+  }
   s.max_wasm_fuel =
       static_cast<std::uint64_t>(r.integer("max_wasm_fuel", 1, std::numeric_limits<std::int64_t>::max()));
   s.max_execution_seconds = r.positive_number("max_execution_seconds");
@@ -53,6 +72,26 @@ Result<Settings> Settings::from_config(const Config& config) {
   }
   if (auto ok = r.status(); !ok) return ok.error();
   return s;
+}
+
+Result<MnemonicFile> read_mnemonic_file(const std::string& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return Error(CommonErrc::kIo, "cannot read " + file);
+  Secret text(std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>()));
+  if (text.reveal().size() > kMaxMnemonicFileBytes) {
+    return Error(CommonErrc::kParse, file + " is over " + std::to_string(kMaxMnemonicFileBytes) +
+                                         " bytes, too long for a mnemonic");
+  }
+  MnemonicFile out;
+  std::error_code ec;
+  auto perms = std::filesystem::status(file, ec).permissions();
+  using std::filesystem::perms;
+  out.world_readable = !ec && (perms & (perms::group_read | perms::others_read)) != perms::none;
+  std::string_view v = text.reveal();
+  while (!v.empty() && is_space(v.front())) v.remove_prefix(1);
+  while (!v.empty() && is_space(v.back())) v.remove_suffix(1);
+  out.mnemonic = Secret(std::string(v));
+  return out;
 }
 
 }  // namespace wavs::node

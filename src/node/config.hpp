@@ -36,7 +36,17 @@ struct Settings {
 
   // From a Config loaded with config_schema(); a value out of range is an error naming
   // the key and the layer it came from (ConfigErrc::kBadValue / kWrongType).
+  // signing_mnemonic_file is read here (read_mnemonic_file) when signing_mnemonic is unset.
   [[nodiscard]] static Result<Settings> from_config(const Config& config);
 };
+
+// A mnemonic kept in a file (signing_mnemonic_file, `wavs keys --mnemonic-file`): at most
+// 4 KiB, surrounding whitespace dropped. `world_readable` is set when group or others may
+// read it (callers warn). Errors name the file, never its contents.
+struct MnemonicFile {
+  Secret mnemonic;
+  bool world_readable = false;
+};
+[[nodiscard]] Result<MnemonicFile> read_mnemonic_file(const std::string& file);
 
 }  // namespace wavs::node

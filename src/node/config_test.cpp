@@ -7,6 +7,8 @@
 
 #include <gtest/gtest.h>
 
+#include "common/test_support.hpp"
+
 namespace wavs::node {
 namespace {
 
@@ -37,7 +39,7 @@ TEST(NodeConfig, SchemaListsSharedKeysFirstAndMarksSecrets) {
   std::vector<std::string> names;
   for (const auto& k : schema.keys()) names.push_back(k.name);
   EXPECT_EQ(names, (std::vector<std::string>{"log_level", "log_format", "data", "chains", "host", "port",
-                                             "signing_mnemonic", "max_wasm_fuel", "max_execution_seconds",
+                                             "signing_mnemonic", "signing_mnemonic_file", "max_wasm_fuel", "max_execution_seconds",
                                              "max_memory_bytes", "ipfs_gateway", "bearer_token",
                                              "dev_endpoints_enabled", "workers", "aggregator_urls"}));
   EXPECT_TRUE(schema.find("signing_mnemonic")->secret);
@@ -161,6 +163,43 @@ TEST(NodeConfig, WorkersAndAggregatorUrlsAreChecked) {
   config = load_config(config_schema(), in);
   ASSERT_TRUE(config);
   EXPECT_FALSE(Settings::from_config(*config));
+}
+
+}  // namespace
+}  // namespace wavs::node
+
+namespace wavs::node {
+namespace {
+
+TEST(NodeConfig, MnemonicFromAFile) {
+  wavs::test::TempDir dir;
+  const auto file = (dir.path() / "mnemonic").string();
+  {
+    std::ofstream out(file);
+    out << "  test test test test test test test test test test test junk\n";
+  }
+  ConfigInputs in;
+  in.flags = {{"signing_mnemonic_file", file}};
+  auto config = load_config(config_schema(), in);
+  ASSERT_TRUE(config) << config.error().message();
+  auto s = Settings::from_config(*config);
+  ASSERT_TRUE(s) << s.error().message();
+  EXPECT_EQ(s->signing_mnemonic.reveal(), "test test test test test test test test test test test junk");
+
+  in.flags = {{"signing_mnemonic_file", (dir.path() / "absent").string()}};
+  config = load_config(config_schema(), in);
+  ASSERT_TRUE(config);
+  s = Settings::from_config(*config);
+  ASSERT_FALSE(s);
+  EXPECT_NE(s.error().message().find("signing_mnemonic_file"), std::string::npos) << s.error().message();
+
+  in.env = {{"WAVS_SIGNING_MNEMONIC", "abandon abandon"}};
+  in.flags = {{"signing_mnemonic_file", file}};
+  config = load_config(config_schema(), in);
+  ASSERT_TRUE(config);
+  s = Settings::from_config(*config);
+  ASSERT_FALSE(s);  // both: ambiguous
+  EXPECT_EQ(s.error().message().find("abandon"), std::string::npos);
 }
 
 }  // namespace
