@@ -6,6 +6,7 @@
 #include <map>
 #include <set>
 #include <utility>
+#include <variant>
 
 #include <nlohmann/json.hpp>
 
@@ -411,6 +412,43 @@ struct NodeState::Impl {
     return Error(StateErrc::kConflict, std::string(doing) + ": seen events");
   }
 
+  // A service's results log: its meta record as read (for the compare-and-set) and the
+  // seq range it holds.
+  struct ResultsLog {
+    std::optional<Bytes> old;
+    std::uint64_t next = 0;
+    std::uint64_t oldest = 0;
+  };
+
+  Result<ResultsLog> results_log(const Hash256& sid, std::string_view doing) {
+    auto old = get(kResultsMeta, sid.view(), doing);
+    if (!old) return old.error();
+    ResultsLog log{*old};
+    if (*old) {
+      auto meta = decode_as<std::pair<std::uint64_t, std::uint64_t>>(
+          **old, "results log", [](const json& j) -> Result<std::pair<std::uint64_t, std::uint64_t>> {
+            return std::pair{j.at("next").get<std::uint64_t>(), j.at("oldest").get<std::uint64_t>()};
+          });
+      if (!meta) return meta.error().with_context(doing);
+      std::tie(log.next, log.oldest) = *meta;
+    }
+    return log;
+  }
+
+  // Appends a result to `log` in `batch`, pruning to results_per_service; the caller
+  // checks log.old and writes the meta (put_results_log) once per service and batch.
+  void append_result(Batch& batch, const Hash256& sid, ResultsLog& log, ResultRecord rec) {
+    rec.seq = log.next;
+    batch.put(kResults, key_of(sid.view(), u64_be(log.next)), encode_result(rec));
+    ++log.next;
+    while (log.next - log.oldest > options.results_per_service)
+      batch.erase(kResults, key_of(sid.view(), u64_be(log.oldest++)));
+  }
+
+  static void put_results_log(Batch& batch, const Hash256& sid, const ResultsLog& log) {
+    batch.put(kResultsMeta, sid.view(), encode(json{{"next", log.next}, {"oldest", log.oldest}}));
+  }
+
   Result<std::optional<std::uint64_t>> progress_of(std::string_view table, const Hash256& sid,
                                                    std::string_view workflow, const char* field) {
     auto got = get(table, workflow_key(sid, workflow), "read trigger progress");
@@ -601,6 +639,86 @@ Result<std::vector<PendingWork>> NodeState::enqueue(const std::vector<component:
   return impl_->record([](Batch&) {}, actions, "enqueue");
 }
 
+Result<std::vector<PendingWork>> NodeState::retract(
+    const service::ChainKey& chain, const chain::Cursor& cursor,
+    const std::vector<std::pair<Hash256, eth::EventId>>& events) {
+  constexpr std::string_view kDoing = "retract events";
+  if (chain.name_space.empty() || chain.id.empty())
+    return Error(StateErrc::kInvalid, "retract events: empty chain key");
+  const std::string chain_text = chain.str();
+  const Bytes cursor_value =
+      encode(json{{"block_number", cursor.block_number}, {"block_hash", cursor.block_hash.hex()}});
+  // Each event once (a log matching two workflows of one service gives two ids, not one twice).
+  std::vector<Bytes> keys;
+  {
+    std::set<std::string> distinct;  // strings: GCC 12 warns falsely on ordered byte vectors
+    for (const auto& [sid, event] : events) {
+      Bytes key = seen_key(sid, event);
+      if (distinct.insert(std::string(as_chars(key))).second) keys.push_back(std::move(key));
+    }
+  }
+  for (std::uint32_t attempt = 0; attempt < impl_->options.max_conflict_retries; ++attempt) {
+    // 1. Which of them are still pending (the others are done, or were never queued).
+    std::set<std::string> pending;
+    for (const auto& key : keys) {
+      auto state = impl_->get(kSeen, key, kDoing);
+      if (!state) return state.error();
+      if (!*state) continue;
+      auto is_pending = decode_as<bool>(**state, "seen event", [](const json& j) -> Result<bool> {
+        return j.at("state").get<std::string>() == "pending";
+      });
+      if (!is_pending) return is_pending.error().with_context(kDoing);
+      if (*is_pending) pending.insert(std::string(as_chars(key)));
+    }
+    // 2. Their queue items. The queue has no index by event, so it is read from its head;
+    // a retraction is rare and concerns the newest blocks, whose items a backlog puts last.
+    std::vector<PendingWork> found;
+    if (!pending.empty()) {
+      auto items = impl_->store->peek(kWork, storage::kMaxScanLimit);
+      if (!items) return store_error(items.error(), kDoing);
+      for (const auto& item : *items) {
+        auto work = decode_work(item);
+        if (!work) return work.error().with_context(kDoing);
+        const Bytes key = seen_key(work->action.service_id, work->event_id);
+        if (pending.erase(std::string(as_chars(key))) == 0) continue;
+        found.push_back(std::move(*work));
+        if (pending.empty()) break;
+      }
+    }
+    // 3. One batch: the cursor, and per item its pop (the check that it is still queued),
+    // its seen record and its skipped result.
+    Batch batch;
+    batch.put(kCursors, as_bytes(chain_text), cursor_value);
+    std::map<Hash256, Impl::ResultsLog> logs;
+    const std::uint64_t at = now_ms();
+    for (const auto& w : found) {
+      const Hash256& sid = w.action.service_id;
+      auto log = logs.find(sid);
+      if (log == logs.end()) {
+        auto read = impl_->results_log(sid, kDoing);
+        if (!read) return read.error();
+        expect(batch, kResultsMeta, sid.view(), read->old);
+        log = logs.emplace(sid, std::move(*read)).first;
+      }
+      std::string why = "reorged out of the chain before it ran";
+      if (const auto* e = std::get_if<component::EvmContractEvent>(&w.action.data))
+        why += " (block " + std::to_string(e->log.block_number) + ")";
+      batch.pop(kWork, w.id).erase(kSeen, seen_key(sid, w.event_id));
+      RunResult skipped;
+      skipped.status = RunStatus::kSkipped;
+      skipped.error = std::move(why);
+      impl_->append_result(batch, sid, log->second,
+                           ResultRecord{0, w.event_id, w.action.workflow_id, skipped, at});
+    }
+    for (const auto& [sid, log] : logs) Impl::put_results_log(batch, sid, log);
+    auto outcome = impl_->apply(batch, kDoing);
+    if (!outcome) return outcome.error();
+    // Not applied: an item was completed or a result logged meanwhile; look again.
+    if (outcome->applied) return found;
+  }
+  return Error(StateErrc::kConflict, "retract events: work queue or results log");
+}
+
 Result<std::optional<chain::Cursor>> NodeState::cursor(const service::ChainKey& chain) {
   auto got = impl_->get(kCursors, as_bytes(chain.str()), "read cursor");
   if (!got) return got.error();
@@ -659,19 +777,9 @@ Status NodeState::complete(const PendingWork& item, const RunResult& result,
     }
   }
   const Bytes seen = seen_key(sid, item.event_id);
-  const std::uint32_t keep = impl_->options.results_per_service;
   for (std::uint32_t attempt = 0; attempt < impl_->options.max_conflict_retries; ++attempt) {
-    auto meta_old = impl_->get(kResultsMeta, sid.view(), kDoing);
-    if (!meta_old) return meta_old.error();
-    std::uint64_t next = 0, oldest = 0;
-    if (*meta_old) {
-      auto meta = decode_as<std::pair<std::uint64_t, std::uint64_t>>(
-          **meta_old, "results log", [](const json& j) -> Result<std::pair<std::uint64_t, std::uint64_t>> {
-            return std::pair{j.at("next").get<std::uint64_t>(), j.at("oldest").get<std::uint64_t>()};
-          });
-      if (!meta) return meta.error().with_context(kDoing);
-      std::tie(next, oldest) = *meta;
-    }
+    auto log = impl_->results_log(sid, kDoing);
+    if (!log) return log.error();
     struct Dest {
       std::optional<Bytes> old;
       DestMeta meta;
@@ -695,11 +803,10 @@ Status NodeState::complete(const PendingWork& item, const RunResult& result,
     batch
         .pop(kWork, item.id)  // op 0: still pending
         .put(kSeen, seen, encode(json{{"state", "done"}, {"at_ms", at}}));
-    expect(batch, kResultsMeta, sid.view(), *meta_old);
-    ResultRecord rec{next, item.event_id, item.action.workflow_id, result, at};
-    batch.put(kResults, key_of(sid.view(), u64_be(next)), encode_result(rec));
-    while (next + 1 - oldest > keep) batch.erase(kResults, key_of(sid.view(), u64_be(oldest++)));
-    batch.put(kResultsMeta, sid.view(), encode(json{{"next", next + 1}, {"oldest", oldest}}));
+    expect(batch, kResultsMeta, sid.view(), log->old);
+    impl_->append_result(batch, sid, *log,
+                         ResultRecord{0, item.event_id, item.action.workflow_id, result, at});
+    Impl::put_results_log(batch, sid, *log);
     for (const auto& p : packets) {
       Hash256 dk = destination_key(p.destination);
       DestMeta& meta = dests.at(dk).meta;

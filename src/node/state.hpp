@@ -6,6 +6,8 @@
 //   auto added = (*state)->add_service({manager, canonical_json, hash});  // kAlreadyExists → 409
 //   // A LogStream batch: cursor and the new work, in one transaction.
 //   auto enqueued = (*state)->record_triggers(chain, batch.cursor, actions);
+//   // A reorg took logs out (batch.retracted): their work, if not run yet, goes.
+//   auto removed = (*state)->retract(chain, batch.cursor, {{service_id, event_id}, ...});
 //   for (auto& item : *(*state)->peek_work(64)) {
 //     ... run it, sign the responses ...
 //     (*state)->complete(item, run_result, packets);  // dequeue + result + outbox, atomically
@@ -23,7 +25,11 @@
 //   schedule's last tick) is written in the same batch as the work it produced.
 // - Work is deduplicated by (service, EventId), persistently and for ever: an action seen
 //   once is never enqueued again, whether redelivered, replayed after a crash or recorded
-//   concurrently by another process. The progress of such a batch still advances.
+//   concurrently by another process. The progress of such a batch still advances. The one
+//   exception is an event retract() took back before it ran: it may be recorded again.
+// - retract() undoes the work of events a reorg took out of the chain: in one batch with
+//   the chain's cursor, each one still pending is dequeued, forgotten by the dedupe and
+//   recorded as kSkipped. Completed ones are left alone (see retract()).
 // - complete() removes a work item, appends its result and enqueues its packets at once; a
 //   second complete() of the same item (a redelivery) changes nothing and is kNotPending.
 // - HD indexes are allocated with the service's insertion, persisted, increasing and never
@@ -45,6 +51,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "chain/log_stream.hpp"
@@ -186,6 +193,27 @@ class NodeState {
   [[nodiscard]] Result<std::vector<PendingWork>> record_cron_tick(
       const Hash256& service_id, std::string_view workflow_id, std::uint64_t tick_ns,
       const std::vector<component::TriggerAction>& actions);
+  // Reorgs: `events` are the (service id, EventId) of logs a LogStream batch retracted,
+  // `cursor` that batch's cursor (after an unwind, the common ancestor: the cursor moves
+  // back with its effect, as record_triggers moves it forward). In one batch: every event
+  // whose work item is still queued is dequeued, its seen record erased and a kSkipped
+  // result "reorged out of the chain before it ran (block N)" appended to its service's
+  // log; the cursor is written. Returns the items removed, in queue order.
+  // - Seen records. An EventId covers the whole log including its block hash, tx hash
+  //   and indexes (component::canonical_encoding; `removed` is not part of it), so a log
+  //   re-mined into another block is a new event anyway. The seen record of a removed
+  //   item is still erased: the retracted block itself can come back (a head flipping
+  //   between two forks), and its log, same id, must then run rather than be dropped.
+  // - Completed events (and those never seen) are untouched: their packets may be out
+  //   already, and their seen record keeps the same log, should its block return, from
+  //   running twice. Confirmations are what keeps a reorged-out event from running at all.
+  // - Idempotent: a second call finds nothing pending and only writes the cursor. An item
+  //   completed concurrently wins (its pop makes this batch retry without it).
+  // - Items are looked for among the oldest storage::kMaxScanLimit queued ones (the most a
+  //   store peek returns); one queued behind a deeper backlog is not found and runs.
+  [[nodiscard]] Result<std::vector<PendingWork>> retract(
+      const service::ChainKey& chain, const chain::Cursor& cursor,
+      const std::vector<std::pair<Hash256, eth::EventId>>& events);
   // Manual triggers (no progress to keep).
   [[nodiscard]] Result<std::vector<PendingWork>> enqueue(const std::vector<component::TriggerAction>& actions);
 

@@ -60,6 +60,29 @@ chain::Cursor cursor_at(std::uint64_t n) {
 
 std::string key(const eth::EventId& id) { return id.hex(); }
 
+// A contract event of `block` on `fork` (forks differ in the block's hash, as a re-mined
+// block does), at position `index`.
+component::TriggerAction evm_action(const Hash256& service, std::uint64_t block, std::uint8_t fork,
+                                    std::uint64_t index = 0) {
+  chain::Log log;
+  log.address[19] = 0x42;
+  log.topics = {Hash256{}};
+  log.data = {static_cast<std::uint8_t>(block), static_cast<std::uint8_t>(index)};
+  log.block_number = block;
+  log.block_hash[0] = static_cast<std::uint8_t>(block);
+  log.block_hash[1] = static_cast<std::uint8_t>(block >> 8);
+  log.block_hash[2] = fork;
+  log.tx_hash[0] = static_cast<std::uint8_t>(index);
+  log.log_index = index;
+  return {service, "default", service::ManualTrigger{}, component::EvmContractEvent{kChain, log}};
+}
+
+// What a LogStream hands back for an action's log after a reorg: the same log, removed.
+std::pair<Hash256, eth::EventId> retracted(component::TriggerAction a) {
+  std::get<component::EvmContractEvent>(a.data).log.removed = true;
+  return {a.service_id, event_of(a)};
+}
+
 class NodeStateTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -283,6 +306,45 @@ TEST_F(NodeStateTest, ABatchWhoseDedupeCheckFailsWritesNothingAndIsRetried) {
   EXPECT_EQ(*cursor, cursor_at(7));
 }
 
+TEST_F(NodeStateTest, ARetractionRacingACompletionLeavesTheCompletedItemAlone) {
+  auto inner = storage::open_sqlite_state_store(file_);
+  ASSERT_TRUE(inner);
+  auto store = std::make_unique<InterferingStore>(std::move(*inner));
+  InterferingStore* spy = store.get();
+  spy->interfere = false;
+  auto state = NodeState::create(std::move(store));
+  ASSERT_TRUE(state);
+  const auto a0 = evm_action(sid(1), 5, 0, 0), a1 = evm_action(sid(1), 5, 0, 1);
+  auto items = (*state)->record_triggers(kChain, cursor_at(5), {a0, a1});
+  ASSERT_TRUE(items);
+  ASSERT_EQ(items->size(), 2u);
+  // Another process completes a0 between the retraction's reads and its batch.
+  spy->interference.pop("node.work", (*items)[0].id)
+      .put("node.seen", concat({sid(1).view(), event_of(a0).view()}),
+           as_bytes("{\"v\":1,\"state\":\"done\",\"at_ms\":0}"));
+  spy->interfere = true;
+
+  auto removed = (*state)->retract(kChain, cursor_at(4), {retracted(a0), retracted(a1)});
+  ASSERT_TRUE(removed) << removed.error().message();
+  ASSERT_TRUE(spy->first_outcome.has_value());
+  EXPECT_FALSE(spy->first_outcome->applied) << "the first batch should have lost to the completion";
+  ASSERT_EQ(removed->size(), 1u);
+  EXPECT_EQ(removed->front().event_id, event_of(a1));
+  auto seen = (*state)->seen(sid(1), event_of(a0));
+  ASSERT_TRUE(seen);
+  EXPECT_TRUE(*seen) << "the completed event is still known";
+  auto results = (*state)->results(sid(1));
+  ASSERT_TRUE(results);
+  ASSERT_EQ(results->size(), 1u);
+  EXPECT_EQ(results->front().event_id, event_of(a1));
+  auto work = (*state)->peek_work(10);
+  ASSERT_TRUE(work);
+  EXPECT_TRUE(work->empty());
+  auto cursor = (*state)->cursor(kChain);
+  ASSERT_TRUE(cursor && *cursor);
+  EXPECT_EQ(**cursor, cursor_at(4));
+}
+
 TEST_F(NodeStateTest, CompleteDequeuesRecordsTheResultAndQueuesPacketsAtOnce) {
   StateOptions options;
   options.results_per_service = 3;
@@ -337,6 +399,97 @@ TEST_F(NodeStateTest, CompleteDequeuesRecordsTheResultAndQueuesPacketsAtOnce) {
   ASSERT_TRUE(dests);
   ASSERT_EQ(dests->size(), 1u);
   EXPECT_EQ(dests->front().url, kAggregator);
+}
+
+TEST_F(NodeStateTest, RetractDropsPendingWorkAsSkippedAndMovesTheCursorWithIt) {
+  auto state = open();
+  ASSERT_TRUE(state);
+  const auto older = evm_action(sid(1), 9, 0);
+  const auto a0 = evm_action(sid(1), 10, 0, 0), a1 = evm_action(sid(1), 10, 0, 1),
+             a2 = evm_action(sid(2), 10, 0, 0);
+  ASSERT_TRUE(state->record_triggers(kChain, cursor_at(9), {older}));
+  auto items = state->record_triggers(kChain, cursor_at(10), {a0, a1, a2});
+  ASSERT_TRUE(items) << items.error().message();
+  ASSERT_EQ(items->size(), 3u);
+  // a1 ran before the reorg was seen: its packet may be out already.
+  ASSERT_TRUE(
+      state->complete((*items)[1], RunResult{},
+                      {{std::string(kAggregator), sid(1), "default", (*items)[1].event_id, Bytes{1}}}));
+
+  // The ids of the retracted logs are those they were recorded with: `removed` is not
+  // part of an EventId.
+  EXPECT_EQ(retracted(a0).second, event_of(a0));
+  const std::pair<Hash256, eth::EventId> unknown{sid(3), event_of(evm_action(sid(3), 10, 0))};
+  auto removed = state->retract(kChain, cursor_at(9),
+                                {retracted(a0), retracted(a1), retracted(a2), retracted(a2), unknown});
+  ASSERT_TRUE(removed) << removed.error().message();
+  ASSERT_EQ(removed->size(), 2u) << "the pending ones, each once";
+  EXPECT_EQ((*removed)[0].id, (*items)[0].id);
+  EXPECT_EQ((*removed)[0].action, a0);
+  EXPECT_EQ((*removed)[1].id, (*items)[2].id);
+  EXPECT_EQ((*removed)[1].event_id, event_of(a2));
+  auto cursor = state->cursor(kChain);
+  ASSERT_TRUE(cursor && *cursor);
+  EXPECT_EQ(**cursor, cursor_at(9)) << "the cursor moves back with the retraction";
+
+  auto work = state->peek_work(10);
+  ASSERT_TRUE(work);
+  ASSERT_EQ(work->size(), 1u);
+  EXPECT_EQ(work->front().action, older) << "other work is untouched";
+  auto results = state->results(sid(1));
+  ASSERT_TRUE(results);
+  ASSERT_EQ(results->size(), 2u);
+  EXPECT_EQ((*results)[0].event_id, event_of(a0));
+  EXPECT_EQ((*results)[0].run.status, RunStatus::kSkipped);
+  EXPECT_EQ((*results)[0].run.error, "reorged out of the chain before it ran (block 10)");
+  EXPECT_EQ((*results)[1].event_id, event_of(a1));
+  EXPECT_EQ((*results)[1].run.status, RunStatus::kSucceeded) << "a completed item stays completed";
+  auto other = state->results(sid(2));
+  ASSERT_TRUE(other);
+  ASSERT_EQ(other->size(), 1u);
+  EXPECT_EQ(other->front().run.status, RunStatus::kSkipped);
+  auto packets = state->outbox_pending(kAggregator, 10);
+  ASSERT_TRUE(packets);
+  ASSERT_EQ(packets->size(), 1u);
+  EXPECT_EQ(packets->front().packet.event_id, event_of(a1));
+  // A dispatcher that had the item in hand finds it gone: its result is dropped.
+  auto late =
+      state->complete((*items)[0], RunResult{},
+                      {{std::string(kAggregator), sid(1), "default", (*items)[0].event_id, Bytes{2}}});
+  ASSERT_FALSE(late);
+  EXPECT_TRUE(late.error().is(StateErrc::kNotPending)) << late.error().message();
+
+  // Idempotent: again, nothing is left to drop; the cursor is still written.
+  auto again = state->retract(kChain, cursor_at(8), {retracted(a0), retracted(a1), retracted(a2)});
+  ASSERT_TRUE(again) << again.error().message();
+  EXPECT_TRUE(again->empty());
+  cursor = state->cursor(kChain);
+  ASSERT_TRUE(cursor && *cursor);
+  EXPECT_EQ(**cursor, cursor_at(8));
+  results = state->results(sid(1));
+  ASSERT_TRUE(results);
+  EXPECT_EQ(results->size(), 2u);
+  packets = state->outbox_pending(kAggregator, 10);
+  ASSERT_TRUE(packets);
+  EXPECT_EQ(packets->size(), 1u);
+
+  // The new fork's block 10 has another hash, so its events are new ones…
+  const auto b0 = evm_action(sid(1), 10, 1, 0);
+  EXPECT_NE(event_of(b0), event_of(a0));
+  auto fork = state->record_triggers(kChain, cursor_at(10), {b0});
+  ASSERT_TRUE(fork);
+  EXPECT_EQ(fork->size(), 1u);
+  // …and should the old block come back (a head flipping between forks), its dropped
+  // events run after all, while the one that ran already is still not run twice.
+  auto back = state->record_triggers(kChain, cursor_at(10), {a0, a1, a2});
+  ASSERT_TRUE(back);
+  ASSERT_EQ(back->size(), 2u);
+  EXPECT_EQ((*back)[0].event_id, event_of(a0));
+  EXPECT_EQ((*back)[1].event_id, event_of(a2));
+
+  auto bad = state->retract({}, cursor_at(1), {});
+  ASSERT_FALSE(bad);
+  EXPECT_TRUE(bad.error().is(StateErrc::kInvalid));
 }
 
 TEST_F(NodeStateTest, AFullOutboxRefusesCompletionAndKeepsTheWork) {
@@ -669,6 +822,198 @@ TEST_F(NodeStateTest, CrashesAtRandomPointsLoseAndDoubleNothing) {
       }
     }
     EXPECT_EQ(packets->size(), succeeded);
+  }
+}
+
+// The crash test for reorgs: every third block is delivered on fork 0, some of its work
+// runs, then a reorg retracts it (the cursor back to the block before) and the block
+// comes again on fork 1. Whenever the child is killed, each event must be exactly one of
+// pending, completed or retracted, and no fork-0 event of a reorged block below the
+// cursor may still be pending.
+constexpr std::uint64_t kReorgEvery = 3;
+
+bool reorged(std::uint64_t block) { return block % kReorgEvery == 0; }
+
+std::vector<component::TriggerAction> fork_actions(std::uint64_t block, std::uint8_t fork) {
+  std::vector<component::TriggerAction> out;
+  for (int s = 0; s < kCrashServices; ++s) out.push_back(evm_action(sid(s), block, fork));
+  return out;
+}
+
+chain::Cursor fork_cursor(std::uint64_t block, std::uint8_t fork) {
+  chain::Cursor c = cursor_at(block);
+  c.block_hash[1] = fork;
+  return c;
+}
+
+std::vector<std::pair<Hash256, eth::EventId>> retracted_of(
+    const std::vector<component::TriggerAction>& actions) {
+  std::vector<std::pair<Hash256, eth::EventId>> out;
+  for (const auto& a : actions) out.push_back(retracted(a));
+  return out;
+}
+
+[[noreturn]] void reorg_child(const fs::path& file, int progress_fd, unsigned seed) {
+  StateOptions options;
+  options.results_per_service = 10000;
+  options.max_outbox_depth = 10000;
+  auto state = NodeState::open(file, options);
+  if (!state) _exit(2);
+  std::mt19937 rng(seed);
+  auto cursor = (*state)->cursor(kChain);
+  if (!cursor) _exit(3);
+  std::uint64_t block = *cursor ? (*cursor)->block_number : 0;
+  // Killed between fork 0 of a reorged block and its retraction: the stream, restarted,
+  // finds the cursor's block gone and retracts first.
+  if (*cursor && reorged(block) && (*cursor)->block_hash[1] == 0) {
+    auto removed = (*state)->retract(kChain, fork_cursor(block - 1, 0), retracted_of(fork_actions(block, 0)));
+    if (!removed) _exit(4);
+    --block;
+  }
+  // Resuming below a reorged block: the chain changed while we were down, fork 1 only.
+  bool fork0_gone = reorged(block + 1);
+  char byte = 1;
+  for (;;) {
+    if (block < kMaxBlocks) {
+      ++block;
+      if (reorged(block) && !fork0_gone) {
+        auto first = (*state)->record_triggers(kChain, fork_cursor(block, 0), fork_actions(block, 0));
+        if (!first || first->size() != kCrashServices) _exit(5);
+        (void)!write(progress_fd, &byte, 1);
+        std::size_t ran = 0;
+        for (const auto& item : *first) {
+          if (rng() % 2 != 0) continue;
+          auto done = (*state)->complete(
+              item, RunResult{},
+              {{std::string(kAggregator), item.action.service_id, "default", item.event_id, Bytes{1}}});
+          if (!done) _exit(6);
+          ++ran;
+        }
+        auto removed =
+            (*state)->retract(kChain, fork_cursor(block - 1, 0), retracted_of(fork_actions(block, 0)));
+        if (!removed || removed->size() != kCrashServices - ran) _exit(7);
+      }
+      fork0_gone = false;
+      const std::uint8_t fork = reorged(block) ? 1 : 0;
+      auto items = (*state)->record_triggers(kChain, fork_cursor(block, fork), fork_actions(block, fork));
+      if (!items || items->size() != kCrashServices) _exit(8);
+      (void)!write(progress_fd, &byte, 1);
+    }
+    auto work = (*state)->peek_work(1 + rng() % 3);
+    if (!work) _exit(9);
+    for (const auto& item : *work) {
+      bool ok = rng() % 4 != 0;
+      RunResult run{ok ? RunStatus::kSucceeded : RunStatus::kFailed, item.id, std::chrono::microseconds(1),
+                    ok ? "" : "exit 1"};
+      std::vector<OutboxPacket> packets;
+      if (ok)
+        packets.push_back(
+            {std::string(kAggregator), item.action.service_id, "default", item.event_id, Bytes{1}});
+      if (!(*state)->complete(item, run, packets)) _exit(10);
+    }
+  }
+}
+
+TEST_F(NodeStateTest, CrashesAroundReorgsLeaveEachEventPendingCompletedOrRetractedOnce) {
+  { ASSERT_TRUE(open()); }
+  const unsigned seed = std::random_device{}();
+  SCOPED_TRACE("seed " + std::to_string(seed));
+  std::mt19937 rng(seed);
+  constexpr int kRounds = 12;
+  for (int round = 0; round < kRounds; ++round) {
+    int fds[2];
+    ASSERT_EQ(pipe(fds), 0);
+    ASSERT_EQ(fcntl(fds[1], F_SETFL, O_NONBLOCK), 0);
+    pid_t pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      close(fds[0]);
+      reorg_child(file_, fds[1], seed + static_cast<unsigned>(round));
+    }
+    close(fds[1]);
+    pollfd pfd{fds[0], POLLIN, 0};
+    ASSERT_EQ(poll(&pfd, 1, 30'000), 1) << "the child made no progress";
+    std::this_thread::sleep_for(std::chrono::microseconds(rng() % 150'000));
+    ASSERT_EQ(kill(pid, SIGKILL), 0);
+    int status = 0;
+    ASSERT_EQ(waitpid(pid, &status, 0), pid);
+    close(fds[0]);
+    ASSERT_TRUE(WIFSIGNALED(status)) << "the child exited with " << WEXITSTATUS(status)
+                                     << " (an invariant broke inside it)";
+
+    StateOptions options;
+    options.results_per_service = 10000;
+    options.max_outbox_depth = 10000;
+    auto state = open(options);
+    ASSERT_TRUE(state);
+    auto cursor = state->cursor(kChain);
+    ASSERT_TRUE(cursor);
+    ASSERT_TRUE(cursor->has_value());
+    const std::uint64_t top = (*cursor)->block_number;
+    const std::uint8_t top_fork = (*cursor)->block_hash[1];
+    EXPECT_EQ(**cursor, fork_cursor(top, top_fork));
+    ASSERT_TRUE(top_fork == 0 || reorged(top)) << "fork 1 only exists for reorged blocks";
+
+    std::map<std::string, int> pending, ran, skipped, outboxed;
+    auto work = state->peek_work(storage::kMaxScanLimit);
+    ASSERT_TRUE(work);
+    for (const auto& item : *work) ++pending[key(item.event_id)];
+    std::size_t succeeded = 0;
+    for (int s = 0; s < kCrashServices; ++s) {
+      auto results = state->results(sid(s));
+      ASSERT_TRUE(results);
+      for (const auto& r : *results) {
+        if (r.run.status == RunStatus::kSkipped) {
+          EXPECT_NE(r.run.error.find("reorged out"), std::string::npos) << r.run.error;
+          ++skipped[key(r.event_id)];
+        } else {
+          ++ran[key(r.event_id)];
+          if (r.run.status == RunStatus::kSucceeded) ++succeeded;
+        }
+      }
+    }
+    auto packets = state->outbox_pending(kAggregator, storage::kMaxScanLimit);
+    ASSERT_TRUE(packets);
+    for (const auto& p : *packets) ++outboxed[key(p.packet.event_id)];
+    EXPECT_EQ(packets->size(), succeeded) << "each succeeded run left one packet";
+
+    auto count = [](std::map<std::string, int>& m, const std::string& k) { return m.count(k) ? m[k] : 0; };
+    std::size_t accounted = 0;
+    for (std::uint64_t b = 1; b <= top + 1; ++b) {
+      // Fork 0 of a reorged block is live only while the cursor stands on it.
+      const bool live0 = !reorged(b) || (b == top && top_fork == 0);
+      for (std::uint8_t fork : {std::uint8_t{0}, std::uint8_t{1}}) {
+        if (fork == 1 && !reorged(b)) continue;
+        for (const auto& a : fork_actions(b, fork)) {
+          const std::string k = key(event_of(a));
+          const int p = count(pending, k), r = count(ran, k), x = count(skipped, k);
+          auto seen = state->seen(a.service_id, event_of(a));
+          ASSERT_TRUE(seen);
+          accounted += static_cast<std::size_t>(p + r + x);
+          SCOPED_TRACE("block " + std::to_string(b) + " fork " + std::to_string(fork) + " top " +
+                       std::to_string(top) + "/" + std::to_string(top_fork));
+          ASSERT_LE(p + r + x, 1) << "pending " << p << ", ran " << r << ", retracted " << x;
+          EXPECT_EQ(*seen, p + r == 1) << "the dedupe knows exactly what is queued or ran";
+          if (b > top) {
+            EXPECT_EQ(p, 0) << "work above the cursor";
+            // Only a reorged block's fork 0 can be known above the cursor (it moved back).
+            if (fork == 1 || !reorged(b)) {
+              EXPECT_EQ(r + x, 0) << "work above the cursor";
+            }
+          } else if (fork == 0 && !live0) {
+            EXPECT_EQ(p, 0) << "work of a reorged-out block still queued";
+          } else if (fork == 1 && b == top && top_fork == 0) {
+            EXPECT_EQ(p + r + x, 0) << "fork 1 before its block was delivered";
+          } else {
+            EXPECT_EQ(p + r, 1) << "an event of the chain lost";
+          }
+        }
+      }
+    }
+    std::size_t stored = work->size();
+    for (const auto& [k, c] : ran) stored += static_cast<std::size_t>(c);
+    for (const auto& [k, c] : skipped) stored += static_cast<std::size_t>(c);
+    EXPECT_EQ(accounted, stored) << "events that no block up to the cursor explains";
   }
 }
 

@@ -126,7 +126,8 @@ struct Triggers::Impl {
 
   std::stop_source stop_src;  // cancels every stream and the timer
   std::thread timer;
-  std::atomic<std::uint64_t> retracted{0};
+  std::atomic<std::uint64_t> retracted_total{0};  // logs
+  std::atomic<std::uint64_t> dropped{0};          // work items retract() removed
   std::optional<std::stop_callback<std::function<void()>>> on_cancel;
 
   ChainRuntime* find_chain(const service::ChainKey& key) {
@@ -193,39 +194,71 @@ struct Triggers::Impl {
   }
 
   Status handle_batch(ChainRuntime& rt, std::uint64_t generation, const chain::LogBatch& batch) {
-    if (!batch.retracted.empty()) {
-      retracted += batch.retracted.size();
-      spdlog::warn("chain {}: a reorg took out {} log(s) already recorded; their work stays queued", rt.key,
-                   batch.retracted.size());
-    }
-    if (batch.rewound) {
-      spdlog::warn(
-          "chain {}: deep reorg, the stream rewound to block {}; work recorded above it stays queued", rt.key,
-          batch.cursor.block_number);
-    }
     std::vector<component::TriggerAction> actions;
+    std::vector<std::pair<Hash256, eth::EventId>> retracted;
     {
       std::lock_guard lock(mu);
       auto index = events.find(rt.key);
-      if (index != events.end()) {
-        for (const auto& log : batch.logs) {
-          if (log.topics.empty()) continue;
-          auto hit = index->second.find(EventKey{log.address, log.topics[0]});
-          if (hit == index->second.end()) continue;
-          for (const auto& key : hit->second) {
-            auto wf = workflows.find(key);
-            if (wf == workflows.end()) continue;
-            actions.push_back(component::TriggerAction{key.service_id, key.workflow_id, wf->second.trigger,
-                                                       component::EvmContractEvent{rt.endpoints.key, log}});
-          }
+      // The workflows a log matches: the same (address, topic0) rule for new and retracted logs.
+      auto matching = [&](const chain::Log& log) -> const std::vector<ScheduleKey>* {
+        if (index == events.end() || log.topics.empty()) return nullptr;
+        auto hit = index->second.find(EventKey{log.address, log.topics[0]});
+        return hit == index->second.end() ? nullptr : &hit->second;
+      };
+      for (const auto& log : batch.logs) {
+        const auto* keys = matching(log);
+        if (keys == nullptr) continue;
+        for (const auto& key : *keys) {
+          auto wf = workflows.find(key);
+          if (wf == workflows.end()) continue;
+          actions.push_back(component::TriggerAction{key.service_id, key.workflow_id, wf->second.trigger,
+                                                     component::EvmContractEvent{rt.endpoints.key, log}});
+        }
+      }
+      // A retracted log's EventId is the one it was recorded with: `removed` is not part
+      // of the encoding it is derived from.
+      for (const auto& log : batch.retracted) {
+        const auto* keys = matching(log);
+        if (keys == nullptr) continue;
+        for (const auto& key : *keys) {
+          auto id = component::event_id(key.service_id, key.workflow_id,
+                                        component::EvmContractEvent{rt.endpoints.key, log});
+          if (id) retracted.emplace_back(key.service_id, *id);  // ids were checked by set_workflows
         }
       }
     }
-    auto work = state.record_triggers(rt.endpoints.key, batch.cursor, actions);
-    if (!work)
-      return refuse(rt, generation, work.error().with_context("chain " + rt.key + ": record events"));
-    count(TriggerKind::kEvmEvent, rt.key, actions, *work);
-    deliver(std::move(*work));
+    // LogStream's retraction batches carry no new logs (their cursor is the common
+    // ancestor), so normally only one of the two writes below runs. Were both present, the
+    // new work goes first: a crash between the two then loses only the retraction (that
+    // work runs, as if it had completed before the reorg), never a new event.
+    if (!actions.empty() || retracted.empty()) {
+      auto work = state.record_triggers(rt.endpoints.key, batch.cursor, actions);
+      if (!work)
+        return refuse(rt, generation, work.error().with_context("chain " + rt.key + ": record events"));
+      count(TriggerKind::kEvmEvent, rt.key, actions, *work);
+      deliver(std::move(*work));
+    }
+    if (!retracted.empty()) {
+      auto removed = state.retract(rt.endpoints.key, batch.cursor, retracted);
+      if (!removed)
+        return refuse(rt, generation, removed.error().with_context("chain " + rt.key + ": retract events"));
+      dropped += removed->size();
+      spdlog::warn(
+          "chain {}: a reorg took out {} log(s) down to block {}: {} work item(s) dropped before they ran, "
+          "{} ran already or were not queued",
+          rt.key, batch.retracted.size(), batch.cursor.block_number, removed->size(),
+          retracted.size() - removed->size());
+    } else if (!batch.retracted.empty()) {
+      spdlog::warn("chain {}: a reorg took out {} log(s) down to block {}, none of a current workflow",
+                   rt.key, batch.retracted.size(), batch.cursor.block_number);
+    }
+    retracted_total += batch.retracted.size();
+    if (batch.rewound) {
+      spdlog::warn(
+          "chain {}: deep reorg, the stream rewound to block {} and reads on from there; work of orphaned "
+          "blocks it could not name stays queued",
+          rt.key, batch.cursor.block_number);
+    }
     {
       std::lock_guard lock(mu);
       if (rt.generation == generation) rt.cursor_block = batch.cursor.block_number;
@@ -685,6 +718,8 @@ std::vector<ChainHealth> Triggers::health() const {
   return out;
 }
 
-std::uint64_t Triggers::retracted_logs() const { return impl_->retracted.load(); }
+std::uint64_t Triggers::retracted_logs() const { return impl_->retracted_total.load(); }
+
+std::uint64_t Triggers::dropped_work() const { return impl_->dropped.load(); }
 
 }  // namespace wavs::node

@@ -52,9 +52,18 @@
 // (re)read from storage. A chain whose last workflow went away keeps its cursor: a later
 // workflow on it resumes from there, back-filling the gap as after a restart.
 //
-// Reorgs: logs a reorg took out (LogBatch::retracted, and `rewound` batches) are counted
-// and logged at warning level; their work stays queued, because dropping pending work
-// needs a NodeState call that does not exist yet. With confirmations > 0 this is rare.
+// Reorgs: a batch's `retracted` logs are matched to workflows by the same (address,
+// topic0) rule as new logs, each gives its EventId (component::event_id; a log's
+// `removed` flag is not part of it) and NodeState::retract drops the work of those not
+// run yet (kSkipped results) with the batch's cursor, in one transaction; what ran
+// already stays done (its packet may be out: confirmations are what prevents that).
+// LogStream's retraction batches have no new logs; a batch with both records the new
+// ones first (a crash in between loses the retraction, never an event). A `rewound`
+// batch (deep reorg) retracts what the stream still remembered and resumes below: what
+// is re-read of blocks still on the chain has the same EventIds and the dedupe drops it,
+// logs of the new chain are new events; work of orphaned blocks the stream could not
+// name (beyond its reorg_window, or before a restart) stays queued and runs. So does the
+// work of a workflow that left the set (paused, removed) between delivery and retraction.
 //
 // Contract:
 //   owns      one LogStream (its RpcClient, Subscriber and thread) per streamed chain, and
@@ -157,8 +166,10 @@ class Triggers {
 
   // One entry per configured chain, in configuration order.
   [[nodiscard]] std::vector<ChainHealth> health() const;
-  // Logs that reorgs took out after they were recorded (see "Reorgs" above).
+  // Logs that reorgs took out after they were delivered, and the work items of theirs
+  // that NodeState::retract removed before they ran (see "Reorgs" above).
   [[nodiscard]] std::uint64_t retracted_logs() const;
+  [[nodiscard]] std::uint64_t dropped_work() const;
 
   struct Impl;
 

@@ -1,6 +1,6 @@
 // node::Triggers against a real anvil and a real NodeState file: events to exactly their
-// workflows, once, across restarts and replays; block intervals and cron ticks once each;
-// bad and absent workflows.
+// workflows, once, across restarts and replays; a reorg that drops the work of orphaned
+// events not run yet; block intervals and cron ticks once each; bad and absent workflows.
 #include "node/triggers.hpp"
 
 #include <gtest/gtest.h>
@@ -477,6 +477,63 @@ TEST_F(TriggersAnvil, AbsentWorkflowsFireNothing) {
   triggers->stop();
   EXPECT_EQ(sink_.serials("beta"), (std::vector<std::uint64_t>{0, 2}));
   EXPECT_EQ(sink_.size(), 6u);
+  EXPECT_TRUE(triggers->health()[0].ok) << triggers->health()[0].last_error;
+}
+
+TEST_F(TriggersAnvil, AReorgDropsTheWorkOfOrphanedEventsThatHasNotRun) {
+  const Hash256 a = topic(1);
+  seed_cursor();
+  auto triggers = make_triggers();  // confirmations 0: an event is delivered at once
+  ASSERT_TRUE(triggers->set_workflows({event_workflow(1, "alpha", a)}));
+  ASSERT_TRUE(triggers->start());
+  auto snapshot = rpc_->request("evm_snapshot", chain::Json::array());
+  ASSERT_TRUE(snapshot) << snapshot.error().message();
+  emit(a, 1);
+  emit(a, 2);
+  ASSERT_TRUE(sink_.wait_for(2)) << sink_.size();
+  const auto delivered = sink_.items();
+  ASSERT_EQ(sink_.serials("alpha"), (std::vector<std::uint64_t>{1, 2}));
+  // The first ran before the reorg (no dispatcher here: completed by hand); the second is
+  // still queued when its block goes.
+  ASSERT_TRUE(state_->complete(delivered[0], RunResult{}));
+
+  // Back to before both events, and a longer fork without them.
+  auto reverted = rpc_->request("evm_revert", chain::Json::array({*snapshot}));
+  ASSERT_TRUE(reverted) << reverted.error().message();
+  mine(4);
+  ASSERT_TRUE(eventually([&] { return triggers->dropped_work() == 1; })) << triggers->dropped_work();
+  EXPECT_EQ(triggers->retracted_logs(), 2u);
+  EXPECT_TRUE(queued_unique().empty()) << "the orphaned event's work is gone";
+  auto results = state_->results(service(1));
+  ASSERT_TRUE(results);
+  ASSERT_EQ(results->size(), 2u);
+  EXPECT_EQ((*results)[0].event_id, delivered[1].event_id);
+  EXPECT_EQ((*results)[0].run.status, RunStatus::kSkipped);
+  EXPECT_NE((*results)[0].run.error.find("reorged out of the chain"), std::string::npos)
+      << (*results)[0].run.error;
+  EXPECT_EQ((*results)[1].event_id, delivered[0].event_id);
+  EXPECT_EQ((*results)[1].run.status, RunStatus::kSucceeded) << "what ran stays done";
+  auto forgotten = state_->seen(service(1), delivered[1].event_id);
+  ASSERT_TRUE(forgotten);
+  EXPECT_FALSE(*forgotten);
+
+  // An event on the new chain goes through as usual.
+  emit(a, 3);
+  ASSERT_TRUE(sink_.wait_for(3)) << sink_.size();
+  ASSERT_TRUE(eventually([&] { return triggers->health()[0].cursor_block == head(); }));
+  triggers->stop();
+  EXPECT_EQ(sink_.serials("alpha"), (std::vector<std::uint64_t>{1, 2, 3}));
+  const auto queued = queued_unique();
+  ASSERT_EQ(queued.size(), 1u);
+  const auto* event = std::get_if<component::EvmContractEvent>(&queued[0].action.data);
+  ASSERT_NE(event, nullptr);
+  EXPECT_EQ(serial_of(event->log), 3u);
+  auto cursor = state_->cursor(kChain);
+  ASSERT_TRUE(cursor && *cursor);
+  auto tip = rpc_->block_by_number(chain::BlockRef::at((*cursor)->block_number));
+  ASSERT_TRUE(tip && *tip);
+  EXPECT_EQ((*cursor)->block_hash, (*tip)->hash) << "the cursor is on the new chain";
+  EXPECT_EQ(triggers->dropped_work(), 1u);
   EXPECT_TRUE(triggers->health()[0].ok) << triggers->health()[0].last_error;
 }
 
