@@ -300,7 +300,14 @@ struct Node::Impl final : DispatchSink, TriggerSink {
           skip = "workflow " + item.action.workflow_id + " is not in the service's manifest";
         } else {
           workflow = w->second;
-          if (!in_flight.emplace(WorkKey{item.action.service_id, item.event_id}, item).second) continue;
+          auto [it, inserted] = in_flight.emplace(WorkKey{item.action.service_id, item.event_id}, item);
+          if (!inserted) {
+            // The same event queued again while its first item still runs: its block was
+            // reorged out (retracting that item) and came back. The run in progress
+            // completes the new item (same event, same input, same result).
+            if (it->second.id != item.id) it->second = item;
+            continue;
+          }
         }
       }
       if (!workflow) {
