@@ -236,7 +236,8 @@ struct Node::Impl final : DispatchSink, TriggerSink {
     return out;
   }
 
-  Status refresh_triggers() {
+  // `watch_from`: UriWatcher::set_managers' fresh_from.
+  Status refresh_triggers(const std::map<std::string, std::uint64_t>& watch_from = {}) {
     std::vector<TriggerWorkflow> workflows;
     {
       std::lock_guard lock(mu);
@@ -248,7 +249,7 @@ struct Node::Impl final : DispatchSink, TriggerSink {
       for (const auto& [id, s] : services) managers.push_back(s.record.manager);
     }
     metrics.set_registered_services(managers.size());
-    uri_watcher->set_managers(managers);
+    uri_watcher->set_managers(managers, watch_from);
     return triggers->set_workflows(std::move(workflows));
   }
 
@@ -578,6 +579,26 @@ struct Node::Impl final : DispatchSink, TriggerSink {
     return loaded;
   }
 
+  // Before a manifest's workflows go to the trigger sources: every chain they need that
+  // was never streamed gets its confirmed head as cursor (anchor_chain), so they start at
+  // this registration or swap, not at whenever that chain's new stream first reads the
+  // head (an event mined in between would be missed). Best effort: with the chain
+  // unreachable the stream's first batch is the start, as the trigger sources do anyway.
+  void anchor_chains(const service::Manifest& manifest) {
+    std::set<std::string> done;
+    for (const auto& [id, wf] : manifest.workflows) {
+      auto chain = chain_of(wf.trigger);
+      if (!chain || !done.insert(chain->str()).second) continue;
+      auto endpoints = std::find_if(chain_endpoints.begin(), chain_endpoints.end(),
+                                    [&](const ChainEndpoints& c) { return c.key == *chain; });
+      chain::RpcClient* rpc = rpc_for(*chain);
+      if (endpoints == chain_endpoints.end() || rpc == nullptr) continue;  // load() refused it already
+      if (auto st = anchor_chain(*state, *rpc, *endpoints); !st) {
+        spdlog::warn("node: {}; its workflows start at the stream's first batch", st.error().message());
+      }
+    }
+  }
+
   Status install(LoadedService loaded) {
     const Hash256 id = loaded.record.id;
     const bool paused = loaded.record.status == ServiceStatus::kPaused;
@@ -750,6 +771,12 @@ Result<ServiceView> Node::add_service(const service::Manager& manager, const std
     if (*existing)
       return Error(StateErrc::kAlreadyExists, "service " + manager_label(manager) + " is already registered");
   }
+  // URI updates after the block the URI is read at below must reach the watcher, even
+  // when this manager's chain gets its first watcher stream (which starts later).
+  std::map<std::string, std::uint64_t> watch_from;
+  if (chain::RpcClient* rpc = n.rpc_for(manager.chain)) {
+    if (auto head = rpc->block_number()) watch_from[manager.chain.str()] = *head + 1;
+  }
   ServiceRecord base;
   base.id = id;
   FetchedManifest fetched;
@@ -760,12 +787,13 @@ Result<ServiceView> Node::add_service(const service::Manager& manager, const std
   ns.manifest_json = loaded->record.manifest_json;
   ns.manifest_hash = fetched.hash;
   ns.status = fetched.manifest.active ? ServiceStatus::kActive : ServiceStatus::kPaused;
+  n.anchor_chains(fetched.manifest);
   auto record = n.state->add_service(ns);
   if (!record) return record.error();
   loaded->record = *record;
   ServiceView view = n.view_of(*loaded);
   if (auto st = n.install(std::move(*loaded)); !st) return st.error();
-  if (auto st = n.refresh_triggers(); !st) {
+  if (auto st = n.refresh_triggers(watch_from); !st) {
     spdlog::error("node: registering the triggers of {} failed: {}", manager_label(manager),
                   st.error().message());
     return st.error();
@@ -849,6 +877,7 @@ Result<ServiceView> Node::reload_service(const service::Manager& manager, const 
     std::lock_guard lock(n.mu);
     return n.view_of(n.services.at(id));
   }
+  n.anchor_chains(fetched.manifest);
   auto record = n.state->replace_manifest(id, loaded->record.manifest_json, fetched.hash);
   if (!record) return record.error();
   const auto status = fetched.manifest.active ? ServiceStatus::kActive : ServiceStatus::kPaused;

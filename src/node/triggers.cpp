@@ -16,6 +16,7 @@
 #include <variant>
 
 #include "chain/log_stream.hpp"
+#include "chain/rpc_client.hpp"
 #include "component/trigger.hpp"
 #include "node/schedule.hpp"
 #include "runtime/daemon.hpp"
@@ -721,5 +722,24 @@ std::vector<ChainHealth> Triggers::health() const {
 std::uint64_t Triggers::retracted_logs() const { return impl_->retracted_total.load(); }
 
 std::uint64_t Triggers::dropped_work() const { return impl_->dropped.load(); }
+
+Status anchor_chain(NodeState& state, chain::RpcClient& rpc, const ChainEndpoints& chain) {
+  const std::string where = "chain " + chain.key.str() + ": anchor the stream cursor";
+  auto existing = state.cursor(chain.key);
+  if (!existing) return existing.error().with_context(where);
+  if (*existing) return {};
+  auto head = rpc.block_number();
+  if (!head) return head.error().with_context(where);
+  // The same block a cursorless stream starts after (LogSyncer::initialise).
+  const std::uint64_t at = *head >= chain.confirmations ? *head - chain.confirmations : 0;
+  auto header = rpc.block_by_number(chain::BlockRef::at(at));
+  if (!header) return header.error().with_context(where);
+  if (!*header)
+    return Error(chain::ChainErrc::kBadResponse,
+                 where + ": block " + std::to_string(at) + " is below the head but not on the chain");
+  auto recorded = state.record_triggers(chain.key, chain::Cursor{at, (*header)->hash}, {});
+  if (!recorded) return recorded.error().with_context(where);
+  return {};
+}
 
 }  // namespace wavs::node

@@ -44,6 +44,10 @@
 // one is down), and it is the same point the chain's event workflows start from. A chain
 // without any persisted cursor (never streamed) starts such workflows at its first
 // delivered batch. An event workflow starts at the chain's persisted cursor likewise.
+// That first batch comes whenever the stream's thread first reads the head, so the node
+// anchors a never-streamed chain when it registers a service on it (anchor_chain, which
+// is blocking): the registration, not the stream's start, is then where nothing before
+// fires and nothing after is missed.
 //
 // Changes: set_workflows takes the complete set of workflows that may fire now (paused
 // and removed services are simply absent). A stream whose filter set changed is
@@ -98,6 +102,9 @@
 
 namespace wavs::runtime {
 class Daemon;
+}
+namespace wavs::chain {
+class RpcClient;
 }
 
 namespace wavs::node {
@@ -176,5 +183,13 @@ class Triggers {
  private:
   std::shared_ptr<Impl> impl_;
 };
+
+// Gives `chain` a persisted cursor at its current confirmed head (head - confirmations)
+// when it has none yet, so the stream a new workflow starts resumes from there and
+// block-interval workflows start there. Nothing changes when a cursor exists. Blocking:
+// one eth_blockNumber and one eth_getBlockByNumber on `rpc` (that chain's client), then a
+// storage write. Errors name the chain; the caller may go on without the anchor (the
+// chain then starts at its stream's first batch, as before).
+[[nodiscard]] Status anchor_chain(NodeState& state, chain::RpcClient& rpc, const ChainEndpoints& chain);
 
 }  // namespace wavs::node

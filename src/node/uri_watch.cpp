@@ -31,7 +31,8 @@ void UriWatcher::stop() {
   for (auto& [key, c] : streams) c->stream->stop();
 }
 
-void UriWatcher::set_managers(const std::vector<service::Manager>& managers) {
+void UriWatcher::set_managers(const std::vector<service::Manager>& managers,
+                              const std::map<std::string, std::uint64_t>& fresh_from) {
   std::map<std::string, std::set<service::Address>> wanted;
   for (const auto& m : managers) wanted[m.chain.str()].insert(m.address);
 
@@ -62,6 +63,7 @@ void UriWatcher::set_managers(const std::vector<service::Manager>& managers) {
         0;  // a URI change is acted on at once; a reorg only means a reload that finds nothing new
     lc.poll_interval = endpoints.poll_interval;
     lc.resume_from = resume;
+    if (auto from = fresh_from.find(key); !resume && from != fresh_from.end()) lc.start_block = from->second;
     lc.cancel = cancel_;
     chain::RpcConfig rc = rpc_config(endpoints, cancel_);
     std::optional<chain::SubscriberConfig> ws = subscriber_config(endpoints);

@@ -19,6 +19,7 @@
 //             joins every stream.
 //   cancels   stop(), the destructor, or `cancel`.
 
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
@@ -48,7 +49,11 @@ class UriWatcher {
   // The managers to follow. A chain whose set changed gets a new stream that resumes at the
   // old one's cursor (nothing between is missed); managers on chains that are not
   // configured are ignored (the node refuses such services before they get here).
-  void set_managers(const std::vector<service::Manager>& managers);
+  // A chain that had no stream starts at `fresh_from[chain key]` when given (the block
+  // after the one the caller last read the URIs at), else after the head its new stream
+  // first reads — on its own thread, later, so an update mined in between would be missed.
+  void set_managers(const std::vector<service::Manager>& managers,
+                    const std::map<std::string, std::uint64_t>& fresh_from = {});
   void stop();
 
  private:

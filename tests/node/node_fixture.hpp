@@ -237,6 +237,47 @@ class NodeE2E : public ::testing::Test {
                              manager);
   }
 
+  // --- chain, service and packet views (for the lifecycle suite) ---
+
+  // The chain's head.
+  std::uint64_t head() const {
+    auto n = rpc_->block_number();
+    EXPECT_TRUE(n) << n.error().message();
+    return n ? *n : 0;
+  }
+
+  // Mines `blocks` empty blocks (anvil_mine).
+  void mine(std::uint64_t blocks) const {
+    std::ostringstream hex;
+    hex << "0x" << std::hex << blocks;
+    auto mined = rpc_->request("anvil_mine", chain::Json::array({hex.str()}));
+    EXPECT_TRUE(mined) << mined.error().message();
+  }
+
+  // GET /services/{chain}/{address} of `manager` (the fixture's by default); null when
+  // the node does not answer 200.
+  json service_json(const contracts::ServiceManager* manager = nullptr) const {
+    if (manager == nullptr) manager = manager_.get();
+    auto got = http("GET", node_->url() + "/services/evm:31337/" + manager->address().hex());
+    if (!got || got->status != 200) return nullptr;
+    return json::parse(got->body, nullptr, false);
+  }
+
+  // Every packet the receiver got so far that parses, in arrival order.
+  std::vector<Packet> packets() const {
+    std::vector<Packet> out;
+    for (const auto& body : receiver_.bodies()) {
+      if (auto p = parse_packet(body)) out.push_back(std::move(*p));
+    }
+    return out;
+  }
+
+  // SIGTERM (expecting a clean exit), then restart().
+  void terminate_and_restart() {
+    ASSERT_EQ(node_->terminate(), 0) << node_->log();
+    restart();
+  }
+
   inline static contracts::testing::ArtifactState* artifacts_ = nullptr;
   wavs::test::TempDir dir_;
   std::unique_ptr<crypto::PrivateKey> owner_key_;
