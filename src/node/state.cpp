@@ -847,6 +847,149 @@ Status NodeState::complete(const PendingWork& item, const RunResult& result,
   return Error(StateErrc::kConflict, "complete work: results log or outbox counters");
 }
 
+Result<std::vector<Status>> NodeState::complete_many(const std::vector<Completion>& completions) {
+  constexpr std::string_view kDoing = "complete work";
+  std::vector<Status> status(completions.size());
+  // Which completions are still to be written: not refused before any read.
+  std::vector<bool> live(completions.size(), true);
+  std::set<std::uint64_t> ids;
+  for (std::size_t i = 0; i < completions.size(); ++i) {
+    const auto& packets = completions[i].packets;
+    for (std::size_t k = 0; k < packets.size(); ++k) {
+      const auto& url = packets[k].destination;
+      if (url.empty() || url.size() > kMaxUrl || url.find('\0') != std::string::npos) {
+        status[i] = Error(StateErrc::kInvalid, "complete work: packets[" + std::to_string(k) +
+                                                   "].destination: expected 1-2048 bytes without NUL");
+        live[i] = false;
+        break;
+      }
+    }
+    if (live[i] && !ids.insert(completions[i].item.id).second) {
+      // The same item twice: the second is a redelivery of the first.
+      status[i] = Error(StateErrc::kNotPending,
+                        "complete work: item " + std::to_string(completions[i].item.id) + " is not queued");
+      live[i] = false;
+    }
+  }
+  const std::uint32_t keep = impl_->options.results_per_service;
+  for (std::uint32_t attempt = 0; attempt < impl_->options.max_conflict_retries; ++attempt) {
+    struct Log {
+      std::optional<Bytes> old;
+      std::uint64_t next = 0;
+      std::uint64_t oldest = 0;
+    };
+    struct Dest {
+      std::optional<Bytes> old;
+      DestMeta meta;
+    };
+    std::map<Hash256, Log> logs;
+    std::map<Hash256, Dest> dests;
+    // Reads: each touched results log and outbox destination once.
+    for (std::size_t i = 0; i < completions.size(); ++i) {
+      if (!live[i]) continue;
+      const Hash256& sid = completions[i].item.action.service_id;
+      if (logs.count(sid) == 0) {
+        auto old = impl_->get(kResultsMeta, sid.view(), kDoing);
+        if (!old) return old.error();
+        Log log{*old, 0, 0};
+        if (*old) {
+          auto meta = decode_as<std::pair<std::uint64_t, std::uint64_t>>(
+              **old, "results log", [](const json& j) -> Result<std::pair<std::uint64_t, std::uint64_t>> {
+                return std::pair{j.at("next").get<std::uint64_t>(), j.at("oldest").get<std::uint64_t>()};
+              });
+          if (!meta) return meta.error().with_context(kDoing);
+          std::tie(log.next, log.oldest) = *meta;
+        }
+        logs.emplace(sid, std::move(log));
+      }
+      for (const auto& p : completions[i].packets) {
+        Hash256 dk = destination_key(p.destination);
+        if (dests.count(dk) != 0) continue;
+        auto old = impl_->get(kOutboxDest, dk.view(), kDoing);
+        if (!old) return old.error();
+        Dest d{*old, DestMeta{p.destination, 0, 0}};
+        if (*old) {
+          auto meta = decode_dest(**old);
+          if (!meta) return meta.error().with_context(kDoing);
+          d.meta = *meta;
+        }
+        dests.emplace(dk, std::move(d));
+      }
+    }
+    const std::uint64_t at = now_ms();
+    Batch batch;
+    std::map<std::size_t, std::size_t> pop_of;  // op index of a pop → completion
+    std::set<Hash256> logs_written;
+    std::set<Hash256> dests_written;
+    for (std::size_t i = 0; i < completions.size(); ++i) {
+      if (!live[i]) continue;
+      status[i] = Status{};  // decided again on every pass
+      const Completion& c = completions[i];
+      // The bound as complete() applies it, counting the packets queued before this one.
+      std::map<Hash256, std::uint32_t> adding;
+      for (const auto& p : c.packets) ++adding[destination_key(p.destination)];
+      auto full = std::find_if(adding.begin(), adding.end(), [&](const auto& a) {
+        return dests.at(a.first).meta.depth + a.second > impl_->options.max_outbox_depth;
+      });
+      if (full != adding.end()) {
+        const Bytes seen = seen_key(c.item.action.service_id, c.item.event_id);
+        auto state = impl_->get(kSeen, seen, kDoing);
+        if (!state) return state.error();
+        bool done = false;
+        if (*state) {
+          auto d = decode_as<bool>(**state, "seen event", [](const json& j) -> Result<bool> {
+            return j.at("state").get<std::string>() == "done";
+          });
+          if (!d) return d.error();
+          done = *d;
+        }
+        status[i] = done ? Error(StateErrc::kNotPending, "complete work: item " + std::to_string(c.item.id))
+                         : Error(StateErrc::kOutboxFull, "complete work: the outbox of " +
+                                                             dests.at(full->first).meta.url + " holds its " +
+                                                             std::to_string(impl_->options.max_outbox_depth) +
+                                                             " packets");
+        continue;
+      }
+      const Hash256& sid = c.item.action.service_id;
+      pop_of.emplace(batch.ops().size(), i);
+      batch.pop(kWork, c.item.id).put(kSeen, seen_key(sid, c.item.event_id),
+                                      encode(json{{"state", "done"}, {"at_ms", at}}));
+      Log& log = logs.at(sid);
+      if (logs_written.insert(sid).second) expect(batch, kResultsMeta, sid.view(), log.old);
+      ResultRecord rec{log.next, c.item.event_id, c.item.action.workflow_id, c.result, at};
+      batch.put(kResults, key_of(sid.view(), u64_be(log.next)), encode_result(rec));
+      while (log.next + 1 - log.oldest > keep) batch.erase(kResults, key_of(sid.view(), u64_be(log.oldest++)));
+      ++log.next;
+      for (const auto& p : c.packets) {
+        Hash256 dk = destination_key(p.destination);
+        Dest& d = dests.at(dk);
+        if (dests_written.insert(dk).second) expect(batch, kOutboxDest, dk.view(), d.old);
+        OutboxEntry entry{d.meta.next_seq++, p, 0, 0, {}, at};
+        ++d.meta.depth;
+        batch.put(kOutbox, key_of(dk.view(), u64_be(entry.seq)), encode_entry(entry));
+      }
+    }
+    if (pop_of.empty()) return status;
+    for (const auto& sid : logs_written) {
+      const Log& log = logs.at(sid);
+      batch.put(kResultsMeta, sid.view(), encode(json{{"next", log.next}, {"oldest", log.oldest}}));
+    }
+    for (const auto& dk : dests_written) batch.put(kOutboxDest, dk.view(), encode_dest(dests.at(dk).meta));
+    auto outcome = impl_->apply(batch, kDoing);
+    if (!outcome) return outcome.error();
+    if (outcome->applied) return status;
+    // A pop that failed: that item is no longer queued; the rest is tried again. Any
+    // other check: a concurrent writer moved a counter; read again.
+    if (auto it = pop_of.find(outcome->failed_op); it != pop_of.end()) {
+      const std::size_t i = it->second;
+      status[i] = Error(StateErrc::kNotPending,
+                        "complete work: item " + std::to_string(completions[i].item.id) + " is not queued");
+      live[i] = false;
+    }
+  }
+  return Error(StateErrc::kConflict, "complete work: results log or outbox counters");
+}
+
 Result<std::vector<ResultRecord>> NodeState::results(const Hash256& service_id) {
   auto records =
       impl_->scan_prefix(kResults, service_id.view(), impl_->options.results_per_service, "read results");

@@ -12,6 +12,7 @@
 //     ... run it, sign the responses ...
 //     (*state)->complete(item, run_result, packets);  // dequeue + result + outbox, atomically
 //   }
+//   auto done = (*state)->complete_many(finished);     // or several runs' completions at once
 //   for (auto& entry : *(*state)->outbox_pending(url, 16)) {
 //     ... POST it; then delivered(entry) or mark_attempt(entry, next_try, error) ...
 //   }
@@ -32,6 +33,7 @@
 //   recorded as kSkipped. Completed ones are left alone (see retract()).
 // - complete() removes a work item, appends its result and enqueues its packets at once; a
 //   second complete() of the same item (a redelivery) changes nothing and is kNotPending.
+//   complete_many() does the same for several items in one batch (one commit).
 // - HD indexes are allocated with the service's insertion, persisted, increasing and never
 //   reused (not even after removal), also between processes sharing the file.
 // - Bounded outbox (policy): each destination holds at most StateOptions::max_outbox_depth
@@ -132,6 +134,13 @@ struct OutboxPacket {
   Bytes body;
 };
 
+// One completion for NodeState::complete_many: what complete() takes, by value.
+struct Completion {
+  PendingWork item;
+  RunResult result;
+  std::vector<OutboxPacket> packets;
+};
+
 struct OutboxEntry {
   std::uint64_t seq = 0;  // per destination, FIFO
   OutboxPacket packet;
@@ -228,6 +237,13 @@ class NodeState {
   [[nodiscard]] Result<std::vector<PendingWork>> peek_work(std::uint32_t limit);
   [[nodiscard]] Result<void> complete(const PendingWork& item, const RunResult& result,
                                       const std::vector<OutboxPacket>& packets = {});
+  // Group commit: the completions in one transaction (under synchronous=FULL one fsync
+  // instead of one each; docs/benchmarks.md, "Node"). Each gets, in order, the Status
+  // complete() would have given it had they been completed one after the other in this
+  // order: kInvalid, kNotPending (also the second of one item given twice) and
+  // kOutboxFull write nothing for that completion; every other one is applied, together,
+  // atomically. An outer error (kStorage, kConflict) means none was applied.
+  [[nodiscard]] Result<std::vector<Status>> complete_many(const std::vector<Completion>& completions);
   // Newest first, at most results_per_service.
   [[nodiscard]] Result<std::vector<ResultRecord>> results(const Hash256& service_id);
 

@@ -568,6 +568,257 @@ TEST_F(NodeStateTest, OutboxAttemptsAndDeliveryAreIdempotent) {
   EXPECT_EQ(*other, 1u) << "destinations are counted apart";
 }
 
+TEST_F(NodeStateTest, CompleteManyWritesEveryCompletionAsCompleteWouldInOneBatch) {
+  StateOptions options;
+  options.results_per_service = 3;
+  auto state = open(options);
+  ASSERT_TRUE(state);
+  std::vector<component::TriggerAction> actions;
+  for (std::uint64_t h = 1; h <= 5; ++h) actions.push_back(action(sid(1), h));
+  actions.push_back(action(sid(2), 1));
+  auto items = state->record_triggers(kChain, cursor_at(5), actions);
+  ASSERT_TRUE(items);
+  ASSERT_EQ(items->size(), 6u);
+
+  std::vector<Completion> batch;
+  for (std::size_t i = 0; i < 6; ++i) {
+    const auto& item = (*items)[i];
+    Completion c{item,
+                 {i == 2 ? RunStatus::kFailed : RunStatus::kSucceeded, 1000 + i, std::chrono::microseconds(40 + i),
+                  i == 2 ? "trap: unreachable" : ""},
+                 {}};
+    if (i != 2) {
+      c.packets.push_back(
+          {std::string(kAggregator), item.action.service_id, "default", item.event_id, Bytes{1, std::uint8_t(i)}});
+    }
+    batch.push_back(std::move(c));
+  }
+  batch.push_back(batch[1]);  // the same item again: a redelivery
+  Completion bad_destination;
+  bad_destination.item = (*items)[3];
+  bad_destination.packets.push_back({"", sid(1), "default", {}, {}});
+  batch.push_back(std::move(bad_destination));
+  auto done = state->complete_many(batch);
+  ASSERT_TRUE(done) << done.error().message();
+  ASSERT_EQ(done->size(), batch.size());
+  for (std::size_t i = 0; i < 6; ++i) EXPECT_TRUE((*done)[i]) << i << ": " << (*done)[i].error().message();
+  ASSERT_FALSE((*done)[6]);
+  EXPECT_TRUE((*done)[6].error().is(StateErrc::kNotPending)) << (*done)[6].error().message();
+  ASSERT_FALSE((*done)[7]);
+  EXPECT_TRUE((*done)[7].error().is(StateErrc::kInvalid)) << (*done)[7].error().message();
+
+  auto work = state->peek_work(10);
+  ASSERT_TRUE(work);
+  EXPECT_TRUE(work->empty());
+  auto results = state->results(sid(1));
+  ASSERT_TRUE(results);
+  ASSERT_EQ(results->size(), 3u) << "pruned to the newest results_per_service";
+  EXPECT_EQ((*results)[0].seq, 4u);
+  EXPECT_EQ((*results)[0].event_id, (*items)[4].event_id);
+  EXPECT_EQ((*results)[2].seq, 2u);
+  EXPECT_EQ((*results)[2].run.status, RunStatus::kFailed);
+  EXPECT_EQ((*results)[2].run.error, "trap: unreachable");
+  EXPECT_EQ((*results)[2].run.fuel, 1002u);
+  auto other = state->results(sid(2));
+  ASSERT_TRUE(other);
+  ASSERT_EQ(other->size(), 1u);
+  EXPECT_EQ((*other)[0].seq, 0u) << "each service has its own log";
+
+  auto pending = state->outbox_pending(kAggregator, 100);
+  ASSERT_TRUE(pending);
+  ASSERT_EQ(pending->size(), 5u);
+  for (std::size_t k = 0; k < pending->size(); ++k) EXPECT_EQ((*pending)[k].seq, k) << "FIFO, in batch order";
+  EXPECT_EQ((*pending)[0].packet.event_id, (*items)[0].event_id);
+  EXPECT_EQ((*pending)[2].packet.event_id, (*items)[3].event_id);
+  auto depth = state->outbox_depth(kAggregator);
+  ASSERT_TRUE(depth);
+  EXPECT_EQ(*depth, 5u);
+
+  // Once more: every item is done.
+  auto again = state->complete_many({batch[0], batch[5]});
+  ASSERT_TRUE(again);
+  ASSERT_EQ(again->size(), 2u);
+  for (const auto& st : *again) {
+    ASSERT_FALSE(st);
+    EXPECT_TRUE(st.error().is(StateErrc::kNotPending));
+  }
+  auto none = state->complete_many({});
+  ASSERT_TRUE(none);
+  EXPECT_TRUE(none->empty());
+  // And complete() agrees.
+  auto single = state->complete((*items)[0], RunResult{});
+  ASSERT_FALSE(single);
+  EXPECT_TRUE(single.error().is(StateErrc::kNotPending));
+}
+
+TEST_F(NodeStateTest, CompleteManyRefusesOnlyTheCompletionsThatDoNotFitTheOutbox) {
+  StateOptions options;
+  options.max_outbox_depth = 2;
+  auto state = open(options);
+  ASSERT_TRUE(state);
+  auto items = state->record_triggers(
+      kChain, cursor_at(4), {action(sid(1), 1), action(sid(1), 2), action(sid(1), 3), action(sid(1), 4)});
+  ASSERT_TRUE(items);
+  ASSERT_EQ(items->size(), 4u);
+  const std::string elsewhere = "http://127.0.0.1:2/packets";
+  auto to = [&](const PendingWork& item, const std::string& url) {
+    return Completion{item, RunResult{}, {{url, sid(1), "default", item.event_id, Bytes{7}}}};
+  };
+  auto done = state->complete_many({to((*items)[0], std::string(kAggregator)),
+                                    to((*items)[1], std::string(kAggregator)),
+                                    to((*items)[2], std::string(kAggregator)), to((*items)[3], elsewhere)});
+  ASSERT_TRUE(done) << done.error().message();
+  ASSERT_EQ(done->size(), 4u);
+  EXPECT_TRUE((*done)[0]);
+  EXPECT_TRUE((*done)[1]);
+  ASSERT_FALSE((*done)[2]);
+  EXPECT_TRUE((*done)[2].error().is(StateErrc::kOutboxFull)) << (*done)[2].error().message();
+  EXPECT_TRUE((*done)[3]) << "another destination has room";
+  auto work = state->peek_work(10);
+  ASSERT_TRUE(work);
+  ASSERT_EQ(work->size(), 1u) << "the refused item stays pending";
+  EXPECT_EQ(work->front().id, (*items)[2].id);
+  // A done item among refused ones is kNotPending, not kOutboxFull.
+  auto redelivered =
+      state->complete_many({to((*items)[0], std::string(kAggregator)), to((*items)[2], std::string(kAggregator))});
+  ASSERT_TRUE(redelivered);
+  ASSERT_FALSE((*redelivered)[0]);
+  EXPECT_TRUE((*redelivered)[0].error().is(StateErrc::kNotPending)) << (*redelivered)[0].error().message();
+  ASSERT_FALSE((*redelivered)[1]);
+  EXPECT_TRUE((*redelivered)[1].error().is(StateErrc::kOutboxFull));
+  // A delivery makes room.
+  auto pending = state->outbox_pending(kAggregator, 10);
+  ASSERT_TRUE(pending);
+  ASSERT_TRUE(state->delivered(pending->front()));
+  auto last = state->complete_many({to((*items)[2], std::string(kAggregator))});
+  ASSERT_TRUE(last);
+  EXPECT_TRUE(last->front()) << last->front().error().message();
+  auto depth = state->outbox_depth(kAggregator);
+  ASSERT_TRUE(depth);
+  EXPECT_EQ(*depth, 2u);
+}
+
+// The same completions, one by one through complete() on one file and in batches on
+// another, leave the same results logs and outboxes.
+TEST_F(NodeStateTest, CompleteManyLeavesWhatCompleteOneByOneLeaves) {
+  StateOptions options;
+  options.results_per_service = 7;
+  auto one = open(options);
+  ASSERT_TRUE(one);
+  auto many = NodeState::open(dir_ / "batched.sqlite", options);
+  ASSERT_TRUE(many);
+  std::vector<component::TriggerAction> actions;
+  for (std::uint64_t h = 1; h <= 40; ++h) actions.push_back(action(sid(static_cast<int>(h % 3)), h));
+  auto a = one->record_triggers(kChain, cursor_at(40), actions);
+  auto b = (*many)->record_triggers(kChain, cursor_at(40), actions);
+  ASSERT_TRUE(a && b);
+  ASSERT_EQ(a->size(), 40u);
+  std::mt19937 rng(7);
+  auto completion = [&](const PendingWork& item, std::size_t i) {
+    Completion c{item, {RunStatus::kSucceeded, i, std::chrono::microseconds(i), ""}, {}};
+    for (std::size_t k = 0; k < i % 3; ++k) {
+      c.packets.push_back({k == 0 ? std::string(kAggregator) : "http://127.0.0.1:2/packets",
+                           item.action.service_id, "default", item.event_id, Bytes{std::uint8_t(i)}});
+    }
+    return c;
+  };
+  std::size_t i = 0;
+  while (i < a->size()) {
+    const std::size_t n = std::min<std::size_t>(1 + rng() % 9, a->size() - i);
+    std::vector<Completion> batch;
+    for (std::size_t k = i; k < i + n; ++k) {
+      auto c = completion((*a)[k], k);
+      ASSERT_TRUE(one->complete(c.item, c.result, c.packets));
+      batch.push_back(completion((*b)[k], k));
+    }
+    auto done = (*many)->complete_many(batch);
+    ASSERT_TRUE(done) << done.error().message();
+    for (const auto& st : *done) ASSERT_TRUE(st) << st.error().message();
+    i += n;
+  }
+  for (int s = 0; s < 3; ++s) {
+    auto ra = one->results(sid(s));
+    auto rb = (*many)->results(sid(s));
+    ASSERT_TRUE(ra && rb);
+    ASSERT_EQ(ra->size(), rb->size());
+    for (std::size_t k = 0; k < ra->size(); ++k) {
+      EXPECT_EQ((*ra)[k].seq, (*rb)[k].seq);
+      EXPECT_EQ((*ra)[k].event_id, (*rb)[k].event_id);
+      EXPECT_EQ((*ra)[k].run.fuel, (*rb)[k].run.fuel);
+    }
+  }
+  for (const std::string& url : {std::string(kAggregator), std::string("http://127.0.0.1:2/packets")}) {
+    auto pa = one->outbox_pending(url, 1000);
+    auto pb = (*many)->outbox_pending(url, 1000);
+    ASSERT_TRUE(pa && pb);
+    ASSERT_EQ(pa->size(), pb->size()) << url;
+    for (std::size_t k = 0; k < pa->size(); ++k) {
+      EXPECT_EQ((*pa)[k].seq, (*pb)[k].seq);
+      EXPECT_EQ((*pa)[k].packet.event_id, (*pb)[k].packet.event_id);
+      EXPECT_EQ((*pa)[k].packet.body, (*pb)[k].packet.body);
+    }
+  }
+}
+
+// Two connections complete overlapping batches at once: each item is completed exactly
+// once, and the counters the batches share (results log, outbox) stay exact.
+TEST_F(NodeStateTest, ConcurrentCompleteManyCompletesEachItemOnce) {
+  constexpr std::size_t kItems = 200;
+  std::vector<std::unique_ptr<NodeState>> states;
+  for (int i = 0; i < 2; ++i) states.push_back(open());
+  ASSERT_TRUE(states[0] && states[1]);
+  std::vector<component::TriggerAction> actions;
+  for (std::uint64_t h = 1; h <= kItems; ++h) actions.push_back(action(sid(1), h));
+  auto items = states[0]->record_triggers(kChain, cursor_at(kItems), actions);
+  ASSERT_TRUE(items);
+  ASSERT_EQ(items->size(), kItems);
+  std::vector<std::size_t> won(2, 0);
+  std::vector<std::size_t> errors(2, 0);
+  std::vector<std::thread> threads;
+  for (std::size_t t = 0; t < 2; ++t) {
+    threads.emplace_back([&, t] {
+      // Thread 0 goes forwards, thread 1 backwards, in batches of 10: they meet midway.
+      for (std::size_t start = 0; start < kItems; start += 10) {
+        std::vector<Completion> batch;
+        for (std::size_t k = start; k < start + 10; ++k) {
+          const auto& item = (*items)[t == 0 ? k : kItems - 1 - k];
+          batch.push_back({item, RunResult{}, {{std::string(kAggregator), sid(1), "default", item.event_id, Bytes{1}}}});
+        }
+        auto done = states[t]->complete_many(batch);
+        if (!done) {
+          ++errors[t];
+          continue;
+        }
+        for (const auto& st : *done) {
+          if (st) {
+            ++won[t];
+          } else if (!st.error().is(StateErrc::kNotPending)) {
+            ++errors[t];
+          }
+        }
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(errors[0] + errors[1], 0u);
+  EXPECT_EQ(won[0] + won[1], kItems) << "an item was completed twice or not at all";
+  auto depth = states[0]->outbox_depth(kAggregator);
+  ASSERT_TRUE(depth);
+  EXPECT_EQ(*depth, kItems);
+  auto pending = states[0]->outbox_pending(kAggregator, 1000);
+  ASSERT_TRUE(pending);
+  ASSERT_EQ(pending->size(), kItems);
+  std::set<std::string> events;
+  for (std::size_t k = 0; k < pending->size(); ++k) {
+    EXPECT_EQ((*pending)[k].seq, k) << "outbox sequence numbers without gaps";
+    events.insert(key((*pending)[k].packet.event_id));
+  }
+  EXPECT_EQ(events.size(), kItems);
+  auto work = states[0]->peek_work(10);
+  ASSERT_TRUE(work);
+  EXPECT_TRUE(work->empty());
+}
+
 TEST_F(NodeStateTest, RecordsOfANewerBuildOrDamagedAreRefused) {
   {
     auto store = storage::open_sqlite_state_store(file_);
