@@ -67,12 +67,6 @@ struct LoadedService {
   std::optional<std::string> load_error;  // the stored manifest itself does not load (components gone)
 };
 
-// A finished run whose packets the outbox had no room for: completed again later.
-struct StalledCompletion {
-  PendingWork item;
-  RunResult result;
-  std::vector<OutboxPacket> packets;
-};
 
 std::vector<Hash256> digests_of(const service::Manifest& manifest) {
   std::vector<Hash256> out;
@@ -137,7 +131,19 @@ struct Node::Impl final : DispatchSink, TriggerSink {
   std::map<Hash256, LoadedService> services;
   std::map<WorkKey, PendingWork> in_flight;          // handed to the dispatcher (or waiting in overflow)
   std::map<Hash256, std::deque<WorkItem>> overflow;  // refused with kBusy, in order
-  std::vector<StalledCompletion> stalled;
+  std::vector<Completion> stalled;  // results the outbox had no room for (or a failed write), retried
+
+  // Group commit: the completions of concurrent runs go to NodeState in one transaction
+  // (one fsync under synchronous=FULL instead of one each; docs/benchmarks.md, "Node").
+  // A run's report returns at once; its item stays pending in the file until the batch
+  // with its completion commits, so a crash in between only reruns it.
+  static constexpr std::size_t kMaxCommitBatch = 256;
+  std::mutex commit_mu;
+  std::condition_variable commit_cv;
+  std::deque<Completion> commit_queue;
+  bool commit_stop = false;
+  bool committing = false;  // the committer thread runs (under commit_mu)
+  std::thread committer;
   std::mutex service_ops;  // add / remove / reload one at a time: each reads then writes the registry
 
   std::mutex maintenance_mu;
@@ -154,7 +160,10 @@ struct Node::Impl final : DispatchSink, TriggerSink {
         data_dir(s.shared.data),
         fetcher(FetcherConfig{.ipfs_gateway = s.ipfs_gateway, .limits = {}}) {}
 
-  ~Impl() override { stop_maintenance(); }
+  ~Impl() override {
+    stop_maintenance();
+    stop_committer();
+  }
 
   void stop_maintenance() {
     {
@@ -487,20 +496,76 @@ struct Node::Impl final : DispatchSink, TriggerSink {
   }
 
   void complete(PendingWork item, RunResult result, std::vector<OutboxPacket> packets) {
-    auto st = state->complete(item, result, packets);
-    if (st) {
-      if (!packets.empty()) outbox->notify();
+    {
+      std::lock_guard lock(commit_mu);
+      if (committing && !commit_stop) {
+        commit_queue.push_back({std::move(item), std::move(result), std::move(packets)});
+        commit_cv.notify_one();
+        return;
+      }
+    }
+    std::vector<Completion> one;
+    one.push_back({std::move(item), std::move(result), std::move(packets)});
+    commit(std::move(one));
+  }
+
+  void commit(std::vector<Completion> batch) {
+    auto statuses = state->complete_many(batch);
+    if (!statuses) {
+      spdlog::error("node: recording {} result(s) failed (they are retried): {}", batch.size(),
+                    statuses.error().message());
+      std::lock_guard lock(mu);
+      for (auto& c : batch) stalled.push_back(std::move(c));
       return;
     }
-    if (st.error().is(StateErrc::kNotPending)) return;
-    if (st.error().is(StateErrc::kOutboxFull)) {
-      spdlog::warn("node: outbox full; holding the result of {} until deliveries make room",
-                   item.event_id.hex());
-    } else {
-      spdlog::error("node: recording a result failed (it is retried): {}", st.error().message());
+    bool delivered_packets = false;
+    std::vector<Completion> held;
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      const Status& st = (*statuses)[i];
+      if (st) {
+        delivered_packets = delivered_packets || !batch[i].packets.empty();
+        continue;
+      }
+      if (st.error().is(StateErrc::kNotPending)) continue;  // completed before, or retracted by a reorg
+      if (st.error().is(StateErrc::kOutboxFull)) {
+        spdlog::warn("node: outbox full; holding the result of {} until deliveries make room",
+                     batch[i].item.event_id.hex());
+      } else {
+        spdlog::error("node: recording a result failed (it is retried): {}", st.error().message());
+      }
+      held.push_back(std::move(batch[i]));
     }
-    std::lock_guard lock(mu);
-    stalled.push_back({std::move(item), std::move(result), std::move(packets)});
+    if (delivered_packets) outbox->notify();
+    if (!held.empty()) {
+      std::lock_guard lock(mu);
+      for (auto& c : held) stalled.push_back(std::move(c));
+    }
+  }
+
+  void run_committer() {
+    std::unique_lock lock(commit_mu);
+    for (;;) {
+      commit_cv.wait(lock, [&] { return commit_stop || !commit_queue.empty(); });
+      if (commit_queue.empty()) return;  // stopping, and everything queued is committed
+      std::vector<Completion> batch;
+      while (!commit_queue.empty() && batch.size() < kMaxCommitBatch) {
+        batch.push_back(std::move(commit_queue.front()));
+        commit_queue.pop_front();
+      }
+      lock.unlock();
+      commit(std::move(batch));
+      lock.lock();
+    }
+  }
+
+  // Commits what is queued, then ends the thread; later completions commit inline.
+  void stop_committer() {
+    {
+      std::lock_guard lock(commit_mu);
+      commit_stop = true;
+    }
+    commit_cv.notify_all();
+    if (committer.joinable() && committer.get_id() != std::this_thread::get_id()) committer.join();
   }
 
   void room(const Hash256& service_id) override { refill(service_id); }
@@ -514,7 +579,7 @@ struct Node::Impl final : DispatchSink, TriggerSink {
       maintenance_cv.wait_for(lock, kMaintenancePeriod, [&] { return maintenance_stop; });
       if (maintenance_stop) break;
       lock.unlock();
-      std::vector<StalledCompletion> retry;
+      std::vector<Completion> retry;
       std::vector<Hash256> waiting;
       {
         std::lock_guard g(mu);
@@ -523,7 +588,7 @@ struct Node::Impl final : DispatchSink, TriggerSink {
           if (!q.empty()) waiting.push_back(sid);
         }
       }
-      for (auto& s : retry) complete(std::move(s.item), std::move(s.result), std::move(s.packets));
+      for (auto& c : retry) complete(std::move(c.item), std::move(c.result), std::move(c.packets));
       for (const auto& sid : waiting) refill(sid);
       report_queues();
       lock.lock();
@@ -737,6 +802,14 @@ Status Node::start(std::uint16_t api_port) {
     if (auto st = n.install(std::move(loaded)); !st) return st;
   }
 
+  // The committer stops after the dispatcher (stoppers run newest first), so the reports
+  // of runs ending in the dispatcher's stop are still committed.
+  {
+    std::lock_guard lock(n.commit_mu);
+    n.committing = true;
+  }
+  n.committer = std::thread([&n] { n.run_committer(); });
+  n.daemon.add_stopper("node results", [&n] { n.stop_committer(); });
   n.dispatcher->start();
   n.dispatcher->attach(n.daemon);
 
