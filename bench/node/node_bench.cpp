@@ -16,7 +16,10 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "common/test_support.hpp"
+#include "crypto/hash.hpp"
 #include "node/state.hpp"
 
 namespace {
@@ -56,6 +59,7 @@ class Fixture {
   }
 
   [[nodiscard]] bool ok() const { return state_ != nullptr; }
+  [[nodiscard]] std::filesystem::path file() const { return dir_.path() / "state" / "node.sqlite"; }
   NodeState& state() { return *state_; }
 
   // The next `n` pending items, refilling when needed (with the timer paused, unless the
@@ -107,7 +111,7 @@ class Fixture {
     options.max_outbox_depth = kOutboxDepth;
     storage::OpenOptions store;
     store.synchronous = sync_;
-    auto opened = NodeState::open(dir_.path() / "state" / "node.sqlite", options, store);
+    auto opened = NodeState::open(file(), options, store);
     if (!opened) {
       state.SkipWithError(opened.error().message().c_str());
       return false;
@@ -278,6 +282,106 @@ void BM_StateDeliveredOne(benchmark::State& state) {
   per_item(state, 1);
 }
 
+// ---- one trigger's writes end to end ----------------------------------------------------
+// kPipeline triggers per iteration through enqueue, completion, one outbox read and
+// delivery, on one thread (concurrency cannot add commits: the store has one writer).
+
+constexpr std::size_t kPipeline = 32;
+
+enum class Grouping {
+  kToday,      // enqueue, complete and delivered one by one: three commits per trigger
+  kCompletes,  // completions grouped (complete_many): two commits per trigger + one
+  kAll,        // enqueue, complete and delivered each once per group: three per group
+};
+
+// The hypothetical delivered_many, through storage::StateStore directly on the
+// documented layout (docs/storage.md, "Node state"): each entry checked and erased,
+// the destination's depth lowered once, in one batch.
+Status delivered_group(storage::StateStore& store, const std::vector<node::OutboxEntry>& entries) {
+  const Hash256 dk = crypto::sha256(as_bytes(kDestination));
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    storage::Batch batch;
+    for (const auto& e : entries) {
+      Bytes key(dk.view().begin(), dk.view().end());
+      for (int i = 7; i >= 0; --i) key.push_back(static_cast<std::uint8_t>(e.seq >> (8 * i)));
+      auto old = store.get("node.outbox", key);
+      if (!old) return old.error();
+      if (!*old) return Error(node::StateErrc::kNotFound, "outbox entry gone");
+      batch.expect_value("node.outbox", key, **old).erase("node.outbox", key);
+    }
+    auto dest = store.get("node.outbox_dest", dk.view());
+    if (!dest) return dest.error();
+    if (!*dest) return Error(node::StateErrc::kCorrupt, "no destination record");
+    auto meta = nlohmann::json::parse(as_chars(**dest));
+    meta["depth"] = meta["depth"].get<std::uint32_t>() - static_cast<std::uint32_t>(entries.size());
+    const std::string text = meta.dump();
+    batch.expect_value("node.outbox_dest", dk.view(), **dest).put("node.outbox_dest", dk.view(), as_bytes(text));
+    auto outcome = store.apply(batch);
+    if (!outcome) return outcome.error();
+    if (outcome->applied) return Status{};
+  }
+  return Error(node::StateErrc::kConflict, "delivered group");
+}
+
+void BM_StatePipeline(benchmark::State& state) {
+  const auto grouping = static_cast<Grouping>(state.range(1));
+  Fixture f(state);
+  if (!f.ok()) return;
+  state.SetLabel(std::string(state.range(0) == 0 ? "FULL" : "NORMAL") +
+                 (grouping == Grouping::kToday       ? ", one by one"
+                  : grouping == Grouping::kCompletes ? ", completes grouped"
+                                                     : ", all grouped"));
+  std::unique_ptr<storage::StateStore> raw;
+  if (grouping == Grouping::kAll) {
+    storage::OpenOptions store;
+    store.synchronous = sync_of(state);
+    auto opened = storage::open_sqlite_state_store(f.file(), store);
+    if (!opened) {
+      state.SkipWithError(opened.error().message().c_str());
+      return;
+    }
+    raw = std::move(*opened);
+  }
+  auto fail = [&](const Error& e) { state.SkipWithError(e.message().c_str()); };
+  for (auto _ : state) {
+    std::vector<PendingWork> work;
+    if (grouping == Grouping::kAll) {
+      std::vector<component::TriggerAction> actions;
+      for (std::size_t i = 0; i < kPipeline; ++i) actions.push_back(f.action());
+      auto w = f.state().enqueue(actions);
+      if (!w) return fail(w.error());
+      work = std::move(*w);
+    } else {
+      for (std::size_t i = 0; i < kPipeline; ++i) {
+        auto w = f.state().enqueue({f.action()});
+        if (!w) return fail(w.error());
+        work.push_back(std::move(w->front()));
+      }
+    }
+    if (grouping == Grouping::kToday) {
+      for (auto& item : work) {
+        const Completion c = f.completion(std::move(item));
+        if (auto st = f.state().complete(c.item, c.result, c.packets); !st) return fail(st.error());
+      }
+    } else {
+      std::vector<Completion> batch;
+      for (auto& item : work) batch.push_back(f.completion(std::move(item)));
+      auto done = f.state().complete_many(batch);
+      if (!done) return fail(done.error());
+    }
+    auto pending = f.state().outbox_pending(kDestination, kPipeline);
+    if (!pending) return fail(pending.error());
+    if (grouping == Grouping::kAll) {
+      if (auto st = delivered_group(*raw, *pending); !st) return fail(st.error());
+    } else {
+      for (const auto& entry : *pending) {
+        if (auto st = f.state().delivered(entry); !st) return fail(st.error());
+      }
+    }
+  }
+  per_item(state, kPipeline);
+}
+
 }  // namespace
 
 BENCHMARK(BM_FdatasyncBaseline)->Unit(benchmark::kMicrosecond)->UseRealTime();
@@ -289,5 +393,6 @@ BENCHMARK(BM_StateCompleteMany)
     ->Unit(benchmark::kMicrosecond)
     ->UseRealTime();
 BENCHMARK(BM_StateDeliveredOne)->Arg(0)->Arg(1)->Unit(benchmark::kMicrosecond)->UseRealTime();
+BENCHMARK(BM_StatePipeline)->ArgsProduct({{0, 1}, {0, 1, 2}})->Unit(benchmark::kMillisecond)->UseRealTime();
 
 BENCHMARK_MAIN();

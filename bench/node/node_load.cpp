@@ -572,42 +572,88 @@ int throughput_phase(NodeUnderTest& n, Receiver& receiver, const std::vector<Ser
   return 0;
 }
 
-int memory_phase(Chain& chain, const fs::path& dir, const fs::path& wasm, Receiver& receiver) {
-  const std::size_t count = std::max<std::size_t>(2, env_count("NODE_MEMORY_SERVICES", 200));
+// The module with a custom section naming `index` appended: the same code under another
+// digest, so the node stores, compiles and caches it apart.
+std::string distinct_copy(const std::string& wasm, std::size_t index) {
+  const std::string name = "wavs-bench";
+  const std::string payload = std::to_string(index);
+  std::string section;
+  section.push_back(static_cast<char>(name.size()));
+  section += name + payload;
+  std::string out = wasm;
+  out.push_back('\0');                                // custom section id
+  out.push_back(static_cast<char>(section.size()));  // < 128: one LEB128 byte
+  return out + section;
+}
+
+struct MemoryRun {
+  ProcMemory none, one, all;
+  double seconds = 0;
+};
+
+// A fresh node; RSS with no service, one and `count`. With `own_components` every
+// service runs its own copy of the component (uploaded just before it registers).
+Result<MemoryRun> memory_run(Chain& chain, const fs::path& dir, const fs::path& wasm, Receiver& receiver,
+                             std::size_t count, bool own_components) {
   auto n = start_node(dir, chain, wasm);
-  if (!n) {
-    std::fprintf(stderr, "node_load: %s\n", n.error().message().c_str());
-    return 1;
-  }
+  if (!n) return n.error();
   const pid_t pid = n->process->pid();
+  const std::string bytes = slurp(wasm);
+  MemoryRun r;
   std::this_thread::sleep_for(1s);
-  const ProcMemory m0 = memory_of(pid);
-  ProcMemory m1;
+  r.none = memory_of(pid);
   const auto t0 = Clock::now();
   for (std::size_t i = 0; i < count; ++i) {
-    auto s = add_service(chain, n->process->url(), n->digest, receiver.url(100), static_cast<int>(i));
-    if (!s) {
-      std::fprintf(stderr, "node_load: service %zu: %s\n", i, s.error().message().c_str());
-      return 1;
+    std::string digest = n->digest;
+    if (own_components) {
+      auto up = node::testing::http("POST", n->process->url() + "/dev/components", distinct_copy(bytes, i));
+      if (!up) return up.error();
+      if (up->status != 200) return Error(CommonErrc::kIo, "POST /dev/components: " + up->body);
+      digest = json::parse(up->body).at("digest").get<std::string>();
     }
+    auto s = add_service(chain, n->process->url(), digest, receiver.url(100), static_cast<int>(i));
+    if (!s) return s.error().with_context("service " + std::to_string(i));
     if (i == 0) {
       std::this_thread::sleep_for(1s);
-      m1 = memory_of(pid);
+      r.one = memory_of(pid);
     }
   }
-  const double reg_s = us_between(t0, Clock::now()) / 1e6;
+  r.seconds = us_between(t0, Clock::now()) / 1e6;
   std::this_thread::sleep_for(1s);
-  const ProcMemory mn = memory_of(pid);
-  const double per = static_cast<double>(mn.rss_kib - m1.rss_kib) / static_cast<double>(count - 1);
-  const double per_anon = static_cast<double>(mn.anon_kib - m1.anon_kib) / static_cast<double>(count - 1);
+  r.all = memory_of(pid);
+  (void)n->process->terminate();
+  return r;
+}
+
+int memory_phase(Chain& chain, const fs::path& dir, const fs::path& wasm, Receiver& receiver) {
+  const std::size_t count = std::max<std::size_t>(2, env_count("NODE_MEMORY_SERVICES", 200));
+  auto shared = memory_run(chain, dir / "shared", wasm, receiver, count, false);
+  if (!shared) {
+    std::fprintf(stderr, "node_load: %s\n", shared.error().message().c_str());
+    return 1;
+  }
+  auto own = memory_run(chain, dir / "own", wasm, receiver, count, true);
+  if (!own) {
+    std::fprintf(stderr, "node_load: %s\n", own.error().message().c_str());
+    return 1;
+  }
   std::printf("\n### Memory per registered service (RSS of the node process, KiB)\n\n");
-  std::printf("| registered services | VmRSS | RssAnon |\n|---|---:|---:|\n");
-  std::printf("| 0 (after start, component uploaded) | %ld | %ld |\n", m0.rss_kib, m0.anon_kib);
-  std::printf("| 1 | %ld | %ld |\n", m1.rss_kib, m1.anon_kib);
-  std::printf("| %zu | %ld | %ld |\n", count, mn.rss_kib, mn.anon_kib);
-  std::printf("\nper service beyond the first: %.1f KiB RSS (%.1f KiB anonymous); %zu registrations "
-              "(deploy + setServiceURI + POST /services) took %.1f s\n",
-              per, per_anon, count, reg_s);
+  std::printf("| registered services | one component for all: VmRSS | RssAnon | a component each: VmRSS | RssAnon |\n"
+              "|---|---:|---:|---:|---:|\n");
+  std::printf("| 0 (after start, component uploaded) | %ld | %ld | %ld | %ld |\n", shared->none.rss_kib,
+              shared->none.anon_kib, own->none.rss_kib, own->none.anon_kib);
+  std::printf("| 1 | %ld | %ld | %ld | %ld |\n", shared->one.rss_kib, shared->one.anon_kib, own->one.rss_kib,
+              own->one.anon_kib);
+  std::printf("| %zu | %ld | %ld | %ld | %ld |\n", count, shared->all.rss_kib, shared->all.anon_kib,
+              own->all.rss_kib, own->all.anon_kib);
+  const auto per = [&](const MemoryRun& r, bool anon) {
+    const long a = anon ? r.all.anon_kib : r.all.rss_kib, b = anon ? r.one.anon_kib : r.one.rss_kib;
+    return static_cast<double>(a - b) / static_cast<double>(count - 1);
+  };
+  std::printf("| **per service beyond the first** | **%.1f** | %.1f | **%.1f** | %.1f |\n", per(*shared, false),
+              per(*shared, true), per(*own, false), per(*own, true));
+  std::printf("\n%zu registrations (deploy + setServiceURI + POST /services) took %.1f s (%.1f s with uploads)\n",
+              count, shared->seconds, own->seconds);
   return 0;
 }
 
