@@ -430,17 +430,49 @@ void print_row(const std::string& what, const Percentiles& p) {
 
 // --- phases ---
 
+// Each round measures, one after the other, a bare run, an HTTP round trip and a
+// trigger, so that all three see the same load of the shared machine.
 int latency_phase(NodeUnderTest& n, Receiver& receiver, const Service& s, const fs::path& wasm) {
   const std::size_t count = env_count("NODE_LATENCY_TRIGGERS", 1000);
   const std::size_t warmup = std::min<std::size_t>(50, count);
   const std::string url = n.process->url() + "/dev/triggers";
+  const std::string config_url = n.process->url() + "/config";
+
+  // The baseline: the same program run by component::execute here, same trigger data.
+  wasm::Engine engine;
+  const std::string bytes = slurp(wasm);
+  auto program =
+      component::load(engine, ByteView(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()));
+  if (!program) {
+    std::fprintf(stderr, "node_load: %s\n", program.error().message().c_str());
+    return 1;
+  }
+  component::WorkflowContext workflow;
+  workflow.service_id = service::service_id(service::Manager{{"evm", "31337"}, s.manager});
+  workflow.component.fuel_limit = 100'000'000;
+  workflow.component.time_limit_seconds = 10;
+  component::HostServices services;
+  services.log_to_host = false;
+
   Client client;
-  std::vector<double> total, post;
-  total.reserve(count);
-  post.reserve(count);
+  std::vector<double> bare, config, post, total;
   (void)receiver.take();
   std::size_t seen = 0;
   for (std::size_t i = 0; i < warmup + count; ++i) {
+    const auto action = workflow.action(component::Raw{trigger_bytes(2, i)});
+    const auto b0 = Clock::now();
+    auto r = component::execute(*program, action, workflow, services);
+    const auto b1 = Clock::now();
+    if (!r || !r->ok() || r->responses.size() != 1) {
+      std::fprintf(stderr, "node_load: the bare run failed\n");
+      return 1;
+    }
+    const long got = client.get(config_url);
+    const auto c1 = Clock::now();
+    if (got != 200) {
+      std::fprintf(stderr, "node_load: GET /config answered %ld\n", got);
+      return 1;
+    }
     const std::string body = fire_body(s, trigger_bytes(1, i));
     const auto t0 = Clock::now();
     const long status = client.post(url, body);
@@ -455,49 +487,11 @@ int latency_phase(NodeUnderTest& n, Receiver& receiver, const Service& s, const 
       return 1;
     }
     if (i >= warmup) {
-      total.push_back(us_between(t0, arrival->at));
+      bare.push_back(us_between(b0, b1));
+      config.push_back(us_between(b1, c1));
       post.push_back(us_between(t0, t1));
+      total.push_back(us_between(t0, arrival->at));
     }
-  }
-
-  // The baseline: the same program run by component::execute here, same trigger data.
-  wasm::Engine engine;
-  const std::string bytes = slurp(wasm);
-  auto program = component::load(engine, ByteView(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()));
-  if (!program) {
-    std::fprintf(stderr, "node_load: %s\n", program.error().message().c_str());
-    return 1;
-  }
-  component::WorkflowContext workflow;
-  workflow.service_id = service::service_id(service::Manager{{"evm", "31337"}, s.manager});
-  workflow.component.fuel_limit = 100'000'000;
-  workflow.component.time_limit_seconds = 10;
-  component::HostServices services;
-  services.log_to_host = false;
-  std::vector<double> bare;
-  for (std::size_t i = 0; i < warmup + count; ++i) {
-    const auto action = workflow.action(component::Raw{trigger_bytes(2, i)});
-    const auto t0 = Clock::now();
-    auto r = component::execute(*program, action, workflow, services);
-    const auto t1 = Clock::now();
-    if (!r || !r->ok() || r->responses.size() != 1) {
-      std::fprintf(stderr, "node_load: the bare run failed\n");
-      return 1;
-    }
-    if (i >= warmup) bare.push_back(us_between(t0, t1));
-  }
-
-  // The HTTP API alone: GET /config, answered on the I/O thread from the settings.
-  std::vector<double> config;
-  for (std::size_t i = 0; i < warmup + count; ++i) {
-    const auto t0 = Clock::now();
-    const long a = client.get(n.process->url() + "/config");
-    const auto t1 = Clock::now();
-    if (a != 200) {
-      std::fprintf(stderr, "node_load: GET /config answered %ld\n", a);
-      return 1;
-    }
-    if (i >= warmup) config.push_back(us_between(t0, t1));
   }
 
   const auto pt = percentiles(total), pp = percentiles(post), pb = percentiles(bare);
@@ -507,7 +501,7 @@ int latency_phase(NodeUnderTest& n, Receiver& receiver, const Service& s, const 
   print_row("GET /config (an HTTP round trip alone)", percentiles(config));
   print_row("POST /dev/triggers → its answer (enqueued)", pp);
   print_row("POST /dev/triggers → packet at the receiver", pt);
-  std::printf("\nnode overhead above the bare run: p50 %.0f µs (%.1fx), p99 %.0f µs (%.1fx)\n",
+  std::printf("\nnode overhead above the bare run: p50 +%.0f µs (%.1fx the bare run), p99 +%.0f µs (%.1fx)\n",
               pt.p50 - pb.p50, pt.p50 / pb.p50, pt.p99 - pb.p99, pt.p99 / pb.p99);
   return 0;
 }
