@@ -16,17 +16,18 @@
 //               services, each with its own Service Manager on anvil.
 //
 // The node's data directory is under TMPDIR (TMPDIR=/dev/shm: tmpfs, where fsync costs
-// nothing, for the fsync-free bound). Other knobs: NODE_LATENCY_TRIGGERS (1,000), NODE_PHASES ("latency,throughput,memory"),
-// NODE_LOG_LEVEL (the node's log_level, "info"), NODE_WRAPPER (a command the node is run
-// under, e.g. "valgrind --tool=callgrind --callgrind-out-file=/tmp/node.%p"; its figures
-// are then the tool's), WAVS_EXE and WAVS_EXAMPLES_DIR (defaults from the build).
-// Prints Markdown tables and exits 0; exits 2 when something it needs is missing.
+// nothing, for the fsync-free bound). Other knobs: NODE_LATENCY_TRIGGERS (1,000), NODE_PHASES
+// ("latency,throughput,memory"), NODE_LOG_LEVEL (the node's log_level, "info"), NODE_WRAPPER (a command the
+// node is run under, e.g. "valgrind --tool=callgrind --callgrind-out-file=/tmp/node.%p"; its figures are then
+// the tool's), WAVS_EXE and WAVS_EXAMPLES_DIR (defaults from the build). Prints Markdown tables and exits 0;
+// exits 2 when something it needs is missing.
 
 #include <curl/curl.h>
 #include <sys/resource.h>
 #include <sys/vfs.h>
 #include <unistd.h>
 
+#include <spdlog/spdlog.h>
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -39,7 +40,6 @@
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
-#include <spdlog/spdlog.h>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -142,12 +142,18 @@ ProcMemory memory_of(pid_t pid) {
   return m;
 }
 
-// User + system CPU time of every thread of `pid`, in seconds.
-double cpu_seconds_of(pid_t pid) {
+// User and system CPU time of every thread of `pid`, in seconds.
+struct CpuTime {
+  double user = 0, system = 0;
+  [[nodiscard]] double total() const { return user + system; }
+  CpuTime operator-(const CpuTime& o) const { return {user - o.user, system - o.system}; }
+};
+
+CpuTime cpu_of(pid_t pid) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   const auto close = text.rfind(')');
-  if (close == std::string::npos) return 0;
+  if (close == std::string::npos) return {};
   std::istringstream rest(text.substr(close + 2));
   std::string field;
   double utime = 0, stime = 0;
@@ -155,7 +161,8 @@ double cpu_seconds_of(pid_t pid) {
     if (i == 14) utime = std::stod(field);
     if (i == 15) stime = std::stod(field);
   }
-  return (utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+  const auto tick = static_cast<double>(::sysconf(_SC_CLK_TCK));
+  return {utime / tick, stime / tick};
 }
 
 double self_cpu_seconds() {
@@ -232,7 +239,8 @@ class Receiver {
                        .path = "/d/{n}/packets",
                        .handler = [this](const httpd::Request& req) {
                          const auto at = Clock::now();
-                         const std::size_t dest = std::strtoull(std::string(req.param("n")).c_str(), nullptr, 10);
+                         const std::size_t dest =
+                             std::strtoull(std::string(req.param("n")).c_str(), nullptr, 10);
                          {
                            std::lock_guard lock(mu_);
                            arrivals_.push_back({at, dest, req.body});
@@ -370,12 +378,12 @@ Result<Service> add_service(Chain& chain, const std::string& node_url, const std
                           {"time_limit_seconds", 10},
                           {"config", json::object()},
                           {"env_keys", json::array()}};
-  const json workflow = {
-      {"trigger", "manual"},
-      {"component", component},
-      {"submit",
-       {{"aggregator",
-         {{"url", destination}, {"evm_contracts", {{{"chain", "evm:31337"}, {"address", manager->hex()}}}}}}}}};
+  const json workflow = {{"trigger", "manual"},
+                         {"component", component},
+                         {"submit",
+                          {{"aggregator",
+                            {{"url", destination},
+                             {"evm_contracts", {{{"chain", "evm:31337"}, {"address", manager->hex()}}}}}}}}};
   const json manifest = {{"name", "bench-" + std::to_string(index)},
                          {"workflows", {{"default", workflow}}},
                          {"status", "active"},
@@ -425,22 +433,55 @@ Result<NodeUnderTest> start_node(const fs::path& dir, Chain& chain, const fs::pa
 }
 
 void print_row(const std::string& what, const Percentiles& p) {
-  std::printf("| %s | %.0f | %.0f | %.0f | %.0f | %.0f |\n", what.c_str(), p.p50, p.p90, p.p99, p.max, p.mean);
+  std::printf("| %s | %.0f | %.0f | %.0f | %.0f | %.0f |\n", what.c_str(), p.p50, p.p90, p.p99, p.max,
+              p.mean);
 }
 
 // --- phases ---
 
+// Each round measures, one after the other, a bare run, an HTTP round trip and a
+// trigger, so that all three see the same load of the shared machine.
 int latency_phase(NodeUnderTest& n, Receiver& receiver, const Service& s, const fs::path& wasm) {
   const std::size_t count = env_count("NODE_LATENCY_TRIGGERS", 1000);
   const std::size_t warmup = std::min<std::size_t>(50, count);
   const std::string url = n.process->url() + "/dev/triggers";
+  const std::string config_url = n.process->url() + "/config";
+
+  // The baseline: the same program run by component::execute here, same trigger data.
+  wasm::Engine engine;
+  const std::string bytes = slurp(wasm);
+  auto program =
+      component::load(engine, ByteView(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()));
+  if (!program) {
+    std::fprintf(stderr, "node_load: %s\n", program.error().message().c_str());
+    return 1;
+  }
+  component::WorkflowContext workflow;
+  workflow.service_id = service::service_id(service::Manager{{"evm", "31337"}, s.manager});
+  workflow.component.fuel_limit = 100'000'000;
+  workflow.component.time_limit_seconds = 10;
+  component::HostServices services;
+  services.log_to_host = false;
+
   Client client;
-  std::vector<double> total, post;
-  total.reserve(count);
-  post.reserve(count);
+  std::vector<double> bare, config, post, total;
   (void)receiver.take();
   std::size_t seen = 0;
   for (std::size_t i = 0; i < warmup + count; ++i) {
+    const auto action = workflow.action(component::Raw{trigger_bytes(2, i)});
+    const auto b0 = Clock::now();
+    auto r = component::execute(*program, action, workflow, services);
+    const auto b1 = Clock::now();
+    if (!r || !r->ok() || r->responses.size() != 1) {
+      std::fprintf(stderr, "node_load: the bare run failed\n");
+      return 1;
+    }
+    const long got = client.get(config_url);
+    const auto c1 = Clock::now();
+    if (got != 200) {
+      std::fprintf(stderr, "node_load: GET /config answered %ld\n", got);
+      return 1;
+    }
     const std::string body = fire_body(s, trigger_bytes(1, i));
     const auto t0 = Clock::now();
     const long status = client.post(url, body);
@@ -455,49 +496,11 @@ int latency_phase(NodeUnderTest& n, Receiver& receiver, const Service& s, const 
       return 1;
     }
     if (i >= warmup) {
-      total.push_back(us_between(t0, arrival->at));
+      bare.push_back(us_between(b0, b1));
+      config.push_back(us_between(b1, c1));
       post.push_back(us_between(t0, t1));
+      total.push_back(us_between(t0, arrival->at));
     }
-  }
-
-  // The baseline: the same program run by component::execute here, same trigger data.
-  wasm::Engine engine;
-  const std::string bytes = slurp(wasm);
-  auto program = component::load(engine, ByteView(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()));
-  if (!program) {
-    std::fprintf(stderr, "node_load: %s\n", program.error().message().c_str());
-    return 1;
-  }
-  component::WorkflowContext workflow;
-  workflow.service_id = service::service_id(service::Manager{{"evm", "31337"}, s.manager});
-  workflow.component.fuel_limit = 100'000'000;
-  workflow.component.time_limit_seconds = 10;
-  component::HostServices services;
-  services.log_to_host = false;
-  std::vector<double> bare;
-  for (std::size_t i = 0; i < warmup + count; ++i) {
-    const auto action = workflow.action(component::Raw{trigger_bytes(2, i)});
-    const auto t0 = Clock::now();
-    auto r = component::execute(*program, action, workflow, services);
-    const auto t1 = Clock::now();
-    if (!r || !r->ok() || r->responses.size() != 1) {
-      std::fprintf(stderr, "node_load: the bare run failed\n");
-      return 1;
-    }
-    if (i >= warmup) bare.push_back(us_between(t0, t1));
-  }
-
-  // The HTTP API alone: GET /config, answered on the I/O thread from the settings.
-  std::vector<double> config;
-  for (std::size_t i = 0; i < warmup + count; ++i) {
-    const auto t0 = Clock::now();
-    const long a = client.get(n.process->url() + "/config");
-    const auto t1 = Clock::now();
-    if (a != 200) {
-      std::fprintf(stderr, "node_load: GET /config answered %ld\n", a);
-      return 1;
-    }
-    if (i >= warmup) config.push_back(us_between(t0, t1));
   }
 
   const auto pt = percentiles(total), pp = percentiles(post), pb = percentiles(bare);
@@ -507,7 +510,7 @@ int latency_phase(NodeUnderTest& n, Receiver& receiver, const Service& s, const 
   print_row("GET /config (an HTTP round trip alone)", percentiles(config));
   print_row("POST /dev/triggers → its answer (enqueued)", pp);
   print_row("POST /dev/triggers → packet at the receiver", pt);
-  std::printf("\nnode overhead above the bare run: p50 %.0f µs (%.1fx), p99 %.0f µs (%.1fx)\n",
+  std::printf("\nnode overhead above the bare run: p50 +%.0f µs (%.1fx the bare run), p99 +%.0f µs (%.1fx)\n",
               pt.p50 - pb.p50, pt.p50 / pb.p50, pt.p99 - pb.p99, pt.p99 / pb.p99);
   return 0;
 }
@@ -520,7 +523,7 @@ int throughput_phase(NodeUnderTest& n, Receiver& receiver, const std::vector<Ser
   std::atomic<std::size_t> next{0};
   std::atomic<std::size_t> refused{0};
   std::vector<Clock::time_point> last_post(clients);
-  const double node_cpu0 = cpu_seconds_of(n.process->pid());
+  const CpuTime node_cpu0 = cpu_of(n.process->pid());
   const double self_cpu0 = self_cpu_seconds();
   const auto start = Clock::now();
   std::vector<std::thread> threads;
@@ -537,12 +540,12 @@ int throughput_phase(NodeUnderTest& n, Receiver& receiver, const std::vector<Ser
   }
   for (auto& t : threads) t.join();
   const auto fired_at = *std::max_element(last_post.begin(), last_post.end());
-  const double fire_cpu_node = cpu_seconds_of(n.process->pid()) - node_cpu0;
   const std::size_t expected = total - refused.load();
   const auto bound = std::chrono::milliseconds(120'000 + 20 * expected);
   const bool all = receiver.wait_for(expected, bound);
   const auto arrivals = receiver.take();
-  const double node_cpu = cpu_seconds_of(n.process->pid()) - node_cpu0;
+  const CpuTime node_cpu_split = cpu_of(n.process->pid()) - node_cpu0;
+  const double node_cpu = node_cpu_split.total();
   const double self_cpu = self_cpu_seconds() - self_cpu0;
   if (arrivals.empty()) {
     std::fprintf(stderr, "node_load: no packet arrived\n");
@@ -559,14 +562,15 @@ int throughput_phase(NodeUnderTest& n, Receiver& receiver, const std::vector<Ser
   std::printf("| measured | value |\n|---|---:|\n");
   std::printf("| triggers accepted (200) | %zu of %zu |\n", expected, total);
   std::printf("| packets delivered | %zu%s |\n", arrivals.size(), all ? "" : " (bound passed)");
-  std::printf("| firing: all POSTs answered | %.2f s (%.0f /s) |\n", fire_s, static_cast<double>(expected) / fire_s);
+  std::printf("| firing: all POSTs answered | %.2f s (%.0f /s) |\n", fire_s,
+              static_cast<double>(expected) / fire_s);
   std::printf("| last packet delivered | %.2f s |\n", done_s);
   std::printf("| **completion rate** (delivered / s, start to last packet) | **%.0f /s** |\n",
               static_cast<double>(arrivals.size()) / done_s);
   std::printf("| steady delivery rate (middle 80 %% of packets) | %.0f /s |\n", steady);
-  std::printf("| node CPU time per trigger (all threads) | %.0f µs (%.0f µs while firing) |\n",
-              node_cpu / static_cast<double>(arrivals.size()) * 1e6,
-              fire_cpu_node / static_cast<double>(expected) * 1e6);
+  const double per_trigger = 1e6 / static_cast<double>(arrivals.size());
+  std::printf("| node CPU time per trigger (all threads) | %.0f µs: %.0f user + %.0f system |\n",
+              node_cpu * per_trigger, node_cpu_split.user * per_trigger, node_cpu_split.system * per_trigger);
   std::printf("| node CPU use (cores busy, start to last packet) | %.2f |\n", node_cpu / done_s);
   std::printf("| load generator + receiver CPU (this process) | %.2f cores |\n", self_cpu / done_s);
   return 0;
@@ -581,7 +585,7 @@ std::string distinct_copy(const std::string& wasm, std::size_t index) {
   section.push_back(static_cast<char>(name.size()));
   section += name + payload;
   std::string out = wasm;
-  out.push_back('\0');                                // custom section id
+  out.push_back('\0');                               // custom section id
   out.push_back(static_cast<char>(section.size()));  // < 128: one LEB128 byte
   return out + section;
 }
@@ -638,8 +642,9 @@ int memory_phase(Chain& chain, const fs::path& dir, const fs::path& wasm, Receiv
     return 1;
   }
   std::printf("\n### Memory per registered service (RSS of the node process, KiB)\n\n");
-  std::printf("| registered services | one component for all: VmRSS | RssAnon | a component each: VmRSS | RssAnon |\n"
-              "|---|---:|---:|---:|---:|\n");
+  std::printf(
+      "| registered services | one component for all: VmRSS | RssAnon | a component each: VmRSS | RssAnon |\n"
+      "|---|---:|---:|---:|---:|\n");
   std::printf("| 0 (after start, component uploaded) | %ld | %ld | %ld | %ld |\n", shared->none.rss_kib,
               shared->none.anon_kib, own->none.rss_kib, own->none.anon_kib);
   std::printf("| 1 | %ld | %ld | %ld | %ld |\n", shared->one.rss_kib, shared->one.anon_kib, own->one.rss_kib,
@@ -650,10 +655,11 @@ int memory_phase(Chain& chain, const fs::path& dir, const fs::path& wasm, Receiv
     const long a = anon ? r.all.anon_kib : r.all.rss_kib, b = anon ? r.one.anon_kib : r.one.rss_kib;
     return static_cast<double>(a - b) / static_cast<double>(count - 1);
   };
-  std::printf("| **per service beyond the first** | **%.1f** | %.1f | **%.1f** | %.1f |\n", per(*shared, false),
-              per(*shared, true), per(*own, false), per(*own, true));
-  std::printf("\n%zu registrations (deploy + setServiceURI + POST /services) took %.1f s (%.1f s with uploads)\n",
-              count, shared->seconds, own->seconds);
+  std::printf("| **per service beyond the first** | **%.1f** | %.1f | **%.1f** | %.1f |\n",
+              per(*shared, false), per(*shared, true), per(*own, false), per(*own, true));
+  std::printf(
+      "\n%zu registrations (deploy + setServiceURI + POST /services) took %.1f s (%.1f s with uploads)\n",
+      count, shared->seconds, own->seconds);
   return 0;
 }
 
@@ -674,7 +680,8 @@ int main() {
   }
   auto artifacts = contracts::testing::ensure_artifacts();
   if (!artifacts.ready) {
-    std::fprintf(stderr, "node_load: contracts: %s%s\n", artifacts.skip_reason.c_str(), artifacts.failure.c_str());
+    std::fprintf(stderr, "node_load: contracts: %s%s\n", artifacts.skip_reason.c_str(),
+                 artifacts.failure.c_str());
     return 2;
   }
   chain::ensure_curl();
@@ -693,7 +700,8 @@ int main() {
   }
   wavs::test::TempDir dir{"wavs-node-load"};
   struct statfs fsinfo {};
-  const bool tmpfs = ::statfs(dir.path().c_str(), &fsinfo) == 0 && fsinfo.f_type == 0x01021994;  // TMPFS_MAGIC
+  const bool tmpfs =
+      ::statfs(dir.path().c_str(), &fsinfo) == 0 && fsinfo.f_type == 0x01021994;  // TMPFS_MAGIC
   std::printf("node_load: %s, %u cores, state under %s (%s), load average at start: %s\n",
               wasm.filename().c_str(), std::thread::hardware_concurrency(), dir.path().c_str(),
               tmpfs ? "tmpfs: fsync is free" : "disk", slurp("/proc/loadavg").substr(0, 14).c_str());
@@ -723,7 +731,8 @@ int main() {
     if (n->process->terminate() != 0) std::fprintf(stderr, "node_load: the node did not stop cleanly\n");
     if (rc != 0) {
       const std::string log = n->process->log();
-      std::fprintf(stderr, "--- node log (tail) ---\n%s\n", log.substr(log.size() - std::min<std::size_t>(log.size(), 4000)).c_str());
+      std::fprintf(stderr, "--- node log (tail) ---\n%s\n",
+                   log.substr(log.size() - std::min<std::size_t>(log.size(), 4000)).c_str());
     }
   }
   if (has("memory") && rc == 0) rc = memory_phase(chain, dir.path() / "memory", wasm, receiver);

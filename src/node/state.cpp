@@ -943,22 +943,23 @@ Result<std::vector<Status>> NodeState::complete_many(const std::vector<Completio
           if (!d) return d.error();
           done = *d;
         }
-        status[i] = done ? Error(StateErrc::kNotPending, "complete work: item " + std::to_string(c.item.id))
-                         : Error(StateErrc::kOutboxFull, "complete work: the outbox of " +
-                                                             dests.at(full->first).meta.url + " holds its " +
-                                                             std::to_string(impl_->options.max_outbox_depth) +
-                                                             " packets");
+        status[i] =
+            done ? Error(StateErrc::kNotPending, "complete work: item " + std::to_string(c.item.id))
+                 : Error(StateErrc::kOutboxFull,
+                         "complete work: the outbox of " + dests.at(full->first).meta.url + " holds its " +
+                             std::to_string(impl_->options.max_outbox_depth) + " packets");
         continue;
       }
       const Hash256& sid = c.item.action.service_id;
       pop_of.emplace(batch.ops().size(), i);
-      batch.pop(kWork, c.item.id).put(kSeen, seen_key(sid, c.item.event_id),
-                                      encode(json{{"state", "done"}, {"at_ms", at}}));
+      batch.pop(kWork, c.item.id)
+          .put(kSeen, seen_key(sid, c.item.event_id), encode(json{{"state", "done"}, {"at_ms", at}}));
       Log& log = logs.at(sid);
       if (logs_written.insert(sid).second) expect(batch, kResultsMeta, sid.view(), log.old);
       ResultRecord rec{log.next, c.item.event_id, c.item.action.workflow_id, c.result, at};
       batch.put(kResults, key_of(sid.view(), u64_be(log.next)), encode_result(rec));
-      while (log.next + 1 - log.oldest > keep) batch.erase(kResults, key_of(sid.view(), u64_be(log.oldest++)));
+      while (log.next + 1 - log.oldest > keep)
+        batch.erase(kResults, key_of(sid.view(), u64_be(log.oldest++)));
       ++log.next;
       for (const auto& p : c.packets) {
         Hash256 dk = destination_key(p.destination);

@@ -584,12 +584,12 @@ TEST_F(NodeStateTest, CompleteManyWritesEveryCompletionAsCompleteWouldInOneBatch
   for (std::size_t i = 0; i < 6; ++i) {
     const auto& item = (*items)[i];
     Completion c{item,
-                 {i == 2 ? RunStatus::kFailed : RunStatus::kSucceeded, 1000 + i, std::chrono::microseconds(40 + i),
-                  i == 2 ? "trap: unreachable" : ""},
+                 {i == 2 ? RunStatus::kFailed : RunStatus::kSucceeded, 1000 + i,
+                  std::chrono::microseconds(40 + i), i == 2 ? "trap: unreachable" : ""},
                  {}};
     if (i != 2) {
-      c.packets.push_back(
-          {std::string(kAggregator), item.action.service_id, "default", item.event_id, Bytes{1, std::uint8_t(i)}});
+      c.packets.push_back({std::string(kAggregator), item.action.service_id, "default", item.event_id,
+                           Bytes{1, std::uint8_t(i)}});
     }
     batch.push_back(std::move(c));
   }
@@ -679,8 +679,8 @@ TEST_F(NodeStateTest, CompleteManyRefusesOnlyTheCompletionsThatDoNotFitTheOutbox
   ASSERT_EQ(work->size(), 1u) << "the refused item stays pending";
   EXPECT_EQ(work->front().id, (*items)[2].id);
   // A done item among refused ones is kNotPending, not kOutboxFull.
-  auto redelivered =
-      state->complete_many({to((*items)[0], std::string(kAggregator)), to((*items)[2], std::string(kAggregator))});
+  auto redelivered = state->complete_many(
+      {to((*items)[0], std::string(kAggregator)), to((*items)[2], std::string(kAggregator))});
   ASSERT_TRUE(redelivered);
   ASSERT_FALSE((*redelivered)[0]);
   EXPECT_TRUE((*redelivered)[0].error().is(StateErrc::kNotPending)) << (*redelivered)[0].error().message();
@@ -782,7 +782,8 @@ TEST_F(NodeStateTest, ConcurrentCompleteManyCompletesEachItemOnce) {
         std::vector<Completion> batch;
         for (std::size_t k = start; k < start + 10; ++k) {
           const auto& item = (*items)[t == 0 ? k : kItems - 1 - k];
-          batch.push_back({item, RunResult{}, {{std::string(kAggregator), sid(1), "default", item.event_id, Bytes{1}}}});
+          batch.push_back(
+              {item, RunResult{}, {{std::string(kAggregator), sid(1), "default", item.event_id, Bytes{1}}}});
         }
         auto done = states[t]->complete_many(batch);
         if (!done) {
