@@ -204,6 +204,7 @@ Status add_routes(httpd::Router& router, Node& node) {
                           o["outbox"] = c.outbox;
                           return ok(o);
                         },
+                    .blocking = true,  // counts() reads the state store: never on an I/O thread
                     .summary = "Version, operator address and queue sizes",
                     .doc = {.response = "Node information"}});
 
