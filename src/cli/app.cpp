@@ -85,6 +85,25 @@ int apply_logging(const GlobalOptions& global, const Config& config, std::ostrea
   return kExitOk;
 }
 
+// The node role's typed settings (with `flags` as the flag layer), logging applied; an
+// exit code other than kExitOk when the configuration or a value is bad.
+int load_node_settings(const GlobalOptions& global, std::vector<std::pair<std::string, std::string>> flags,
+                       std::ostream& err, std::optional<node::Settings>& settings) {
+  auto config = load_role(Role::kNode, global, std::move(flags));
+  if (!config) {
+    err << "wavs: " << config.error().message() << "\n";
+    return kExitUsage;
+  }
+  if (int rc = apply_logging(global, *config, err); rc != kExitOk) return rc;
+  auto read = node::Settings::from_config(*config);
+  if (!read) {
+    err << "wavs: " << read.error().message() << "\n";
+    return kExitUsage;
+  }
+  settings = std::move(*read);
+  return kExitOk;
+}
+
 struct Planned {
   const char* name;
   const char* description;
@@ -198,34 +217,16 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
 
   if (keys_cmd->parsed()) {
     // The mnemonic is the node's, read as the node reads it.
-    auto config = load_role(Role::kNode, global, {});
-    if (!config) {
-      err << "wavs: " << config.error().message() << "\n";
-      return kExitUsage;
-    }
-    if (int rc = apply_logging(global, *config, err); rc != kExitOk) return rc;
-    auto settings = node::Settings::from_config(*config);
-    if (!settings) {
-      err << "wavs: " << settings.error().message() << "\n";
-      return kExitUsage;
-    }
+    std::optional<node::Settings> settings;
+    if (int rc = load_node_settings(global, {}, err, settings); rc != kExitOk) return rc;
     keys_options.config_mnemonic = std::move(settings->signing_mnemonic);
     keys_options.data_dir = settings->shared.data;
     return print_keys(keys_options, out, err);
   }
 
   if (node_cmd->parsed()) {
-    auto config = load_role(Role::kNode, global, node_flags(node_options));
-    if (!config) {
-      err << "wavs: " << config.error().message() << "\n";
-      return kExitUsage;
-    }
-    if (int rc = apply_logging(global, *config, err); rc != kExitOk) return rc;
-    auto settings = node::Settings::from_config(*config);
-    if (!settings) {
-      err << "wavs: " << settings.error().message() << "\n";
-      return kExitUsage;
-    }
+    std::optional<node::Settings> settings;
+    if (int rc = load_node_settings(global, node_flags(node_options), err, settings); rc != kExitOk) return rc;
     return run_node(node_options, *settings, out, err);
   }
 

@@ -68,6 +68,16 @@ Result<service::Manager> manager_member(const nlohmann::json& body, const std::s
   return parse_manager(body[name], name);
 }
 
+// A body whose `service_manager` names the service (POST /services, /services/signer,
+// /services/reload, /dev/triggers); `body` receives the parsed document when given.
+Result<service::Manager> body_manager(const Request& r, nlohmann::json* body = nullptr) {
+  auto doc = parse_body(r);
+  if (!doc) return doc.error();
+  auto manager = manager_member(*doc, "service_manager");
+  if (manager && body != nullptr) *body = std::move(*doc);
+  return manager;
+}
+
 // The {chain}/{address} of a route.
 Result<service::Manager> manager_from_path(const Request& r) {
   auto chain = service::parse_chain_key(r.param("chain"));
@@ -297,9 +307,7 @@ Status add_routes(httpd::Router& router, Node& node) {
                     .path = "/services",
                     .handler =
                         [&node, fail](const Request& r) {
-                          auto body = parse_body(r);
-                          if (!body) return fail(body.error());
-                          auto manager = manager_member(*body, "service_manager");
+                          auto manager = body_manager(r);
                           if (!manager) return fail(manager.error());
                           auto added = node.add_service(*manager, r.cancel);
                           if (!added) return fail(added.error());
@@ -388,9 +396,7 @@ Status add_routes(httpd::Router& router, Node& node) {
        .path = "/services/signer",
        .handler =
            [&node, fail](const Request& r) {
-             auto body = parse_body(r);
-             if (!body) return fail(body.error());
-             auto manager = manager_member(*body, "service_manager");
+             auto manager = body_manager(r);
              if (!manager) return fail(manager.error());
              auto key = node.signer_of(*manager);
              if (!key) return fail(key.error());
@@ -405,9 +411,7 @@ Status add_routes(httpd::Router& router, Node& node) {
                     .path = "/services/reload",
                     .handler =
                         [&node, fail](const Request& r) {
-                          auto body = parse_body(r);
-                          if (!body) return fail(body.error());
-                          auto manager = manager_member(*body, "service_manager");
+                          auto manager = body_manager(r);
                           if (!manager) return fail(manager.error());
                           auto v = node.reload_service(*manager, r.cancel);
                           if (!v) return fail(v.error());
@@ -471,19 +475,18 @@ Status add_routes(httpd::Router& router, Node& node) {
          .path = "/dev/triggers",
          .handler =
              [&node, fail](const Request& r) {
-               auto body = parse_body(r);
-               if (!body) return fail(body.error());
-               auto manager = manager_member(*body, "service_manager");
+               nlohmann::json body;
+               auto manager = body_manager(r, &body);
                if (!manager) return fail(manager.error());
                std::string workflow = "default";
-               if (body->contains("workflow_id")) {
-                 if (!(*body)["workflow_id"].is_string()) {
+               if (body.contains("workflow_id")) {
+                 if (!body["workflow_id"].is_string()) {
                    return fail(Error(ServiceErrc::kBadManifest, "workflow_id: expected a string"));
                  }
-                 workflow = (*body)["workflow_id"].get<std::string>();
+                 workflow = body["workflow_id"].get<std::string>();
                }
-               if (!body->contains("data")) return fail(Error(ServiceErrc::kBadManifest, "data: missing"));
-               auto data = component::parse_trigger_data((*body)["data"].dump());
+               if (!body.contains("data")) return fail(Error(ServiceErrc::kBadManifest, "data: missing"));
+               auto data = component::parse_trigger_data(body["data"].dump());
                if (!data) return fail(data.error());
                auto work = node.fire(*manager, workflow, std::move(*data));
                if (!work) return fail(work.error());
