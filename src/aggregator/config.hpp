@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/config.hpp"
 #include "common/secret.hpp"
@@ -25,6 +26,11 @@ struct Settings {
   ApiAddress api;                    // host, port (default 8001)
   Secret aggregator_evm_credential;  // 0x private key or mnemonic; empty when unset
   Secret bearer_token;               // required by write routes when set
+  // Every aggregator that lands this deployment's results, by submitter address (this one
+  // included): each event gets a primary among them, the others take over only after
+  // takeover_ms per rank. Empty: this aggregator submits everything at once.
+  std::vector<std::string> aggregator_set;
+  std::int64_t takeover_ms = 5'000;
 
   // From a Config loaded with config_schema(); a value out of range is an error naming
   // the key and the layer it came from (ConfigErrc::kBadValue / kWrongType).

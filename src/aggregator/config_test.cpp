@@ -25,7 +25,8 @@ TEST(AggregatorConfig, SchemaListsSharedKeysFirstAndMarksSecrets) {
   std::vector<std::string> names;
   for (const auto& k : schema.keys()) names.push_back(k.name);
   EXPECT_EQ(names, (std::vector<std::string>{"log_level", "log_format", "data", "chains", "host", "port",
-                                             "aggregator_evm_credential", "bearer_token"}));
+                                             "aggregator_evm_credential", "bearer_token", "aggregator_set",
+                                             "takeover_ms"}));
   EXPECT_TRUE(schema.find("aggregator_evm_credential")->secret);
   EXPECT_TRUE(schema.find("bearer_token")->secret);
 }
@@ -61,6 +62,19 @@ TEST(AggregatorConfig, SecretsStayOutOfErrors) {
   ASSERT_FALSE(s);
   EXPECT_NE(s.error().detail().find("key 'aggregator_evm_credential'"), std::string::npos);
   EXPECT_EQ(s.error().message().find("s3cret"), std::string::npos);
+}
+
+TEST(AggregatorConfig, AggregatorSetTakesAddressesOnly) {
+  auto s = settings({{"WAVS_AGGREGATOR_AGGREGATOR_SET",
+                      "0x70997970c51812dc3a010c7d01b50e0d17dc79c8,0x3c44cdddb6a900fa2b585dd299e03d12fa4293bc"},
+                     {"WAVS_AGGREGATOR_TAKEOVER_MS", "2500"}});
+  ASSERT_TRUE(s) << s.error().message();
+  EXPECT_EQ(s->aggregator_set.size(), 2u);
+  EXPECT_EQ(s->takeover_ms, 2500);
+  auto bad = settings({{"WAVS_AGGREGATOR_AGGREGATOR_SET", "0x70997970c51812dc3a010c7d01b50e0d17dc79c8,nope"}});
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message().find("aggregator_set"), std::string::npos) << bad.error().message();
+  EXPECT_NE(bad.error().message().find("nope"), std::string::npos) << bad.error().message();
 }
 
 }  // namespace

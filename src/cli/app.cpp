@@ -17,6 +17,7 @@
 #include "cli/run_command.hpp"
 #include "common/config.hpp"
 #include "common/log.hpp"
+#include "cli/aggregator_command.hpp"
 #include "cli/node_command.hpp"
 #include "node/config.hpp"
 
@@ -112,7 +113,6 @@ struct Planned {
 // Subcommands whose modules are not part of this build yet. They are listed in --help
 // so the command surface is visible, and they say plainly that they are not available.
 constexpr Planned kPlanned[] = {
-    {"aggregator", "run an aggregator: collect signed results, submit once quorum is reached"},
     {"deploy", "deploy the WAVS contracts and set a service URI"},
     {"devnet", "start a local network: anvil, contracts, operators, aggregator"},
 };
@@ -157,6 +157,11 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
   auto* node_cmd = app.add_subcommand("node", "run an operator node: triggers, component runs, signing, HTTP API");
   NodeCommand node_options;
   add_node_options(*node_cmd, node_options);
+
+  auto* aggregator_cmd =
+      app.add_subcommand("aggregator", "run an aggregator: collect signed results, submit once quorum is reached");
+  AggregatorCommand aggregator_options;
+  add_aggregator_options(*aggregator_cmd, aggregator_options);
 
   std::vector<std::pair<CLI::App*, const Planned*>> planned;
   for (const auto& p : kPlanned) {
@@ -228,6 +233,21 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
     std::optional<node::Settings> settings;
     if (int rc = load_node_settings(global, node_flags(node_options), err, settings); rc != kExitOk) return rc;
     return run_node(node_options, *settings, out, err);
+  }
+
+  if (aggregator_cmd->parsed()) {
+    auto config = load_role(Role::kAggregator, global, aggregator_flags(aggregator_options));
+    if (!config) {
+      err << "wavs: " << config.error().message() << "\n";
+      return kExitUsage;
+    }
+    if (int rc = apply_logging(global, *config, err); rc != kExitOk) return rc;
+    auto settings = aggregator::Settings::from_config(*config);
+    if (!settings) {
+      err << "wavs: " << settings.error().message() << "\n";
+      return kExitUsage;
+    }
+    return run_aggregator(aggregator_options, *settings, out, err);
   }
 
   for (const auto& [cmd, p] : planned) {

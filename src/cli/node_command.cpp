@@ -38,8 +38,6 @@ std::vector<std::pair<std::string, std::string>> node_flags(const NodeCommand& o
   return flags;
 }
 
-namespace {
-
 // Written to a temporary file and renamed, so a reader never sees a partial number.
 bool write_port_file(const std::string& file, std::uint16_t port) {
   const std::string tmp = file + ".tmp";
@@ -53,8 +51,6 @@ bool write_port_file(const std::string& file, std::uint16_t port) {
   std::filesystem::rename(tmp, file, ec);
   return !ec;
 }
-
-}  // namespace
 
 int run_node(const NodeCommand& options, const node::Settings& settings, std::ostream& out,
              std::ostream& err) {

@@ -30,6 +30,10 @@ void add_node_options(CLI::App& node, NodeCommand& options);
 // The overrides the flags make, for load_config's flag layer.
 [[nodiscard]] std::vector<std::pair<std::string, std::string>> node_flags(const NodeCommand& options);
 
+// Writes the bound port of a daemon for --port-file, atomically (a temporary file renamed),
+// so a reader never sees a partial number. false when it cannot be written.
+[[nodiscard]] bool write_port_file(const std::string& file, std::uint16_t port);
+
 // Exit codes: 0 after a clean shutdown, 1 when the node failed at start (the data
 // directory, the port, a chain), or its shutdown overran; 2 bad settings.
 int run_node(const NodeCommand& options, const node::Settings& settings, std::ostream& out,

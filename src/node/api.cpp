@@ -37,12 +37,14 @@ constexpr std::chrono::milliseconds kHealthTimeout{3'000};
 
 // --- request bodies ---
 
-Result<nlohmann::json> parse_body(const Request& r) {
-  auto doc = nlohmann::json::parse(r.body, nullptr, false);
+Result<nlohmann::json> parse_body_text(std::string_view body) {
+  auto doc = nlohmann::json::parse(body, nullptr, false);
   if (doc.is_discarded()) return Error(ServiceErrc::kBadJson, "request body: not JSON");
   if (!doc.is_object()) return Error(ServiceErrc::kBadJson, "request body: expected a JSON object");
   return doc;
 }
+
+Result<nlohmann::json> parse_body(const Request& r) { return parse_body_text(r.body); }
 
 // {"evm": {"chain": "evm:31337", "address": "0x…"}} at `path`.
 Result<service::Manager> parse_manager(const nlohmann::json& v, const std::string& path) {
@@ -171,6 +173,12 @@ Response error_response(const Error& e) {
   }
   spdlog::error("node api: {}", msg);
   return Response::error(500, httpd::kInternal, "internal error (see the node's log)");
+}
+
+Result<service::Manager> parse_service_manager_body(std::string_view body) {
+  auto doc = parse_body_text(body);
+  if (!doc) return doc.error();
+  return manager_member(*doc, "service_manager");
 }
 
 Status add_routes(httpd::Router& router, Node& node) {

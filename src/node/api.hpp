@@ -20,6 +20,7 @@
 #include "common/error.hpp"
 #include "httpd/message.hpp"
 #include "httpd/router.hpp"
+#include "service/manifest.hpp"
 
 namespace wavs::node {
 
@@ -34,5 +35,10 @@ class Node;
 // paused, 413 over a size cap, 503 the chain or a fetched server is unreachable, 504 a
 // timeout, 500 anything else (its text is logged, not sent).
 [[nodiscard]] httpd::Response error_response(const Error& error);
+
+// The `service_manager` member of a request body, {"service_manager": {"evm": {"chain",
+// "address"}}}: what POST /services takes here and on the aggregator. Errors are
+// kBadJson / kBadManifest naming the member ("service_manager.evm.address: ...").
+[[nodiscard]] Result<service::Manager> parse_service_manager_body(std::string_view body);
 
 }  // namespace wavs::node

@@ -324,10 +324,16 @@ Result<Submit> parse_submit(const Json* v, const std::string& path, std::vector<
     if (const Json* kind = r.find("signature_kind")) s.signature_kind_json = kind->dump();
     return s;
   }
-  auto url = r.string("url");
-  if (!url) return url.error();
-  if (url->rfind("http://", 0) != 0 && url->rfind("https://", 0) != 0) return bad(r.at("url"), "expected an http(s) URL");
-  s.url = *url;
+  // `url` may be left out: the node then sends to the aggregators it is configured with
+  // (aggregator_urls), which is how one workflow reaches several aggregators.
+  if (r.find("url") != nullptr) {
+    auto url = r.string("url");
+    if (!url) return url.error();
+    if (url->rfind("http://", 0) != 0 && url->rfind("https://", 0) != 0) {
+      return bad(r.at("url"), "expected an http(s) URL");
+    }
+    s.url = *url;
+  }
   auto contracts = r.need("evm_contracts");
   if (!contracts) return contracts.error();
   if (!(*contracts)->is_array() || (*contracts)->empty()) {
@@ -573,7 +579,7 @@ std::string to_json(const Manifest& m) {
         agg["component"] = component_json(*w.submit.component);
         if (!w.submit.signature_kind_json.empty()) agg["signature_kind"] = Ordered::parse(w.submit.signature_kind_json);
       } else {
-        agg["url"] = w.submit.url;
+        if (!w.submit.url.empty()) agg["url"] = w.submit.url;
         agg["evm_contracts"] = contracts;
       }
       wf["submit"] = Ordered{{"aggregator", agg}};

@@ -218,5 +218,25 @@ TEST(Manifest, SubmitAggregatorComponentShapeOf20) {
   EXPECT_EQ(*again, *m);
 }
 
+// A 1.x submit without `url`: the node sends to its configured aggregator_urls (several
+// aggregators for one workflow); the document round-trips without inventing a url.
+TEST(Manifest, AggregatorSubmitMayLeaveTheUrlToTheNode) {
+  const std::string text =
+      R"({"name":"x","manager":{"evm":{"chain":"evm:1","address":"0x0000000000000000000000000000000000000001"}},)"
+      R"("workflows":{"default":{"component":{"source":{"digest":")" + std::string(64, 'a') + R"("}},)"
+      R"("submit":{"aggregator":{"evm_contracts":[{"chain":"evm:1","address":"0x0000000000000000000000000000000000000002"}]}}}}})";
+  auto m = parse_manifest(text);
+  ASSERT_TRUE(m) << m.error().message();
+  const auto& submit = m->workflows.at("default").submit;
+  EXPECT_EQ(submit.kind, Submit::Kind::kAggregator);
+  EXPECT_TRUE(submit.url.empty());
+  ASSERT_EQ(submit.evm_contracts.size(), 1u);
+  const std::string out = to_json(*m);
+  EXPECT_EQ(out.find("\"url\""), std::string::npos) << out;
+  auto again = parse_manifest(out);
+  ASSERT_TRUE(again) << again.error().message();
+  EXPECT_EQ(*again, *m);
+}
+
 }  // namespace
 }  // namespace wavs::service

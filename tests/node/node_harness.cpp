@@ -85,12 +85,13 @@ Result<HttpReply> http(std::string_view method, const std::string& url, std::str
 
 Result<std::unique_ptr<NodeProcess>> NodeProcess::start(const fs::path& exe, const fs::path& dir,
                                                         const std::string& toml,
-                                                        const std::vector<std::string>& extra_args) {
+                                                        const std::vector<std::string>& extra_args,
+                                                        const std::string& role) {
   std::error_code ec;
   fs::create_directories(dir, ec);
   const fs::path config = dir / "wavs.toml";
   const fs::path port_file = dir / "port";
-  const fs::path log = dir / "node.log";
+  const fs::path log = dir / (role + ".log");
   fs::remove(port_file, ec);
   {
     std::ofstream out(config, std::ios::trunc);
@@ -98,7 +99,7 @@ Result<std::unique_ptr<NodeProcess>> NodeProcess::start(const fs::path& exe, con
     if (!out) return Error(CommonErrc::kIo, "cannot write " + config.string());
   }
   std::vector<std::string> argv_s = {exe.string(), "--config",    config.string(),
-                                     "node",       "--port-file", port_file.string()};
+                                     role,         "--port-file", port_file.string()};
   argv_s.insert(argv_s.end(), extra_args.begin(), extra_args.end());
   std::vector<char*> argv;
   for (auto& a : argv_s) argv.push_back(a.data());
@@ -135,7 +136,7 @@ Result<std::unique_ptr<NodeProcess>> NodeProcess::start(const fs::path& exe, con
     ::kill(pid, SIGKILL);
     int status = 0;
     ::waitpid(pid, &status, 0);
-    return Error(CommonErrc::kIo, "wavs node did not start; its log:\n" + slurp(log));
+    return Error(CommonErrc::kIo, "wavs " + role + " did not start; its log:\n" + slurp(log));
   }
   return std::unique_ptr<NodeProcess>(new NodeProcess(pid, port, log));
 }

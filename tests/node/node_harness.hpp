@@ -35,11 +35,13 @@ Result<HttpReply> http(std::string_view method, const std::string& url, std::str
 
 class NodeProcess {
  public:
-  // Writes `toml` to <dir>/wavs.toml and runs `<exe> --config <that> node --port-file …`
-  // with `extra_args`; waits (bounded) until the port file appears.
+  // Writes `toml` to <dir>/wavs.toml and runs `<exe> --config <that> <role> --port-file …`
+  // with `extra_args`; waits (bounded) until the port file appears. `role` is "node" or
+  // "aggregator" (any daemon subcommand with --port-file); its log is <dir>/<role>.log.
   static Result<std::unique_ptr<NodeProcess>> start(const std::filesystem::path& exe,
                                                     const std::filesystem::path& dir, const std::string& toml,
-                                                    const std::vector<std::string>& extra_args = {});
+                                                    const std::vector<std::string>& extra_args = {},
+                                                    const std::string& role = "node");
   ~NodeProcess();  // SIGKILL if still running
   NodeProcess(const NodeProcess&) = delete;
   NodeProcess& operator=(const NodeProcess&) = delete;

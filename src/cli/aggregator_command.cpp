@@ -1,0 +1,115 @@
+#include "cli/aggregator_command.hpp"
+
+#include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
+
+#include <chrono>
+#include <filesystem>
+#include <ostream>
+
+#include "aggregator/aggregator.hpp"
+#include "aggregator/api.hpp"
+#include "cli/app.hpp"
+#include "cli/node_command.hpp"
+#include "crypto/keys.hpp"
+#include "httpd/router.hpp"
+#include "httpd/server.hpp"
+#include "node/chain_config.hpp"
+#include "runtime/daemon.hpp"
+
+namespace wavs::cli {
+
+void add_aggregator_options(CLI::App& cmd, AggregatorCommand& o) {
+  cmd.add_option("--host", o.host, "address the HTTP API binds (key host)");
+  cmd.add_option("--port", o.port, "port of the HTTP API, 0 for any free one (key port)");
+  cmd.add_option("--data", o.data, "data directory, holds aggregator.sqlite (key data)");
+  cmd.add_option("--port-file", o.port_file, "write the bound port to this file once listening");
+  cmd.footer(
+      "The aggregator's keys are the [aggregator] table of wavs.toml and WAVS_AGGREGATOR_*\n"
+      "variables; `wavs config --role aggregator` prints what it would use. Its submitting\n"
+      "key is aggregator_evm_credential (a 0x private key or a mnemonic, index 0).");
+}
+
+std::vector<std::pair<std::string, std::string>> aggregator_flags(const AggregatorCommand& o) {
+  std::vector<std::pair<std::string, std::string>> flags;
+  if (o.host) flags.emplace_back("host", *o.host);
+  if (o.port) flags.emplace_back("port", std::to_string(*o.port));
+  if (o.data) flags.emplace_back("data", *o.data);
+  return flags;
+}
+
+int run_aggregator(const AggregatorCommand& options, const aggregator::Settings& settings, std::ostream& out,
+                   std::ostream& err) {
+  auto chains = node::parse_chain_endpoints(settings.shared.chains_json);
+  if (!chains) {
+    err << "wavs aggregator: " << chains.error().message() << "\n";
+    return kExitUsage;
+  }
+  if (settings.shared.data.empty()) {
+    err << "wavs aggregator: key 'data': no data directory configured\n";
+    return kExitUsage;
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(settings.shared.data, ec);
+  if (ec) {
+    err << "wavs aggregator: cannot create the data directory " << settings.shared.data << ": " << ec.message()
+        << "\n";
+    return kExitFailure;
+  }
+
+  runtime::DaemonConfig dc;
+  dc.io_threads = 1;
+  dc.workers.threads = 4;  // packet requests wait on RPC, not on the CPU
+  runtime::Daemon daemon(dc);
+
+  aggregator::AggregatorConfig ac;
+  ac.data_dir = settings.shared.data;
+  ac.chains = std::move(*chains);
+  ac.credential = settings.aggregator_evm_credential;
+  for (const auto& a : settings.aggregator_set) ac.aggregator_set.push_back(*crypto::Address::from_hex(a));
+  ac.takeover = std::chrono::milliseconds(settings.takeover_ms);
+  ac.cancel = daemon.stop_token();
+  auto agg = aggregator::Aggregator::open(std::move(ac));
+  if (!agg) {
+    err << "wavs aggregator: " << agg.error().message() << "\n";
+    return agg.error().is(aggregator::AggregatorErrc::kNoCredential) ? kExitUsage : kExitFailure;
+  }
+  httpd::Router router;
+  if (auto st = aggregator::add_routes(router, **agg); !st) {
+    err << "wavs aggregator: " << st.error().message() << "\n";
+    return kExitFailure;
+  }
+  httpd::ServerConfig sc;
+  sc.host = settings.api.host;
+  sc.port = settings.api.port;
+  sc.bearer_token = settings.bearer_token;
+  httpd::Server server(sc, router, daemon.io(), &daemon.workers());
+  if (auto st = server.start(); !st) {
+    err << "wavs aggregator: " << st.error().message() << "\n";
+    return kExitFailure;
+  }
+  daemon.start();
+  (*agg)->start();
+  daemon.add_stopper("aggregator", [&agg] { (*agg)->stop(); });
+  // Stoppers run newest first: the API stops taking packets before the aggregator stops.
+  daemon.add_stopper("http api", [&server] {
+    if (auto st = server.stop(); !st) spdlog::warn("http api: {}", st.error().message());
+  });
+  if (!options.port_file.empty() && !write_port_file(options.port_file, server.port())) {
+    err << "wavs aggregator: cannot write " << options.port_file << "\n";
+    daemon.request_stop();
+  }
+  const auto submitter = (*agg)->submitter();
+  spdlog::info("wavs aggregator listening on http://{}:{} (submitter {})", settings.api.host, server.port(),
+               submitter ? submitter->to_checksum() : std::string("none: judging only"));
+  out << "wavs aggregator: listening on http://" << settings.api.host << ":" << server.port() << std::endl;
+  auto st = daemon.run();
+  if (!st) {
+    err << "wavs aggregator: shutdown: " << st.error().message() << "\n";
+    return kExitFailure;
+  }
+  spdlog::info("wavs aggregator stopped{}", daemon.stop_signal() ? " by signal" : "");
+  return kExitOk;
+}
+
+}  // namespace wavs::cli
