@@ -9,6 +9,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli/deploy_command.hpp"
 #include "cli/exec_command.hpp"
 #include "cli/keys_command.hpp"
 #include "cli/options.hpp"
@@ -113,7 +114,6 @@ struct Planned {
 // so the command surface is visible, and they say plainly that they are not available.
 constexpr Planned kPlanned[] = {
     {"aggregator", "run an aggregator: collect signed results, submit once quorum is reached"},
-    {"deploy", "deploy the WAVS contracts and set a service URI"},
     {"devnet", "start a local network: anvil, contracts, operators, aggregator"},
 };
 
@@ -157,6 +157,10 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
   auto* node_cmd = app.add_subcommand("node", "run an operator node: triggers, component runs, signing, HTTP API");
   NodeCommand node_options;
   add_node_options(*node_cmd, node_options);
+
+  auto* deploy_cmd = app.add_subcommand("deploy", "deploy the WAVS contracts, register operators, set a service URI");
+  DeployCommand deploy_options;
+  add_deploy_options(*deploy_cmd, deploy_options);
 
   std::vector<std::pair<CLI::App*, const Planned*>> planned;
   for (const auto& p : kPlanned) {
@@ -228,6 +232,18 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
     std::optional<node::Settings> settings;
     if (int rc = load_node_settings(global, node_flags(node_options), err, settings); rc != kExitOk) return rc;
     return run_node(node_options, *settings, out, err);
+  }
+
+  if (deploy_cmd->parsed()) {
+    // The deployer's key is the [cli] role's evm_credential (file or environment only).
+    auto config = load_role(Role::kCli, global, {});
+    if (!config) {
+      err << "wavs: " << config.error().message() << "\n";
+      return kExitUsage;
+    }
+    if (int rc = apply_logging(global, *config, err); rc != kExitOk) return rc;
+    deploy_options.config_credential = Secret(config->get_string("evm_credential"));
+    return run_deploy(deploy_options, out, err);
   }
 
   for (const auto& [cmd, p] : planned) {
