@@ -34,8 +34,8 @@ namespace fs = std::filesystem;
 using eth::U256;
 
 // The manager packs both quorum parts into 104 bits each, and weights into 208 bits.
-const U256 kQuorumPartLimit = U256(1) << 104;
-const U256 kWeightLimit = U256(1) << 208;
+U256 quorum_part_limit() { return U256(1) << 104; }
+U256 weight_limit() { return U256(1) << 208; }
 
 bool all_digits(std::string_view s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c) != 0; });
@@ -70,7 +70,7 @@ Result<std::vector<OperatorKeys>> derive_operators(const std::vector<OperatorPla
       return bad_plan(who + ": signing-index must be from 1 to " + std::to_string(node::Signer::kMaxIndex) +
                       " (0 is the operator's own key), got " + std::to_string(op.signing_index));
     }
-    if (op.weight == 0 || op.weight >= kWeightLimit) {
+    if (op.weight == 0 || op.weight >= weight_limit()) {
       return bad_plan(who + ": weight must be from 1 to 2^208 - 1, got " + eth::to_decimal(op.weight));
     }
     auto mnemonic = crypto::Mnemonic::parse(op.mnemonic.reveal());
@@ -212,7 +212,7 @@ Result<contracts::Quorum> parse_quorum(std::string_view text) {
   if (!all_digits(n_text) || !all_digits(d_text)) return why("N and D must be decimal integers");
   auto n = eth::parse_u256(n_text);
   auto d = eth::parse_u256(d_text);
-  if (!n || !d || *n >= kQuorumPartLimit || *d >= kQuorumPartLimit) return why("too large");
+  if (!n || !d || *n >= quorum_part_limit() || *d >= quorum_part_limit()) return why("too large");
   if (*n == 0) return why("N is zero");
   if (*n > *d) return why("N is greater than D");
   return contracts::Quorum{*n, *d};
@@ -237,7 +237,7 @@ Result<OperatorSpec> parse_operator_spec(std::string_view text) {
       spec.mnemonic_file = value;
     } else if (key == "weight") {
       auto weight = all_digits(value) ? eth::parse_u256(value) : Result<U256>(bad_plan(""));
-      if (!weight || *weight == 0 || *weight >= kWeightLimit) {
+      if (!weight || *weight == 0 || *weight >= weight_limit()) {
         return bad_plan(given + ": weight must be a decimal integer from 1 to 2^208 - 1, got '" + value +
                         "'");
       }
@@ -309,7 +309,7 @@ Result<DeployResult> deploy_contracts(const DeployPlan& plan) {
   if (!deployer) return deployer.error();
   if (plan.quorum) {
     const auto& q = *plan.quorum;
-    if (q.numerator == 0 || q.numerator > q.denominator || q.denominator >= kQuorumPartLimit) {
+    if (q.numerator == 0 || q.numerator > q.denominator || q.denominator >= quorum_part_limit()) {
       return bad_plan("quorum " + eth::to_decimal(q.numerator) + "/" + eth::to_decimal(q.denominator) +
                       ": needs 0 < N <= D < 2^104");
     }
