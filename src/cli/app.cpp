@@ -9,6 +9,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli/deploy_command.hpp"
 #include "cli/exec_command.hpp"
 #include "cli/keys_command.hpp"
 #include "cli/options.hpp"
@@ -113,7 +114,6 @@ struct Planned {
 // Subcommands whose modules are not part of this build yet. They are listed in --help
 // so the command surface is visible, and they say plainly that they are not available.
 constexpr Planned kPlanned[] = {
-    {"deploy", "deploy the WAVS contracts and set a service URI"},
     {"devnet", "start a local network: anvil, contracts, operators, aggregator"},
 };
 
@@ -162,6 +162,10 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
       app.add_subcommand("aggregator", "run an aggregator: collect signed results, submit once quorum is reached");
   AggregatorCommand aggregator_options;
   add_aggregator_options(*aggregator_cmd, aggregator_options);
+
+  auto* deploy_cmd = app.add_subcommand("deploy", "deploy the WAVS contracts, register operators, set a service URI");
+  DeployCommand deploy_options;
+  add_deploy_options(*deploy_cmd, deploy_options);
 
   std::vector<std::pair<CLI::App*, const Planned*>> planned;
   for (const auto& p : kPlanned) {
@@ -248,6 +252,18 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
       return kExitUsage;
     }
     return run_aggregator(aggregator_options, *settings, out, err);
+  }
+
+  if (deploy_cmd->parsed()) {
+    // The deployer's key is the [cli] role's evm_credential (file or environment only).
+    auto config = load_role(Role::kCli, global, {});
+    if (!config) {
+      err << "wavs: " << config.error().message() << "\n";
+      return kExitUsage;
+    }
+    if (int rc = apply_logging(global, *config, err); rc != kExitOk) return rc;
+    deploy_options.config_credential = Secret(config->get_string("evm_credential"));
+    return run_deploy(deploy_options, out, err);
   }
 
   for (const auto& [cmd, p] : planned) {

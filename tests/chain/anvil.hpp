@@ -37,6 +37,6 @@ class Anvil {
 // anvil's default account 0 (from the "test … junk" mnemonic).
 inline constexpr const char* kAccount0 = "0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266";
 inline constexpr const char* kAccount0Key =
-    "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcbe27e4de6d5e4d0f4";
+    "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
 
 }  // namespace wavs::chain::testing
