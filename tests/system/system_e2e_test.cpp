@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "anvil.hpp"
+#include "net_helpers.hpp"
 #include "chain/rpc_client.hpp"
 #include "chain/tx_sender.hpp"
 #include "common/test_support.hpp"
@@ -233,8 +234,17 @@ class SystemE2E : public ::testing::Test {
     return std::make_unique<chain::TxSender>(*rpc_, key, tc);
   }
 
-  std::string chain_table() const {
-    return "[default.chains.evm.31337]\nhttp_endpoint = \"" + anvil_->http_url() + "\"\npoll_interval_ms = 100\n";
+  // The chain as the daemons see it: anvil itself, or (proxied()) through a proxy that
+  // cuts connections, for both JSON-RPC and the WebSocket subscription.
+  virtual bool proxied() const { return false; }
+
+  std::string chain_table() {
+    if (!proxied()) {
+      return "[default.chains.evm.31337]\nhttp_endpoint = \"" + anvil_->http_url() + "\"\npoll_interval_ms = 100\n";
+    }
+    if (!proxy_) proxy_ = std::make_unique<chain::testing::DroppingProxy>(anvil_->port());
+    return "[default.chains.evm.31337]\nhttp_endpoint = \"" + proxy_->http_url() + "\"\nws_endpoints = [\"" +
+           proxy_->ws_url() + "\"]\npoll_interval_ms = 100\n";
   }
 
   // (Re)starts aggregator `i` (on its old port when it had one, so the nodes' URLs stay valid).
@@ -342,6 +352,7 @@ class SystemE2E : public ::testing::Test {
   test::TempDir dir_{"wavs-system"};
   fs::path cast_;
   std::unique_ptr<Anvil> anvil_;
+  std::unique_ptr<chain::testing::DroppingProxy> proxy_;
   std::unique_ptr<chain::RpcClient> rpc_;
   std::unique_ptr<crypto::PrivateKey> owner_key_;
   std::unique_ptr<chain::TxSender> owner_;
@@ -463,6 +474,48 @@ TEST_F(SystemE2E, ABurstOf200TriggersLandsEachExactlyOnce) {
   }
   EXPECT_EQ(events.size(), kEvents) << "an event landed twice";
   for (std::uint64_t i = 1; i <= kEvents; ++i) EXPECT_TRUE(payloads.count(to_hex(u256_word(i * i)))) << i;
+}
+
+TEST_F(SystemE2E, ANodeKilledMidBurstRestartsAndEveryEventLandsOnce) {
+  constexpr std::uint64_t kEvents = 60;
+  for (std::uint64_t i = 1; i <= kEvents / 2; ++i) fire(i);
+  nodes_[0]->kill9();  // somewhere between its triggers, runs and deliveries
+  for (std::uint64_t i = kEvents / 2 + 1; i <= kEvents; ++i) fire(i);
+  nodes_[1]->kill9();  // two of three down: events can only land once one returns
+  start_node(0);
+  start_node(1);
+  ASSERT_TRUE(wait_handled(kEvents, 180'000ms)) << handled().size() << " of " << kEvents << " landed";
+  std::this_thread::sleep_for(2000ms);
+  const auto list = handled();
+  EXPECT_EQ(list.size(), kEvents);
+  std::set<std::string> payloads;
+  for (const auto& h : list) payloads.insert(payload_hex(h));
+  for (std::uint64_t i = 1; i <= kEvents; ++i) EXPECT_TRUE(payloads.count(to_hex(u256_word(i * i)))) << i;
+}
+
+class ProxiedChainE2E : public SystemE2E {
+ protected:
+  bool proxied() const override { return true; }
+};
+
+// Every daemon reaches the chain through a proxy that cuts its connections (RPC and
+// WebSocket) at random while a burst is handled: retries, failover to polling and the
+// persisted cursors must still land each event once.
+TEST_F(ProxiedChainE2E, ConnectionDropsLoseNothingAndDuplicateNothing) {
+  constexpr std::uint64_t kEvents = 40;
+  proxy_->set_random_drops(2'000, 20'000);
+  for (std::uint64_t i = 1; i <= kEvents; ++i) {
+    fire(i);
+    if (i % 10 == 0) proxy_->drop_all();
+  }
+  ASSERT_TRUE(wait_handled(kEvents, 240'000ms)) << handled().size() << " of " << kEvents << " landed";
+  proxy_->disable_random_drops();
+  std::this_thread::sleep_for(2000ms);
+  const auto list = handled();
+  EXPECT_EQ(list.size(), kEvents);
+  std::set<std::string> events;
+  for (const auto& h : list) events.insert(h.event_id);
+  EXPECT_EQ(events.size(), kEvents);
 }
 
 class ThreeAggregatorsE2E : public SystemE2E {
