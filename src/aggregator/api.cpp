@@ -110,11 +110,12 @@ Response error_response(const Error& e) {
   return Response::error(500, httpd::kInternal, "internal error (see the aggregator's log)");
 }
 
-Status add_routes(httpd::Router& router, Aggregator& agg) {
+Status add_routes(httpd::Router& router, Aggregator& agg, std::string_view prefix) {
+  const std::string at(prefix);
   std::vector<httpd::Route> routes;
 
   routes.push_back({.method = Method::kPost,
-                    .path = "/packets",
+                    .path = at + "/packets",
                     .handler =
                         [&agg](const Request& r) {
                           auto packet = node::parse_packet(r.body);
@@ -133,7 +134,7 @@ Status add_routes(httpd::Router& router, Aggregator& agg) {
                             .response_schema = kOutcomeSchema}});
 
   routes.push_back({.method = Method::kPost,
-                    .path = "/services",
+                    .path = at + "/services",
                     .handler =
                         [&agg](const Request& r) {
                           auto manager = node::parse_service_manager_body(r.body);
@@ -150,7 +151,7 @@ Status add_routes(httpd::Router& router, Aggregator& agg) {
                             .response = "The service as registered"}});
 
   routes.push_back({.method = Method::kDelete,
-                    .path = "/services",
+                    .path = at + "/services",
                     .handler =
                         [&agg](const Request& r) {
                           auto manager = node::parse_service_manager_body(r.body);
@@ -168,7 +169,7 @@ Status add_routes(httpd::Router& router, Aggregator& agg) {
                     .doc = {.request = "The service's manager", .request_schema = kManagerBodySchema}});
 
   routes.push_back({.method = Method::kGet,
-                    .path = "/services",
+                    .path = at + "/services",
                     .handler =
                         [&agg](const Request&) {
                           Json list = Json::array();
@@ -179,7 +180,7 @@ Status add_routes(httpd::Router& router, Aggregator& agg) {
                     .doc = {.response = "Registered services"}});
 
   routes.push_back({.method = Method::kGet,
-                    .path = "/health",
+                    .path = at + "/health",
                     .handler =
                         [&agg](const Request&) {
                           Json chains = Json::object();
@@ -197,7 +198,7 @@ Status add_routes(httpd::Router& router, Aggregator& agg) {
                     .doc = {.response = "Health of every configured chain"}});
 
   routes.push_back({.method = Method::kGet,
-                    .path = "/info",
+                    .path = at + "/info",
                     .handler =
                         [&agg](const Request&) {
                           auto s = agg.stats();
@@ -221,7 +222,7 @@ Status add_routes(httpd::Router& router, Aggregator& agg) {
                     .doc = {.response = "Aggregator information"}});
 
   routes.push_back({.method = Method::kGet,
-                    .path = "/metrics",
+                    .path = at + "/metrics",
                     .handler =
                         [&agg](const Request&) {
                           return Response::text(200, agg.render_metrics(), std::string(Metrics::kContentType));
@@ -234,6 +235,8 @@ Status add_routes(httpd::Router& router, Aggregator& agg) {
   for (auto& r : routes) {
     if (auto st = router.add(std::move(r)); !st) return st;
   }
+  // Inside a node the node's own document covers these routes too.
+  if (!prefix.empty()) return {};
   return router.add({.method = Method::kGet,
                      .path = "/api-docs/openapi.json",
                      .handler =

@@ -14,6 +14,8 @@
 //
 // Contract: the routes borrow `aggregator`, which must outlive the server and its workers.
 
+#include <string_view>
+
 #include "aggregator/aggregator.hpp"
 #include "common/error.hpp"
 #include "httpd/message.hpp"
@@ -21,8 +23,10 @@
 
 namespace wavs::aggregator {
 
-// kBadRoute as Router::add.
-[[nodiscard]] Status add_routes(httpd::Router& router, Aggregator& aggregator);
+// kBadRoute as Router::add. `prefix` ("/aggregator") mounts the routes under it, for an
+// aggregator hosted in a node's process beside the node's own routes (its packets URL is
+// then "<node url>/aggregator"); the OpenAPI route is added only without a prefix.
+[[nodiscard]] Status add_routes(httpd::Router& router, Aggregator& aggregator, std::string_view prefix = {});
 
 // 400 malformed packet or bad signature, 403 unknown signer or weightless operator,
 // 404 unknown service or workflow, 409 service registered already, 422 no destination or

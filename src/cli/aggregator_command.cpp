@@ -38,41 +38,38 @@ std::vector<std::pair<std::string, std::string>> aggregator_flags(const Aggregat
   return flags;
 }
 
+Result<std::unique_ptr<aggregator::Aggregator>> open_aggregator(const aggregator::Settings& settings,
+                                                                const std::string& data_dir, std::stop_token cancel) {
+  auto chains = node::parse_chain_endpoints(settings.shared.chains_json);
+  if (!chains) return chains.error();
+  if (data_dir.empty()) return Error(ConfigErrc::kBadValue, "key 'data': no data directory configured");
+  std::error_code ec;
+  std::filesystem::create_directories(data_dir, ec);
+  if (ec) return Error(CommonErrc::kIo, "cannot create the data directory " + data_dir + ": " + ec.message());
+  aggregator::AggregatorConfig ac;
+  ac.data_dir = data_dir;
+  ac.chains = std::move(*chains);
+  ac.credential = settings.aggregator_evm_credential;
+  for (const auto& a : settings.aggregator_set) ac.aggregator_set.push_back(*crypto::Address::from_hex(a));
+  ac.takeover = std::chrono::milliseconds(settings.takeover_ms);
+  ac.cancel = std::move(cancel);
+  return aggregator::Aggregator::open(std::move(ac));
+}
+
 int run_aggregator(const AggregatorCommand& options, const aggregator::Settings& settings, std::ostream& out,
                    std::ostream& err) {
-  auto chains = node::parse_chain_endpoints(settings.shared.chains_json);
-  if (!chains) {
-    err << "wavs aggregator: " << chains.error().message() << "\n";
-    return kExitUsage;
-  }
-  if (settings.shared.data.empty()) {
-    err << "wavs aggregator: key 'data': no data directory configured\n";
-    return kExitUsage;
-  }
-  std::error_code ec;
-  std::filesystem::create_directories(settings.shared.data, ec);
-  if (ec) {
-    err << "wavs aggregator: cannot create the data directory " << settings.shared.data << ": " << ec.message()
-        << "\n";
-    return kExitFailure;
-  }
-
   runtime::DaemonConfig dc;
   dc.io_threads = 1;
   dc.workers.threads = 4;  // packet requests wait on RPC, not on the CPU
   runtime::Daemon daemon(dc);
 
-  aggregator::AggregatorConfig ac;
-  ac.data_dir = settings.shared.data;
-  ac.chains = std::move(*chains);
-  ac.credential = settings.aggregator_evm_credential;
-  for (const auto& a : settings.aggregator_set) ac.aggregator_set.push_back(*crypto::Address::from_hex(a));
-  ac.takeover = std::chrono::milliseconds(settings.takeover_ms);
-  ac.cancel = daemon.stop_token();
-  auto agg = aggregator::Aggregator::open(std::move(ac));
+  auto agg = open_aggregator(settings, settings.shared.data, daemon.stop_token());
   if (!agg) {
     err << "wavs aggregator: " << agg.error().message() << "\n";
-    return agg.error().is(aggregator::AggregatorErrc::kNoCredential) ? kExitUsage : kExitFailure;
+    const bool usage = agg.error().is(aggregator::AggregatorErrc::kNoCredential) ||
+                       agg.error().is(ConfigErrc::kBadValue) || agg.error().is(ConfigErrc::kWrongType) ||
+                       agg.error().is(ConfigErrc::kUnknownKey);
+    return usage ? kExitUsage : kExitFailure;
   }
   httpd::Router router;
   if (auto st = aggregator::add_routes(router, **agg); !st) {

@@ -6,12 +6,16 @@
 
 #include <cstdint>
 #include <iosfwd>
+#include <memory>
+#include <stop_token>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "aggregator/aggregator.hpp"
 #include "aggregator/config.hpp"
+#include "common/error.hpp"
 
 namespace CLI {
 class App;
@@ -28,6 +32,13 @@ struct AggregatorCommand {
 
 void add_aggregator_options(CLI::App& cmd, AggregatorCommand& options);
 [[nodiscard]] std::vector<std::pair<std::string, std::string>> aggregator_flags(const AggregatorCommand& options);
+
+// The aggregator of `settings` on `data_dir` (created) with the chains of `chains_json`
+// (the [default.chains] table), cancelled by `cancel`: what `wavs aggregator` runs, and
+// `wavs node --with-aggregator` beside its node. Errors name the setting.
+[[nodiscard]] Result<std::unique_ptr<aggregator::Aggregator>> open_aggregator(const aggregator::Settings& settings,
+                                                                            const std::string& data_dir,
+                                                                            std::stop_token cancel);
 
 // Exit codes: 0 after a clean shutdown, 1 when it failed at start (data directory, port,
 // database) or its shutdown overran; 2 bad settings (a chain table, the credential).

@@ -236,7 +236,18 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
   if (node_cmd->parsed()) {
     std::optional<node::Settings> settings;
     if (int rc = load_node_settings(global, node_flags(node_options), err, settings); rc != kExitOk) return rc;
-    return run_node(node_options, *settings, out, err);
+    if (!node_options.with_aggregator) return run_node(node_options, *settings, out, err);
+    auto config = load_role(Role::kAggregator, global, {});
+    if (!config) {
+      err << "wavs: " << config.error().message() << "\n";
+      return kExitUsage;
+    }
+    auto agg_settings = aggregator::Settings::from_config(*config);
+    if (!agg_settings) {
+      err << "wavs: " << agg_settings.error().message() << "\n";
+      return kExitUsage;
+    }
+    return run_node(node_options, *settings, out, err, &*agg_settings);
   }
 
   if (aggregator_cmd->parsed()) {

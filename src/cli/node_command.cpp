@@ -8,6 +8,9 @@
 #include <ostream>
 #include <thread>
 
+#include "aggregator/aggregator.hpp"
+#include "aggregator/api.hpp"
+#include "cli/aggregator_command.hpp"
 #include "cli/app.hpp"
 #include "httpd/router.hpp"
 #include "httpd/server.hpp"
@@ -23,6 +26,8 @@ void add_node_options(CLI::App& node, NodeCommand& o) {
   node.add_option("--data", o.data, "data directory (key data)");
   node.add_flag("--dev", o.dev, "enable the /dev routes (key dev_endpoints_enabled)");
   node.add_option("--port-file", o.port_file, "write the bound port to this file once listening");
+  node.add_flag("--with-aggregator", o.with_aggregator,
+                "also run an aggregator in this process ([aggregator] keys; routes under /aggregator)");
   node.footer(
       "The node's keys are the [wavs] table of wavs.toml and WAVS_* variables; `wavs config`\n"
       "prints what it would use. SIGINT or SIGTERM stops it: triggers, runs and deliveries\n"
@@ -52,8 +57,8 @@ bool write_port_file(const std::string& file, std::uint16_t port) {
   return !ec;
 }
 
-int run_node(const NodeCommand& options, const node::Settings& settings, std::ostream& out,
-             std::ostream& err) {
+int run_node(const NodeCommand& options, const node::Settings& settings, std::ostream& out, std::ostream& err,
+             const aggregator::Settings* aggregator_settings) {
   runtime::DaemonConfig dc;
   dc.io_threads = 1;
   const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
@@ -70,6 +75,23 @@ int run_node(const NodeCommand& options, const node::Settings& settings, std::os
     err << "wavs node: " << st.error().message() << "\n";
     return kExitFailure;
   }
+  // The hosted aggregator shares the node's chains and lives in its data directory.
+  std::unique_ptr<aggregator::Aggregator> agg;
+  if (aggregator_settings != nullptr) {
+    aggregator::Settings as = *aggregator_settings;
+    as.shared.chains_json = settings.shared.chains_json;
+    auto opened = open_aggregator(as, (std::filesystem::path(settings.shared.data) / "aggregator").string(),
+                                  daemon.stop_token());
+    if (!opened) {
+      err << "wavs node: aggregator: " << opened.error().message() << "\n";
+      return kExitUsage;
+    }
+    agg = std::move(*opened);
+    if (auto st = aggregator::add_routes(router, *agg, "/aggregator"); !st) {
+      err << "wavs node: " << st.error().message() << "\n";
+      return kExitFailure;
+    }
+  }
   httpd::ServerConfig sc;
   sc.host = settings.api.host;
   sc.port = settings.api.port;
@@ -85,6 +107,10 @@ int run_node(const NodeCommand& options, const node::Settings& settings, std::os
     (void)server.stop();
     (void)daemon.shutdown();
     return kExitFailure;
+  }
+  if (agg) {
+    agg->start();
+    daemon.add_stopper("aggregator", [&agg] { agg->stop(); });
   }
   // Stoppers run newest first: the API stops taking requests before the parts behind it stop.
   daemon.add_stopper("http api", [&server] {

@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "aggregator/config.hpp"
 #include "node/config.hpp"
 
 namespace CLI {
@@ -24,6 +25,7 @@ struct NodeCommand {
   std::optional<std::string> data;    // --data
   bool dev = false;                   // --dev: dev_endpoints_enabled = true
   std::string port_file;              // --port-file: write the bound port here once listening
+  bool with_aggregator = false;       // --with-aggregator: host an aggregator under /aggregator
 };
 
 void add_node_options(CLI::App& node, NodeCommand& options);
@@ -36,7 +38,9 @@ void add_node_options(CLI::App& node, NodeCommand& options);
 
 // Exit codes: 0 after a clean shutdown, 1 when the node failed at start (the data
 // directory, the port, a chain), or its shutdown overran; 2 bad settings.
-int run_node(const NodeCommand& options, const node::Settings& settings, std::ostream& out,
-             std::ostream& err);
+// `aggregator` (with --with-aggregator): the [aggregator] settings of the aggregator run in
+// this process, on <data>/aggregator, its routes under /aggregator on the node's server.
+int run_node(const NodeCommand& options, const node::Settings& settings, std::ostream& out, std::ostream& err,
+             const aggregator::Settings* aggregator = nullptr);
 
 }  // namespace wavs::cli

@@ -186,8 +186,8 @@ class SystemE2E : public ::testing::Test {
     ASSERT_TRUE(manager_->set_service_uri(*owner_, json::parse(posted->body).at("uri").get<std::string>()));
 
     const std::string reg = json{{"service_manager", json::parse(manager_body())}}.dump();
-    for (auto& agg : aggregators_) {
-      auto agg_reg = http("POST", agg->url() + "/services", reg, {auth()});
+    for (const auto& agg_url : aggregator_urls()) {
+      auto agg_reg = http("POST", agg_url + "/services", reg, {auth()});
       ASSERT_TRUE(agg_reg && agg_reg->status == 200) << (agg_reg ? agg_reg->body : agg_reg.error().message());
     }
     for (auto& n : nodes_) {
@@ -214,10 +214,19 @@ class SystemE2E : public ::testing::Test {
   // shape); with several, the manifest names none and every node sends to all of them
   // (aggregator_urls), which rank each event's primary among themselves (aggregator_set).
   virtual int aggregator_count() const { return 1; }
+  // Node 0 hosts the only aggregator (`wavs node --with-aggregator`) instead.
+  virtual bool hosted_aggregator() const { return false; }
+
+  std::vector<std::string> aggregator_urls() const {
+    std::vector<std::string> urls;
+    for (const auto& a : aggregators_) urls.push_back(a->url());
+    if (hosted_aggregator()) urls.push_back(nodes_[0]->url() + "/aggregator");
+    return urls;
+  }
 
   json submit_json() const {
     json agg = {{"evm_contracts", {{{"chain", "evm:31337"}, {"address", submit_->address().hex()}}}}};
-    if (aggregators_.size() == 1) agg["url"] = aggregators_[0]->url();
+    if (aggregator_urls().size() == 1) agg["url"] = aggregator_urls()[0];
     return {{"aggregator", agg}};
   }
 
@@ -290,9 +299,17 @@ class SystemE2E : public ::testing::Test {
       for (std::size_t k = 0; k < aggregators_.size(); ++k) toml << (k ? ", " : "") << "\"" << aggregators_[k]->url() << "\"";
       toml << "]\n";
     }
-    toml << chain_table();
     std::vector<std::string> args;
-    if (port != 0) args = {"--port", std::to_string(port)};
+    if (hosted_aggregator() && i == 0) {
+      toml << "[aggregator]\naggregator_evm_credential = \"" << submitter_key(0).reveal_hex().reveal() << "\"\n"
+           << "bearer_token = \"" << kToken << "\"\n";
+      args.push_back("--with-aggregator");
+    }
+    toml << chain_table();
+    if (port != 0) {
+      args.push_back("--port");
+      args.push_back(std::to_string(port));
+    }
     auto p = NodeProcess::start(WAVS_EXE, dir, toml.str(), args);
     ASSERT_TRUE(p) << p.error().message();
     nodes_[i] = std::move(*p);
@@ -516,6 +533,25 @@ TEST_F(ProxiedChainE2E, ConnectionDropsLoseNothingAndDuplicateNothing) {
   std::set<std::string> events;
   for (const auto& h : list) events.insert(h.event_id);
   EXPECT_EQ(events.size(), kEvents);
+}
+
+class HostedAggregatorE2E : public SystemE2E {
+ protected:
+  int aggregator_count() const override { return 0; }
+  bool hosted_aggregator() const override { return true; }
+};
+
+TEST_F(HostedAggregatorE2E, ANodeHostingTheAggregatorLandsEvents) {
+  fire(8);
+  ASSERT_TRUE(wait_handled(1));
+  EXPECT_EQ(payload_hex(handled().at(0)), to_hex(u256_word(64)));
+  auto info = http("GET", nodes_[0]->url() + "/aggregator/info");
+  ASSERT_TRUE(info && info->status == 200);
+  EXPECT_EQ(json::parse(info->body).at("submitter"), submitter_key(0).address().to_checksum());
+  // The node's own routes are untouched.
+  auto services = http("GET", nodes_[0]->url() + "/services");
+  ASSERT_TRUE(services && services->status == 200);
+  EXPECT_TRUE(json::parse(services->body).contains("services"));
 }
 
 class ThreeAggregatorsE2E : public SystemE2E {
