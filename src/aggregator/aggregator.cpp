@@ -108,22 +108,10 @@ std::size_t submission_rank(const eth::EventId& event_id, const crypto::Address&
 }
 
 Result<crypto::PrivateKey> key_from_credential(const Secret& credential) {
-  const std::string& text = credential.reveal();
-  if (text.empty()) return Error(AggregatorErrc::kNoCredential, "aggregator_evm_credential is not set");
-  if (text.size() == 66 && (text.rfind("0x", 0) == 0 || text.rfind("0X", 0) == 0)) {
-    auto key = crypto::PrivateKey::from_hex(text);
-    if (!key) return Error(AggregatorErrc::kNoCredential, "aggregator_evm_credential: not a valid private key");
-    return *key;
-  }
-  auto mnemonic = crypto::Mnemonic::parse(text);
-  if (!mnemonic) {
-    return Error(AggregatorErrc::kNoCredential,
-                 "aggregator_evm_credential: neither a 0x private key nor a BIP-39 phrase (" +
-                     mnemonic.error().message() + ")");
-  }
-  auto key = crypto::derive_eth_key(*mnemonic, 0);
-  if (!key) return Error(AggregatorErrc::kNoCredential, "aggregator_evm_credential: " + key.error().message());
-  return *key;
+  if (credential.empty()) return Error(AggregatorErrc::kNoCredential, "aggregator_evm_credential is not set");
+  auto key = crypto::key_from_credential(credential);
+  if (!key) return Error(AggregatorErrc::kNoCredential, "aggregator_evm_credential: " + key.error().detail());
+  return key;
 }
 
 struct Aggregator::Impl {

@@ -41,16 +41,6 @@ bool all_digits(std::string_view s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c) != 0; });
 }
 
-bool all_hex(std::string_view s) {
-  return std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isxdigit(c) != 0; });
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
-}
-
 Error bad_plan(std::string detail) { return Error(DeployErrc::kBadPlan, std::move(detail)); }
 
 // An operator's keys, derived before anything is sent so a bad phrase costs no gas.
@@ -263,21 +253,8 @@ Result<OperatorSpec> parse_operator_spec(std::string_view text) {
 }
 
 Result<crypto::PrivateKey> parse_evm_credential(const Secret& credential) {
-  const std::string_view text = trim(credential.reveal());
-  if (text.empty()) return bad_plan("evm_credential is empty");
-  const bool prefixed = text.size() > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X');
-  if (prefixed || (text.size() == 64 && all_hex(text))) {
-    auto key = crypto::PrivateKey::from_hex(text);
-    if (!key) return bad_plan("evm_credential is not a valid private key: " + key.error().message());
-    return key;
-  }
-  auto mnemonic = crypto::Mnemonic::parse(text);
-  if (!mnemonic) {
-    return bad_plan("evm_credential is neither a 0x private key nor a BIP-39 mnemonic: " +
-                    mnemonic.error().message());
-  }
-  auto key = crypto::derive_eth_key(*mnemonic, 0);
-  if (!key) return bad_plan("evm_credential: " + key.error().message());
+  auto key = crypto::key_from_credential(credential);
+  if (!key) return bad_plan("evm_credential: " + key.error().detail());
   return key;
 }
 

@@ -179,7 +179,7 @@ TEST_F(DeployTest, NoCredentialNamesWhereToSetIt) {
 TEST_F(DeployTest, BadCredentialIsNotEchoed) {
   auto r = deploy({"--existing-manager", kManager},
                   dir_.write("bad.toml", "[cli]\nevm_credential = \"0xdeadbeefcafe\"\n").string());
-  expect_usage(r, "evm_credential is not a valid private key");
+  expect_usage(r, "evm_credential: not a valid private key");
   EXPECT_EQ(r.err.find("deadbeefcafe"), std::string::npos) << r.err;
 }
 

@@ -6,6 +6,7 @@
 #include <cryptopp/pwdbased.h>
 #include <cryptopp/sha.h>
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <cstring>
 
@@ -375,6 +376,28 @@ Result<PrivateKey> derive_eth_key(const Mnemonic& mnemonic, std::uint32_t index,
   auto child = master->derive(DerivationPath::ethereum(index));
   if (!child) return child.error();
   return child->private_key();
+}
+
+Result<PrivateKey> key_from_credential(const Secret& credential) {
+  std::string_view text = credential.reveal();
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
+  if (text.empty()) return Error(CryptoErrc::kInvalidPrivateKey, "the credential is empty");
+  const bool prefixed = text.size() > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X');
+  const bool bare_hex = text.size() == 64 && std::all_of(text.begin(), text.end(), [](char c) {
+                          return std::isxdigit(static_cast<unsigned char>(c)) != 0;
+                        });
+  if (prefixed || bare_hex) {
+    auto key = PrivateKey::from_hex(text);
+    if (!key) return Error(CryptoErrc::kInvalidPrivateKey, "not a valid private key: " + key.error().message());
+    return key;
+  }
+  auto mnemonic = Mnemonic::parse(text);
+  if (!mnemonic) {
+    return Error(mnemonic.error().code(),
+                 "neither a 0x private key nor a BIP-39 mnemonic: " + mnemonic.error().message());
+  }
+  return derive_eth_key(*mnemonic, 0);
 }
 
 }  // namespace wavs::crypto

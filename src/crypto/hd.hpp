@@ -108,4 +108,10 @@ class HdKey {
 [[nodiscard]] Result<PrivateKey> derive_eth_key(const Mnemonic& mnemonic, std::uint32_t index,
                                                 std::string_view passphrase = {});
 
+// An account credential as configuration takes it (evm_credential,
+// aggregator_evm_credential): a private key as 64 hex digits (0x optional), or else a
+// BIP-39 phrase, whose index 0 it is. Surrounding whitespace is ignored. Errors
+// (kInvalidPrivateKey, kInvalidMnemonic, kBadChecksum) never carry the credential.
+[[nodiscard]] Result<PrivateKey> key_from_credential(const Secret& credential);
+
 }  // namespace wavs::crypto

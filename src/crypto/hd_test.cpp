@@ -268,5 +268,23 @@ TEST(Bip32, ToStringIsRedacted) {
   EXPECT_FALSE(HdKey::from_seed(Bytes(8)));
 }
 
+TEST(Credential, KeyOrPhraseWithoutEchoingEither) {
+  const std::string hex = "ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";  // anvil account 0
+  auto a = key_from_credential(Secret("0x" + hex));
+  auto b = key_from_credential(Secret(" " + hex + "\n"));
+  auto c = key_from_credential(Secret("test test test test test test test test test test test junk"));
+  ASSERT_TRUE(a && b && c);
+  EXPECT_EQ(a->address().to_checksum(), "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266");
+  EXPECT_EQ(b->address(), a->address());
+  EXPECT_EQ(c->address(), a->address());
+  for (const std::string bad : {"", "0xdeadbeefcafe", "zebra zebra secretword"}) {
+    auto k = key_from_credential(Secret(bad));
+    ASSERT_FALSE(k) << bad;
+    if (!bad.empty()) {
+      EXPECT_EQ(k.error().message().find(bad.substr(2)), std::string::npos) << k.error().message();
+    }
+  }
+}
+
 }  // namespace
 }  // namespace wavs::crypto
