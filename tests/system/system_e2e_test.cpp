@@ -25,6 +25,7 @@
 #include "net_helpers.hpp"
 #include "chain/rpc_client.hpp"
 #include "chain/tx_sender.hpp"
+#include "cli/deploy_command.hpp"
 #include "common/test_support.hpp"
 #include "contracts/artifact.hpp"
 #include "contracts/contract_error.hpp"
@@ -122,35 +123,22 @@ class SystemE2E : public ::testing::Test {
     owner_key_ = std::make_unique<crypto::PrivateKey>(derive(kAnvilMnemonic, 0));
     owner_ = sender(*owner_key_);
 
-    auto manager_art = contracts::load_artifact(contracts::testing::out_dir(), "WavsServiceManager");
-    ASSERT_TRUE(manager_art) << manager_art.error().message();
-    auto m = contracts::deploy(*owner_, *manager_art,
-                               contracts::service_manager::encode_constructor(owner_key_->address(), {2, 3}));
-    ASSERT_TRUE(m) << m.error().message();
-    manager_ = std::make_unique<contracts::ServiceManager>(*rpc_, *m);
-    auto submit_art = contracts::load_artifact(contracts::testing::out_dir(), "SimpleSubmit");
-    ASSERT_TRUE(submit_art);
-    auto s = contracts::deploy(*owner_, *submit_art, contracts::simple_submit::encode_constructor(*m));
-    ASSERT_TRUE(s) << s.error().message();
-    submit_ = std::make_unique<contracts::SimpleSubmit>(*rpc_, *s);
-    auto trigger_art = contracts::load_artifact(contracts::testing::out_dir(), "SimpleTrigger");
-    ASSERT_TRUE(trigger_art);
-    auto t = contracts::deploy(*owner_, *trigger_art);
-    ASSERT_TRUE(t) << t.error().message();
-    trigger_ = std::make_unique<contracts::SimpleTrigger>(*rpc_, *t);
-
-    // Operators: funded so they can bind their keys themselves, weight 1 each.
+    // The contracts and the operators (funded, weight 1, signing keys bound) as `wavs
+    // deploy` sets them up.
+    cli::DeployPlan plan;
+    plan.rpc_url = anvil_->http_url();
+    plan.deployer_credential = owner_key_->reveal_hex();
+    plan.artifacts_dir = contracts::testing::out_dir();
+    plan.poll_interval = 20ms;
     for (const char* phrase : kOperatorMnemonics) {
-      auto op = derive(phrase, 0);
-      auto signing = derive(phrase, 1);
-      ASSERT_TRUE(owner_->send({.to = op.address(), .data = {}, .value = eth::U256("1000000000000000000"), .gas_limit = std::nullopt}));
-      ASSERT_TRUE(manager_->register_operator(*owner_, op.address(), 1));
-      auto op_sender = sender(op);
-      auto bound = manager_->update_operator_signing_key(
-          *op_sender, signing.address(), contracts::service_manager::signing_key_binding_proof(signing, op.address()));
-      ASSERT_TRUE(bound) << bound.error().message();
-      signing_keys_.push_back(signing);
+      plan.operators.push_back({Secret(phrase), "test operator", 1, 1});
+      signing_keys_.push_back(derive(phrase, 1));
     }
+    auto deployed = cli::deploy_contracts(plan);
+    ASSERT_TRUE(deployed) << deployed.error().message();
+    manager_ = std::make_unique<contracts::ServiceManager>(*rpc_, deployed->service_manager);
+    submit_ = std::make_unique<contracts::SimpleSubmit>(*rpc_, *deployed->submit);
+    trigger_ = std::make_unique<contracts::SimpleTrigger>(*rpc_, *deployed->trigger);
 
     for (int i = 0; i < aggregator_count(); ++i) start_aggregator(static_cast<std::size_t>(i));
     for (std::size_t i = 0; i < kOperatorMnemonics.size(); ++i) start_node(i);
