@@ -88,25 +88,10 @@ int run_aggregator(const AggregatorCommand& options, const aggregator::Settings&
   daemon.start();
   (*agg)->start();
   daemon.add_stopper("aggregator", [&agg] { (*agg)->stop(); });
-  // Stoppers run newest first: the API stops taking packets before the aggregator stops.
-  daemon.add_stopper("http api", [&server] {
-    if (auto st = server.stop(); !st) spdlog::warn("http api: {}", st.error().message());
-  });
-  if (!options.port_file.empty() && !write_port_file(options.port_file, server.port())) {
-    err << "wavs aggregator: cannot write " << options.port_file << "\n";
-    daemon.request_stop();
-  }
   const auto submitter = (*agg)->submitter();
   spdlog::info("wavs aggregator listening on http://{}:{} (submitter {})", settings.api.host, server.port(),
                submitter ? submitter->to_checksum() : std::string("none: judging only"));
-  out << "wavs aggregator: listening on http://" << settings.api.host << ":" << server.port() << std::endl;
-  auto st = daemon.run();
-  if (!st) {
-    err << "wavs aggregator: shutdown: " << st.error().message() << "\n";
-    return kExitFailure;
-  }
-  spdlog::info("wavs aggregator stopped{}", daemon.stop_signal() ? " by signal" : "");
-  return kExitOk;
+  return serve_until_stopped("aggregator", daemon, server, settings.api.host, options.port_file, out, err);
 }
 
 }  // namespace wavs::cli

@@ -112,23 +112,28 @@ int run_node(const NodeCommand& options, const node::Settings& settings, std::os
     agg->start();
     daemon.add_stopper("aggregator", [&agg] { agg->stop(); });
   }
+  spdlog::info("wavs node listening on http://{}:{} (operator {})", settings.api.host, server.port(),
+               (*node)->operator_address().to_checksum());
+  return serve_until_stopped("node", daemon, server, settings.api.host, options.port_file, out, err);
+}
+
+int serve_until_stopped(std::string_view role, runtime::Daemon& daemon, httpd::Server& server,
+                        const std::string& host, const std::string& port_file, std::ostream& out, std::ostream& err) {
   // Stoppers run newest first: the API stops taking requests before the parts behind it stop.
   daemon.add_stopper("http api", [&server] {
     if (auto st = server.stop(); !st) spdlog::warn("http api: {}", st.error().message());
   });
-  if (!options.port_file.empty() && !write_port_file(options.port_file, server.port())) {
-    err << "wavs node: cannot write " << options.port_file << "\n";
+  if (!port_file.empty() && !write_port_file(port_file, server.port())) {
+    err << "wavs " << role << ": cannot write " << port_file << "\n";
     daemon.request_stop();
   }
-  spdlog::info("wavs node listening on http://{}:{} (operator {})", settings.api.host, server.port(),
-               (*node)->operator_address().to_checksum());
-  out << "wavs node: listening on http://" << settings.api.host << ":" << server.port() << std::endl;
+  out << "wavs " << role << ": listening on http://" << host << ":" << server.port() << std::endl;
   auto st = daemon.run();
   if (!st) {
-    err << "wavs node: shutdown: " << st.error().message() << "\n";
+    err << "wavs " << role << ": shutdown: " << st.error().message() << "\n";
     return kExitFailure;
   }
-  spdlog::info("wavs node stopped{}", daemon.stop_signal() ? " by signal" : "");
+  spdlog::info("wavs {} stopped{}", role, daemon.stop_signal() ? " by signal" : "");
   return kExitOk;
 }
 

@@ -7,6 +7,7 @@
 #include <iosfwd>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -15,6 +16,12 @@
 
 namespace CLI {
 class App;
+}
+namespace wavs::runtime {
+class Daemon;
+}
+namespace wavs::httpd {
+class Server;
 }
 
 namespace wavs::cli {
@@ -35,6 +42,13 @@ void add_node_options(CLI::App& node, NodeCommand& options);
 // Writes the bound port of a daemon for --port-file, atomically (a temporary file renamed),
 // so a reader never sees a partial number. false when it cannot be written.
 [[nodiscard]] bool write_port_file(const std::string& file, std::uint16_t port);
+
+// The end every daemon subcommand shares, once its parts run: the API stopper (run first
+// at shutdown), --port-file, the "listening" line on `out`, then daemon.run() until
+// SIGINT/SIGTERM. kExitOk after a clean shutdown, kExitFailure when it overran.
+int serve_until_stopped(std::string_view role, runtime::Daemon& daemon, httpd::Server& server,
+                        const std::string& host, const std::string& port_file, std::ostream& out,
+                        std::ostream& err);
 
 // Exit codes: 0 after a clean shutdown, 1 when the node failed at start (the data
 // directory, the port, a chain), or its shutdown overran; 2 bad settings.
