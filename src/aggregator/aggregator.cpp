@@ -13,7 +13,11 @@
 #include <utility>
 #include <variant>
 
+#include <nlohmann/json.hpp>
+
 #include "chain/error.hpp"
+#include "component/runner.hpp"
+#include "component/store.hpp"
 #include "chain/rpc_client.hpp"
 #include "chain/tx_sender.hpp"
 #include "contracts/contract_error.hpp"
@@ -70,6 +74,48 @@ Judgement judge_verdict(const contracts::Verdict& v) {
   }
   j.reason = contracts::to_string(why);
   return j;
+}
+
+// Where one envelope goes: the handlers, and how long to wait before sending (an
+// aggregator component's timer).
+struct Routing {
+  std::vector<service::EvmContract> destinations;
+  std::chrono::milliseconds delay{0};
+};
+
+// The actions an aggregator component responded with (docs/component-abi.md,
+// "Aggregator components"): {"submit": {"chain", "address"}} and {"timer": {"delay_ms"}}.
+Result<Routing> parse_actions(const std::vector<component::Response>& responses) {
+  Routing r;
+  for (std::size_t i = 0; i < responses.size(); ++i) {
+    const std::string at = "aggregator component response " + std::to_string(i);
+    auto doc = nlohmann::json::parse(responses[i].payload.begin(), responses[i].payload.end(), nullptr, false);
+    if (doc.is_discarded() || !doc.is_object() || doc.size() != 1) {
+      return Error(AggregatorErrc::kNoDestination, at + ": expected {\"submit\": …} or {\"timer\": …}");
+    }
+    if (doc.contains("submit")) {
+      const auto& sub = doc["submit"];
+      if (!sub.is_object() || !sub.contains("chain") || !sub["chain"].is_string() || !sub.contains("address") ||
+          !sub["address"].is_string()) {
+        return Error(AggregatorErrc::kNoDestination, at + ".submit: expected {\"chain\", \"address\"}");
+      }
+      auto chain = service::parse_chain_key(sub["chain"].get<std::string>());
+      auto address = crypto::Address::from_hex(sub["address"].get<std::string>());
+      if (!chain) return Error(AggregatorErrc::kNoDestination, at + ".submit.chain: " + chain.error().message());
+      if (!address) return Error(AggregatorErrc::kNoDestination, at + ".submit.address: expected 20 bytes of 0x-hex");
+      r.destinations.push_back({*chain, *address});
+    } else if (doc.contains("timer")) {
+      const auto& timer = doc["timer"];
+      if (!timer.is_object() || !timer.contains("delay_ms") || !timer["delay_ms"].is_number_unsigned() ||
+          timer["delay_ms"].get<std::uint64_t>() > 3'600'000) {
+        return Error(AggregatorErrc::kNoDestination, at + ".timer.delay_ms: expected 0..3600000");
+      }
+      r.delay += std::chrono::milliseconds(timer["delay_ms"].get<std::uint64_t>());
+    } else {
+      return Error(AggregatorErrc::kNoDestination, at + ": unknown action " + doc.begin().key());
+    }
+  }
+  return r;
 }
 
 }  // namespace
@@ -133,6 +179,17 @@ struct Aggregator::Impl {
   mutable std::mutex services_mutex;
   std::map<Hash256, ServiceView> services;
 
+  // Aggregator components (2.0 manifests): their bytes in <data>/components, compiled
+  // once, run without host services (no KV, HTTP or chain access). Their routing of an
+  // envelope is remembered per (service, workflow, digest): a component must answer
+  // the same for the same envelope anyway.
+  wasm::Engine engine;
+  std::unique_ptr<component::ComponentStore> store;
+  std::unique_ptr<component::ProgramCache> programs;
+  component::HostServices host;
+  std::mutex routing_mutex;
+  std::map<LockKey, Routing> routing_cache;
+
   std::mutex locks_mutex;
   std::map<LockKey, std::shared_ptr<std::mutex>> locks;
   std::set<std::int64_t> in_flight;  // queues whose transaction is being sent (under locks_mutex)
@@ -168,8 +225,9 @@ struct Aggregator::Impl {
     return it->second;
   }
 
-  // The handlers a workflow lands on, or why there are none.
-  Result<std::vector<service::EvmContract>> destinations(const ServiceView& s, const std::string& workflow_id) {
+  // Where a workflow lands `envelope`: its 1.x evm_contracts, or what its aggregator
+  // component answers; kUnknownWorkflow / kNoDestination otherwise.
+  Result<Routing> routing(const ServiceView& s, const std::string& workflow_id, const eth::Envelope& envelope) {
     auto it = s.manifest.workflows.find(workflow_id);
     if (it == s.manifest.workflows.end()) {
       return Error(AggregatorErrc::kUnknownWorkflow,
@@ -179,12 +237,47 @@ struct Aggregator::Impl {
     if (submit.kind != service::Submit::Kind::kAggregator) {
       return Error(AggregatorErrc::kNoDestination, "workflow \"" + workflow_id + "\" submits nothing (submit: none)");
     }
-    if (submit.evm_contracts.empty()) {
-      return Error(AggregatorErrc::kNoDestination,
-                   "workflow \"" + workflow_id +
-                       "\" names no evm_contracts (aggregator components are not supported by this aggregator)");
+    if (!submit.evm_contracts.empty()) return Routing{submit.evm_contracts, {}};
+    if (!submit.component) {
+      return Error(AggregatorErrc::kNoDestination, "workflow \"" + workflow_id + "\" names no destination");
     }
-    return submit.evm_contracts;
+    const LockKey key{s.record.service_id, workflow_id, envelope.event_id, envelope.digest()};
+    {
+      std::lock_guard g(routing_mutex);
+      if (auto c = routing_cache.find(key); c != routing_cache.end()) return c->second;
+    }
+    const auto& comp = *submit.component;
+    auto program = programs->get(comp.source.digest, [&] { return store->get(comp.source.digest); });
+    if (!program) {
+      return Error(AggregatorErrc::kNoDestination, "workflows." + workflow_id +
+                                                       ".submit.aggregator.component: " + program.error().message());
+    }
+    component::WorkflowContext wc;
+    wc.service_id = s.record.service_id;
+    wc.workflow_id = workflow_id;
+    wc.service_json = s.record.manifest_json;
+    wc.trigger = it->second.trigger;
+    wc.component = comp;
+    auto run = component::execute(**program, wc.action(component::Raw{envelope.abi_encode()}), wc, host,
+                                  stop.get_token());
+    if (!run) return Error(AggregatorErrc::kNoDestination, "aggregator component: " + run.error().message());
+    if (!run->ok()) return Error(AggregatorErrc::kNoDestination, "aggregator component failed: " + run->error);
+    auto routed = parse_actions(run->responses);
+    if (!routed) return routed.error();
+    if (routed->destinations.empty()) {
+      return Error(AggregatorErrc::kNoDestination,
+                   "the aggregator component of workflow \"" + workflow_id + "\" landed this envelope nowhere");
+    }
+    for (const auto& d : routed->destinations) {
+      if (chain_of(d.chain) == nullptr) {
+        return Error(AggregatorErrc::kNoChain, "the aggregator component chose " + d.chain.str() +
+                                                   ", which has no endpoints configured");
+      }
+    }
+    std::lock_guard g(routing_mutex);
+    if (routing_cache.size() > 10'000) routing_cache.clear();  // bounded; recomputed on demand
+    routing_cache[key] = *routed;
+    return *routed;
   }
 
   // Every signature of `q` as the contracts want them, at the destination chain's
@@ -334,6 +427,10 @@ Result<std::unique_ptr<Aggregator>> Aggregator::open(AggregatorConfig config) {
   if (!state) return state.error();
   impl->state = std::move(*state);
   impl->fetcher = std::make_unique<node::Fetcher>(impl->config.fetch);
+  auto store = component::ComponentStore::open(impl->config.data_dir / "components");
+  if (!store) return Error(AggregatorErrc::kStorage, "component store: " + store.error().message());
+  impl->store = std::move(*store);
+  impl->programs = std::make_unique<component::ProgramCache>(impl->engine, 16);
 
   std::optional<crypto::PrivateKey> key;
   if (!impl->config.credential.reveal().empty()) {
@@ -436,12 +533,12 @@ void Aggregator::Impl::retry_submitting() {
       release(id);
       continue;  // the service was removed; its queues wait for the purge
     }
-    auto dests = destinations(*s, (*q)->key.workflow_id);
-    if (!dests) {
+    auto routed = routing(*s, (*q)->key.workflow_id, (*q)->envelope);
+    if (!routed) {
       release(id);
       continue;
     }
-    (void)submit_claimed(*s, *dests, **q);
+    (void)submit_claimed(*s, routed->destinations, **q);
   }
 }
 
@@ -457,8 +554,9 @@ Result<PacketOutcome> Aggregator::Impl::on_packet(const node::Packet& p) {
                      evm(p.service_manager.address).to_checksum() + " on " + p.service_manager.chain.str() +
                      ") is not registered with this aggregator");
   }
-  auto dests = destinations(*s, p.workflow_id);
-  if (!dests) return dests.error();
+  auto routed = routing(*s, p.workflow_id, p.envelope);
+  if (!routed) return routed.error();
+  const std::vector<service::EvmContract>& dests = routed->destinations;
 
   // An event lands once, whatever envelope: late packets learn where.
   auto done = state->submitted_for_event(p.service_id, p.workflow_id, p.envelope.event_id);
@@ -525,7 +623,7 @@ Result<PacketOutcome> Aggregator::Impl::on_packet(const node::Packet& p) {
     return o;
   }
 
-  const auto& dest = dests->front();
+  const auto& dest = dests.front();
   auto* dc = chain_of(dest.chain);
   if (dc == nullptr) return Error(AggregatorErrc::kNoChain, "no endpoints configured for " + dest.chain.str());
   Result<Judgement> j = Error(AggregatorErrc::kChain, "not judged");
@@ -575,10 +673,11 @@ Result<PacketOutcome> Aggregator::Impl::on_packet(const node::Packet& p) {
   }
   const std::size_t rank =
       submitter ? submission_rank(q.key.event_id, *submitter, config.aggregator_set) : std::size_t{0};
-  if (rank > 0) {
+  if (rank > 0 || routed->delay.count() > 0) {
     // Not this event's primary: stand by, and land it only if the chain still does not
     // have it when our turn comes (the maintenance thread checks by simulating first).
-    const auto wait = config.takeover * static_cast<std::int64_t>(rank);
+    // An aggregator component's timer holds every aggregator back alike.
+    const auto wait = config.takeover * static_cast<std::int64_t>(rank) + routed->delay;
     if (auto st = state->set_status(q.id, QueueStatus::kSubmitting, std::nullopt, {}, now_ms() + wait.count()); !st) {
       return st.error();
     }
@@ -593,7 +692,7 @@ Result<PacketOutcome> Aggregator::Impl::on_packet(const node::Packet& p) {
     return o;
   }
   guard.unlock();  // later packets of this queue see kSubmitting and do not wait for the send
-  auto tx = submit_claimed(*s, *dests, q);
+  auto tx = submit_claimed(*s, dests, q);
   if (!tx) return tx.error();
   o.kind = PacketOutcome::Kind::kSent;
   o.tx_hash = *tx;
@@ -638,6 +737,15 @@ Result<ServiceView> Aggregator::add_service(const service::Manager& manager) {
                                                    "configured for " + dest.chain.str());
       }
     }
+  }
+  // Aggregator components are fetched (and their digests checked) now, not at the first
+  // packet, so a bad source is reported to whoever registers the service.
+  for (const auto& [wid, wf] : fetched->manifest.workflows) {
+    if (!wf.submit.component || !wf.submit.evm_contracts.empty()) continue;
+    auto got = impl_->fetcher->fetch_component(wf.submit.component->source, *impl_->store, impl_->stop.get_token());
+    if (!got) return got.error().with_context("workflows." + wid + ".submit.aggregator.component.source");
+    auto program = impl_->programs->get(*got, [&] { return impl_->store->get(*got); });
+    if (!program) return program.error().with_context("workflows." + wid + ".submit.aggregator.component");
   }
   ServiceRecord rec{id, manager, fetched->json, fetched->hash, now_ms()};
   if (auto st = impl_->state->add_service(rec); !st) return st.error();

@@ -9,7 +9,11 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <memory>
+#include <mutex>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -24,6 +28,7 @@
 #include "contracts/contract_error.hpp"
 #include "contracts/service_handler.hpp"
 #include "contracts/service_manager.hpp"
+#include "crypto/hash.hpp"
 #include "crypto/hd.hpp"
 #include "forge_artifacts.hpp"
 #include "httpd/router.hpp"
@@ -57,7 +62,18 @@ class ManifestServer {
   explicit ManifestServer(std::string body) : body_(std::move(body)), daemon_(daemon_config()) {
     EXPECT_TRUE(router_.add({.method = httpd::Method::kGet,
                              .path = "/service.json",
-                             .handler = [this](const httpd::Request&) { return httpd::Response::json(200, body_); }}));
+                             .handler =
+                                 [this](const httpd::Request&) {
+                                   std::lock_guard g(mu_);
+                                   return httpd::Response::json(200, body_);
+                                 }}));
+    EXPECT_TRUE(router_.add({.method = httpd::Method::kGet,
+                             .path = "/component.wasm",
+                             .handler =
+                                 [this](const httpd::Request&) {
+                                   std::lock_guard g(mu_);
+                                   return httpd::Response::text(200, wasm_, "application/wasm");
+                                 }}));
     server_ = std::make_unique<httpd::Server>(httpd::ServerConfig{}, router_, daemon_.io(), &daemon_.workers());
     auto st = server_->start();
     EXPECT_TRUE(st) << st.error().message();
@@ -70,6 +86,22 @@ class ManifestServer {
   [[nodiscard]] std::string url() const {
     return "http://127.0.0.1:" + std::to_string(server_->port()) + "/service.json";
   }
+  [[nodiscard]] std::string component_url() const {
+    return "http://127.0.0.1:" + std::to_string(server_->port()) + "/component.wasm";
+  }
+  std::string body() {
+    std::lock_guard g(mu_);
+    return body_;
+  }
+  std::string wasm() {
+    std::lock_guard g(mu_);
+    return wasm_;
+  }
+  void set(std::string manifest, std::string wasm) {
+    std::lock_guard g(mu_);
+    body_ = std::move(manifest);
+    wasm_ = std::move(wasm);
+  }
 
  private:
   static runtime::DaemonConfig daemon_config() {
@@ -78,7 +110,9 @@ class ManifestServer {
     c.workers.threads = 1;
     return c;
   }
+  std::mutex mu_;
   std::string body_;
+  std::string wasm_;
   runtime::Daemon daemon_;
   httpd::Router router_;
   std::unique_ptr<httpd::Server> server_;
@@ -146,6 +180,7 @@ class AggregatorAnvil : public ::testing::Test {
                 {"evm_contracts", {{{"chain", "evm:31337"}, {"address", submit_->address().hex()}}}}}}}}}}}},
         {"status", "active"},
         {"manager", json::parse(manager_json())}};
+    manifest_ = manifest;
     manifest_server_ = std::make_unique<ManifestServer>(manifest.dump());
     ASSERT_TRUE(manager_->set_service_uri(*owner_, manifest_server_->url()));
     open_aggregator(derive_hex(4));
@@ -230,6 +265,7 @@ class AggregatorAnvil : public ::testing::Test {
   std::unique_ptr<contracts::ServiceManager> manager_;
   std::unique_ptr<contracts::SimpleSubmit> submit_;
   std::vector<crypto::PrivateKey> signing_keys_;
+  json manifest_;
   std::unique_ptr<ManifestServer> manifest_server_;
   std::unique_ptr<Aggregator> aggregator_;
 };
@@ -431,6 +467,89 @@ TEST_F(AggregatorAnvil, AnEventLandedElsewhereIsBurnedNotResent) {
   EXPECT_EQ(second->kind, PacketOutcome::Kind::kBurned);
   EXPECT_FALSE(second->tx_hash);  // not ours
   EXPECT_EQ(*submit_->handled_count(), 1);
+}
+
+// The 2.0 shape: no evm_contracts, an aggregator component (examples/aggregator-c)
+// decides where each envelope lands, fetched by the aggregator from a download source.
+class AggregatorComponentAnvil : public AggregatorAnvil {
+ protected:
+  bool publish_component_manifest(const json& config) {
+    const auto wasm_path = std::filesystem::path(WAVS_EXAMPLES_DIR) / "aggregator-c.wasm";
+    if (!std::filesystem::exists(wasm_path)) return false;
+    std::ifstream in(wasm_path, std::ios::binary);
+    std::ostringstream bytes;
+    bytes << in.rdbuf();
+    const std::string wasm = bytes.str();
+    json m = manifest_;
+    m["workflows"]["default"]["submit"] = {
+        {"aggregator",
+         {{"component",
+           {{"source",
+             {{"download",
+               {{"uri", manifest_server_->component_url()},
+                {"digest", crypto::sha256(as_bytes(wasm)).hex(HexPrefix::kNone)}}}}},
+            {"permissions", {{"allowed_http_hosts", "none"}, {"file_system", false}}},
+            {"config", config},
+            {"env_keys", json::array()}}},
+          {"signature_kind", {{"algorithm", "secp256k1"}, {"prefix", "eip191"}}}}}};
+    manifest_server_->set(m.dump(), wasm);
+    return true;
+  }
+};
+
+TEST_F(AggregatorComponentAnvil, TheComponentChoosesTheHandler) {
+  if (!publish_component_manifest({{"chain", "evm:31337"}, {"address", submit_->address().hex()}})) {
+    GTEST_SKIP() << "aggregator-c.wasm was not built (no clang-19)";
+  }
+  add_service();
+  const auto id = event(20);
+  auto first = aggregator_->submit_packet(packet(0, id, "routed"));
+  ASSERT_TRUE(first) << first.error().message();
+  EXPECT_EQ(first->kind, PacketOutcome::Kind::kAggregated);
+  auto second = aggregator_->submit_packet(packet(1, id, "routed"));
+  ASSERT_TRUE(second) << second.error().message();
+  EXPECT_EQ(second->kind, PacketOutcome::Kind::kSent);
+  EXPECT_EQ(payload_on_chain(id), "routed");
+
+  // An empty payload is landed nowhere by this component: refused, naming why.
+  auto nowhere = aggregator_->submit_packet(packet(0, event(21), ""));
+  ASSERT_FALSE(nowhere);
+  EXPECT_TRUE(nowhere.error().is(AggregatorErrc::kNoDestination)) << nowhere.error().message();
+}
+
+TEST_F(AggregatorComponentAnvil, ATimerHoldsTheSubmissionBack) {
+  if (!publish_component_manifest(
+          {{"chain", "evm:31337"}, {"address", submit_->address().hex()}, {"delay_ms", "300"}})) {
+    GTEST_SKIP() << "aggregator-c.wasm was not built (no clang-19)";
+  }
+  add_service();
+  const auto id = event(22);
+  auto first = aggregator_->submit_packet(packet(0, id, "later"));
+  ASSERT_TRUE(first) << first.error().message();
+  auto second = aggregator_->submit_packet(packet(1, id, "later"));
+  ASSERT_TRUE(second) << second.error().message();
+  EXPECT_EQ(second->kind, PacketOutcome::Kind::kAggregated);
+  EXPECT_TRUE(second->submitting);
+  EXPECT_FALSE(*submit_->is_handled(id));  // not before the timer
+  for (int i = 0; i < 100 && !*submit_->is_handled(id); ++i) {
+    std::this_thread::sleep_for(20ms);
+    aggregator_->maintain();
+  }
+  EXPECT_TRUE(*submit_->is_handled(id));
+}
+
+TEST_F(AggregatorComponentAnvil, ABadComponentSourceIsRefusedAtRegistration) {
+  if (!publish_component_manifest({{"chain", "evm:31337"}, {"address", submit_->address().hex()}})) {
+    GTEST_SKIP() << "aggregator-c.wasm was not built (no clang-19)";
+  }
+  json m = json::parse(manifest_server_->body());
+  m["workflows"]["default"]["submit"]["aggregator"]["component"]["source"]["download"]["digest"] = std::string(64, 'b');
+  manifest_server_->set(m.dump(), manifest_server_->wasm());
+  auto added = aggregator_->add_service(manager_ref());
+  ASSERT_FALSE(added);
+  EXPECT_NE(added.error().message().find("submit.aggregator.component.source"), std::string::npos)
+      << added.error().message();
+  EXPECT_TRUE(aggregator_->services().empty());
 }
 
 TEST_F(AggregatorAnvil, TheHttpRoutesAnswerAsDocumented) {
