@@ -307,9 +307,36 @@ std::string_view to_string(RunStatus status) {
   return "failed";
 }
 
+namespace {
+// A destination's outbox meta as read (for the batch's compare-and-set) and as updated.
+struct Dest {
+  std::optional<Bytes> old;
+  DestMeta meta;
+};
+}  // namespace
+
 struct NodeState::Impl {
   std::unique_ptr<storage::StateStore> store;
   Options options;
+
+  // Reads the meta of every destination of `packets` not in `dests` yet.
+  Status load_destinations(const std::vector<OutboxPacket>& packets, std::map<Hash256, Dest>& dests,
+                           std::string_view doing) {
+    for (const auto& p : packets) {
+      Hash256 dk = destination_key(p.destination);
+      if (dests.count(dk) != 0) continue;
+      auto old = get(kOutboxDest, dk.view(), doing);
+      if (!old) return old.error();
+      Dest d{*old, DestMeta{p.destination, 0, 0}};
+      if (*old) {
+        auto meta = decode_dest(**old);
+        if (!meta) return meta.error().with_context(doing);
+        d.meta = *meta;
+      }
+      dests.emplace(dk, std::move(d));
+    }
+    return {};
+  }
 
   Result<std::optional<Bytes>> get(std::string_view table, ByteView key, std::string_view doing) {
     auto got = store->get(table, key);
@@ -780,24 +807,8 @@ Status NodeState::complete(const PendingWork& item, const RunResult& result,
   for (std::uint32_t attempt = 0; attempt < impl_->options.max_conflict_retries; ++attempt) {
     auto log = impl_->results_log(sid, kDoing);
     if (!log) return log.error();
-    struct Dest {
-      std::optional<Bytes> old;
-      DestMeta meta;
-    };
     std::map<Hash256, Dest> dests;
-    for (const auto& p : packets) {
-      Hash256 dk = destination_key(p.destination);
-      if (dests.count(dk) != 0) continue;
-      auto old = impl_->get(kOutboxDest, dk.view(), kDoing);
-      if (!old) return old.error();
-      Dest d{*old, DestMeta{p.destination, 0, 0}};
-      if (*old) {
-        auto meta = decode_dest(**old);
-        if (!meta) return meta.error().with_context(kDoing);
-        d.meta = *meta;
-      }
-      dests.emplace(dk, std::move(d));
-    }
+    if (auto st = impl_->load_destinations(packets, dests, kDoing); !st) return st.error();
     const std::uint64_t at = now_ms();
     Batch batch;
     batch
@@ -878,10 +889,6 @@ Result<std::vector<Status>> NodeState::complete_many(const std::vector<Completio
       std::uint64_t next = 0;
       std::uint64_t oldest = 0;
     };
-    struct Dest {
-      std::optional<Bytes> old;
-      DestMeta meta;
-    };
     std::map<Hash256, Log> logs;
     std::map<Hash256, Dest> dests;
     // Reads: each touched results log and outbox destination once.
@@ -902,19 +909,7 @@ Result<std::vector<Status>> NodeState::complete_many(const std::vector<Completio
         }
         logs.emplace(sid, std::move(log));
       }
-      for (const auto& p : completions[i].packets) {
-        Hash256 dk = destination_key(p.destination);
-        if (dests.count(dk) != 0) continue;
-        auto old = impl_->get(kOutboxDest, dk.view(), kDoing);
-        if (!old) return old.error();
-        Dest d{*old, DestMeta{p.destination, 0, 0}};
-        if (*old) {
-          auto meta = decode_dest(**old);
-          if (!meta) return meta.error().with_context(kDoing);
-          d.meta = *meta;
-        }
-        dests.emplace(dk, std::move(d));
-      }
+      if (auto st = impl_->load_destinations(completions[i].packets, dests, kDoing); !st) return st.error();
     }
     const std::uint64_t at = now_ms();
     Batch batch;
