@@ -354,6 +354,7 @@ struct Aggregator::Impl {
         }
         return Error(AggregatorErrc::kChain, out.error().message());
       }
+      if (auto st = confirm(*c, out->receipt); !st) return st.error();
       if (!first_tx) first_tx = out->receipt.tx_hash;
       sent.fetch_add(1);
       metrics.landed(dest.chain.str(), out->receipt.gas_used);
@@ -362,6 +363,36 @@ struct Aggregator::Impl {
                    out->receipt.tx_hash.hex(), q.signatures.size());
     }
     return first_tx;
+  }
+
+  // Waits until `receipt`'s block is the chain's `confirmations` deep (the chain table's
+  // key), then checks the receipt is still in the same block. A receipt a reorg took away
+  // is kChain: the queue stays submitting and the retry simulates again, so a transaction
+  // mined again elsewhere is found handled rather than sent twice.
+  Status confirm(ChainClient& c, const chain::Receipt& receipt) {
+    const std::uint64_t depth = c.endpoints.confirmations;
+    if (depth == 0) return {};
+    const auto deadline = Clock::now() + config.receipt_timeout;
+    while (true) {
+      auto head = c.rpc->block_number();
+      if (!head) return Error(AggregatorErrc::kChain, head.error().message());
+      if (*head >= receipt.block_number + depth) break;
+      if (Clock::now() >= deadline) {
+        return Error(AggregatorErrc::kChain, "tx " + receipt.tx_hash.hex() + " not " + std::to_string(depth) +
+                                                 " blocks deep within the receipt timeout");
+      }
+      std::unique_lock lk(maintenance_mutex);
+      if (maintenance_cv.wait_for(lk, config.tx_poll_interval, [this] { return stopping; })) {
+        return Error(AggregatorErrc::kStopped, "stopping while waiting for confirmations");
+      }
+    }
+    auto again = c.rpc->transaction_receipt(receipt.tx_hash);
+    if (!again) return Error(AggregatorErrc::kChain, again.error().message());
+    if (!*again || (*again)->block_hash != receipt.block_hash) {
+      return Error(AggregatorErrc::kChain, "tx " + receipt.tx_hash.hex() + " was reorged out of block " +
+                                               std::to_string(receipt.block_number) + "; judging again");
+    }
+    return {};
   }
 
   // Marks `id` in flight; false when another thread is sending it.

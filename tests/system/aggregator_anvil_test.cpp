@@ -15,6 +15,7 @@
 #include <mutex>
 #include <sstream>
 #include <string>
+#include <atomic>
 #include <thread>
 #include <vector>
 
@@ -204,13 +205,14 @@ class AggregatorAnvil : public ::testing::Test {
     return std::make_unique<chain::TxSender>(*rpc_, key, tc);
   }
 
-  void open_aggregator(const std::string& credential) {
+  void open_aggregator(const std::string& credential, std::uint64_t confirmations = 0) {
     aggregator_.reset();
     AggregatorConfig c;
     c.data_dir = dir_.path();
     node::ChainEndpoints chain;
     chain.key = *service::parse_chain_key("evm:31337");
     chain.http_endpoints = {anvil_->http_url()};
+    chain.confirmations = confirmations;
     c.chains = {chain};
     c.credential = Secret(credential);
     c.tx_poll_interval = 20ms;
@@ -445,6 +447,34 @@ TEST_F(AggregatorAnvil, AnUnfundedSubmitterKeepsTheQueueAndResumesOnceFunded) {
   auto late = aggregator_->submit_packet(packet(2, id, "later"));
   ASSERT_TRUE(late);
   EXPECT_EQ(late->kind, PacketOutcome::Kind::kBurned);
+}
+
+TEST_F(AggregatorAnvil, ASubmissionCountsOnlyOnceItIsConfirmationsDeep) {
+  open_aggregator(derive_hex(4), 3);
+  add_service();
+  const auto id = event(8);
+  ASSERT_TRUE(aggregator_->submit_packet(packet(0, id, "deep")));
+  // anvil mines only on transactions: a miner thread makes the blocks the wait needs.
+  std::atomic<bool> mining{true};
+  std::atomic<int> mined{0};
+  std::thread miner([&] {
+    while (mining) {
+      std::this_thread::sleep_for(30ms);
+      if (rpc_->request("anvil_mine", chain::Json::array({"0x1"}))) ++mined;
+    }
+  });
+  auto before = rpc_->block_number();
+  auto sent = aggregator_->submit_packet(packet(1, id, "deep"));
+  auto after = rpc_->block_number();
+  mining = false;
+  miner.join();
+  ASSERT_TRUE(sent) << sent.error().message();
+  EXPECT_EQ(sent->kind, PacketOutcome::Kind::kSent);
+  ASSERT_TRUE(sent->tx_hash && before && after);
+  auto receipt = rpc_->transaction_receipt(*sent->tx_hash);
+  ASSERT_TRUE(receipt && *receipt);
+  EXPECT_GE(*after, (*receipt)->block_number + 3) << "answered before the receipt was 3 blocks deep";
+  EXPECT_EQ(payload_on_chain(id), "deep");
 }
 
 TEST_F(AggregatorAnvil, AnEventLandedElsewhereIsBurnedNotResent) {
