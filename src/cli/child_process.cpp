@@ -1,6 +1,7 @@
 #include "cli/child_process.hpp"
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -69,7 +70,15 @@ Result<ChildProcess> ChildProcess::spawn(const ChildSpec& spec) {
   if (log_fd < 0) return Error(ProcessErrc::kSpawn, "cannot open the log file " + spec.log.string());
   const int null_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
   const pid_t parent = ::getpid();
+  // Every signal stays blocked across fork until the child has reset the handlers it
+  // inherited: a SIGTERM meant for the child that arrived before exec would otherwise
+  // run this process's handler there and be lost, leaving a child that ignored it.
+  sigset_t all;
+  sigset_t before;
+  sigfillset(&all);
+  ::pthread_sigmask(SIG_SETMASK, &all, &before);
   const pid_t pid = ::fork();
+  if (pid != 0) ::pthread_sigmask(SIG_SETMASK, &before, nullptr);
   if (pid < 0) {
     ::close(log_fd);
     if (null_fd >= 0) ::close(null_fd);
@@ -78,7 +87,14 @@ Result<ChildProcess> ChildProcess::spawn(const ChildSpec& spec) {
   if (pid == 0) {
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (::getppid() != parent) ::_exit(127);  // the parent is already gone
-    // The parent may block or handle signals; the program starts with the defaults.
+    // The program starts with default dispositions and nothing blocked; a signal that
+    // came in meanwhile is delivered now, with its default action.
+    struct sigaction dfl {};
+    dfl.sa_handler = SIG_DFL;
+    sigemptyset(&dfl.sa_mask);
+    for (int sig = 1; sig < NSIG; ++sig) {
+      if (sig != SIGKILL && sig != SIGSTOP) ::sigaction(sig, &dfl, nullptr);
+    }
     sigset_t none;
     sigemptyset(&none);
     ::sigprocmask(SIG_SETMASK, &none, nullptr);

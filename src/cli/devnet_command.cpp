@@ -355,6 +355,7 @@ Status Devnet::start_daemons(const std::string& role, int count) {
   auto& list = role == "node" ? nodes_ : aggregators_;
   // All are spawned first, then waited for: they start side by side.
   for (int i = 0; i < count; ++i) {
+    if (cancel_.stop_requested()) return Error(ProcessErrc::kStopped, "before starting wavs " + role);
     const fs::path dir = s_.dir / (role + "-" + std::to_string(i));
     std::error_code ec;
     fs::create_directories(dir, ec);
@@ -795,14 +796,25 @@ int run_devnet(const DevnetCommand& o, std::ostream& out, std::ostream& err) {
   setup->state = o.state.empty() ? *dir / "devnet.json" : fs::absolute(o.state, ec);
   fs::remove(setup->state, ec);  // a stale one would look like a devnet that is up
 
-  // SIGINT and SIGTERM request the daemon's stop token, which every step below watches.
+  // SIGINT and SIGTERM wake the daemon; the relay turns that into a stop request on the
+  // token every step below watches (the daemon's own token is requested only once it
+  // shuts down, after the devnet has stopped its children).
   runtime::DaemonConfig dc;
   dc.io_threads = 1;
   dc.workers.threads = 1;
   runtime::Daemon daemon(dc);
   daemon.start();
+  std::stop_source stop;
+  std::jthread relay([&daemon, &stop](const std::stop_token& done) {
+    while (!done.stop_requested()) {
+      if (daemon.wait_for_stop(100ms)) {
+        stop.request_stop();
+        return;
+      }
+    }
+  });
 
-  Devnet net(o, std::move(*setup), daemon.stop_token(), out);
+  Devnet net(o, std::move(*setup), stop.get_token(), out);
   Status st = net.start();
   if (st && o.once) st = net.once();
   bool up_until_signal = false;
@@ -810,8 +822,10 @@ int run_devnet(const DevnetCommand& o, std::ostream& out, std::ostream& err) {
     st = net.watch(daemon);
     up_until_signal = static_cast<bool>(st);
   }
-  const bool interrupted = daemon.stop_requested() && !up_until_signal;
+  const bool interrupted = stop.stop_requested() && !up_until_signal;
   net.stop();
+  relay.request_stop();
+  relay.join();
   (void)daemon.shutdown();
   if (interrupted) {
     err << "wavs devnet: stopped by a signal before " << (o.once ? "the result landed" : "it was up") << "\n";
