@@ -327,6 +327,7 @@ std::string Devnet::daemon_config(const std::string& role, int index, const fs::
          << "\n";
     if (o_.aggregators > 1) {
       std::vector<std::string> set;
+      set.reserve(static_cast<std::size_t>(o_.aggregators));
       for (int k = 0; k < o_.aggregators; ++k) {
         set.push_back(
             anvil_account(kFirstSubmitterAccount + static_cast<std::uint32_t>(k)).address().to_checksum());
@@ -600,6 +601,7 @@ void Devnet::stop() {
   stopped_ = true;
   auto stop_group = [](std::vector<Child>& list) {
     std::vector<ChildProcess*> children;
+    children.reserve(list.size());
     for (auto& d : list) children.push_back(&d.process);
     const auto outcomes = stop_all(children, kStopGrace);
     for (std::size_t i = 0; i < list.size(); ++i) {
@@ -689,12 +691,15 @@ Result<Devnet::Setup> prepare(const DevnetCommand& o) {
         "contract artifacts: no checkout (contracts/foundry.toml) above the working directory or the wavs "
         "binary; run wavs devnet from the checkout");
   }
-  for (const char* contract : {"WavsServiceManager", "SimpleSubmit", "SimpleTrigger"}) {
-    auto art = contracts::load_artifact(*artifacts, contract);
-    if (!art) {
-      return Error(DevnetErrc::kMissing, "contract artifacts: " + art.error().message() +
-                                             "; build them with `bash scripts/test-contracts --build-only`");
+  for (const std::string contract : {"WavsServiceManager", "SimpleSubmit", "SimpleTrigger"}) {
+    const fs::path file = *artifacts / (contract + ".sol") / (contract + ".json");
+    if (!fs::exists(file, ec)) {
+      return Error(DevnetErrc::kMissing,
+                   "contract artifacts: " + file.string() +
+                       " is missing: build them with `bash scripts/test-contracts --build-only`");
     }
+    auto art = contracts::load_artifact(*artifacts, contract);
+    if (!art) return Error(DevnetErrc::kMissing, "contract artifacts: " + art.error().message());
   }
   s.artifacts = *artifacts;
 
@@ -768,7 +773,14 @@ int run_devnet(const DevnetCommand& o, std::ostream& out, std::ostream& err) {
   if (o.timeout_seconds < 1 || o.timeout_seconds > 3600) {
     return usage("--timeout must be from 1 to 3600 seconds, got " + std::to_string(o.timeout_seconds));
   }
-  if (!o.state.empty() && o.state.back() == '/') return usage("--state must name a file, got " + o.state);
+  if (!o.state.empty()) {
+    std::error_code ec;
+    const fs::path parent = fs::absolute(o.state, ec).parent_path();
+    if (o.state.back() == '/' || fs::is_directory(o.state, ec))
+      return usage("--state must name a file, got " + o.state);
+    if (!fs::is_directory(parent, ec))
+      return usage("--state " + o.state + ": no directory " + parent.string());
+  }
   if (!o.dir.empty()) {
     std::error_code ec;
     if (fs::exists(o.dir, ec) && !fs::is_directory(o.dir, ec))

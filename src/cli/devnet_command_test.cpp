@@ -50,6 +50,16 @@ TEST(DevnetCommandTest, ANonEmptyWorkDirIsRefused) {
   EXPECT_NE(file.err.find("is not a directory"), std::string::npos) << file.err;
 }
 
+TEST(DevnetCommandTest, AStateFileMustBeAFileInADirectoryThatExists) {
+  wavs::test::TempDir dir("wavs-devnet-state");
+  auto in_missing = devnet({"--state", (dir.path() / "no" / "state.json").string()});
+  EXPECT_EQ(in_missing.code, kExitUsage);
+  EXPECT_NE(in_missing.err.find("--state"), std::string::npos) << in_missing.err;
+  auto a_dir = devnet({"--state", dir.path().string()});
+  EXPECT_EQ(a_dir.code, kExitUsage);
+  EXPECT_NE(a_dir.err.find("--state must name a file"), std::string::npos) << a_dir.err;
+}
+
 TEST(DevnetCommandTest, ABadServiceTemplateIsRefusedBeforeAnythingStarts) {
   wavs::test::TempDir dir("wavs-devnet-tpl");
   auto tpl = dir.write("service.json", R"({"name":"x","workflows":{"default":{"trigger":{"manual":{}},
