@@ -259,13 +259,19 @@ Result<crypto::PrivateKey> parse_evm_credential(const Secret& credential) {
 }
 
 std::optional<fs::path> find_artifacts_dir() {
+  auto checkout = find_checkout();
+  if (!checkout) return std::nullopt;
+  return *checkout / "contracts" / "out";
+}
+
+std::optional<fs::path> find_checkout() {
   std::error_code ec;
   std::vector<fs::path> starts;
   if (auto cwd = fs::current_path(ec); !ec) starts.push_back(cwd);
   if (auto exe = fs::read_symlink("/proc/self/exe", ec); !ec) starts.push_back(exe.parent_path());
   for (const auto& start : starts) {
     for (fs::path dir = start; !dir.empty(); dir = dir.parent_path()) {
-      if (fs::exists(dir / "contracts" / "foundry.toml", ec)) return dir / "contracts" / "out";
+      if (fs::exists(dir / "contracts" / "foundry.toml", ec)) return dir;
       if (dir == dir.parent_path()) break;
     }
   }

@@ -127,8 +127,11 @@ struct OperatorSpec {
 // carry the value.
 [[nodiscard]] Result<crypto::PrivateKey> parse_evm_credential(const Secret& credential);
 
-// <checkout>/contracts/out of the first directory, from the working directory or the
-// executable's upwards, that holds contracts/foundry.toml; nullopt when there is none.
+// The checkout this binary or the working directory is in: the first directory, from the
+// working directory or the executable's upwards, that holds contracts/foundry.toml;
+// nullopt when there is none.
+[[nodiscard]] std::optional<std::filesystem::path> find_checkout();
+// <checkout>/contracts/out; nullopt without a checkout.
 [[nodiscard]] std::optional<std::filesystem::path> find_artifacts_dir();
 
 // --- the subcommand ---
