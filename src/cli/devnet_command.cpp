@@ -348,7 +348,9 @@ std::string Devnet::daemon_config(const std::string& role, int index, const fs::
        << "data = " << toml_quote((dir / "data").string()) << "\n"
        << "log_level = \"info\"\n\n"
        << "[default.chains.evm." << chain_id_ << "]\n"
-       << "http_endpoint = " << toml_quote(rpc_url_) << "\npoll_interval_ms = 100\n";
+       << "http_endpoint = " << toml_quote(rpc_url_) << "\npoll_interval_ms = 100\n"
+       // anvil answers WebSocket on its HTTP port: new heads are pushed, not polled for.
+       << "ws_endpoints = [" << toml_quote("ws" + rpc_url_.substr(rpc_url_.find(':'))) << "]\n";
   return toml.str();
 }
 
