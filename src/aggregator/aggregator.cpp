@@ -76,20 +76,13 @@ Judgement judge_verdict(const contracts::Verdict& v) {
   return j;
 }
 
-// Where one envelope goes: the handlers, and how long to wait before sending (an
-// aggregator component's timer).
-struct Routing {
-  std::vector<service::EvmContract> destinations;
-  std::chrono::milliseconds delay{0};
-};
+}  // namespace
 
-// The actions an aggregator component responded with (docs/component-abi.md,
-// "Aggregator components"): {"submit": {"chain", "address"}} and {"timer": {"delay_ms"}}.
-Result<Routing> parse_actions(const std::vector<component::Response>& responses) {
+Result<Routing> parse_component_actions(const std::vector<Bytes>& payloads) {
   Routing r;
-  for (std::size_t i = 0; i < responses.size(); ++i) {
+  for (std::size_t i = 0; i < payloads.size(); ++i) {
     const std::string at = "aggregator component response " + std::to_string(i);
-    auto doc = nlohmann::json::parse(responses[i].payload.begin(), responses[i].payload.end(), nullptr, false);
+    auto doc = nlohmann::json::parse(payloads[i].begin(), payloads[i].end(), nullptr, false);
     if (doc.is_discarded() || !doc.is_object() || doc.size() != 1) {
       return Error(AggregatorErrc::kNoDestination, at + ": expected {\"submit\": …} or {\"timer\": …}");
     }
@@ -118,7 +111,6 @@ Result<Routing> parse_actions(const std::vector<component::Response>& responses)
   return r;
 }
 
-}  // namespace
 
 std::string_view to_string(PacketOutcome::Kind kind) {
   switch (kind) {
@@ -262,7 +254,9 @@ struct Aggregator::Impl {
                                   stop.get_token());
     if (!run) return Error(AggregatorErrc::kNoDestination, "aggregator component: " + run.error().message());
     if (!run->ok()) return Error(AggregatorErrc::kNoDestination, "aggregator component failed: " + run->error);
-    auto routed = parse_actions(run->responses);
+    std::vector<Bytes> payloads;
+    for (const auto& resp : run->responses) payloads.push_back(resp.payload);
+    auto routed = parse_component_actions(payloads);
     if (!routed) return routed.error();
     if (routed->destinations.empty()) {
       return Error(AggregatorErrc::kNoDestination,

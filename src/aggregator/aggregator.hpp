@@ -86,6 +86,18 @@ struct AggregatorConfig {
   std::stop_token cancel;
 };
 
+// Where one envelope goes: the handlers, and how long to wait before sending.
+struct Routing {
+  std::vector<service::EvmContract> destinations;
+  std::chrono::milliseconds delay{0};
+};
+
+// The actions an aggregator component responded with, one JSON document per response
+// (docs/component-abi.md, "Aggregator components"): {"submit": {"chain", "address"}}
+// adds a destination, {"timer": {"delay_ms": 0..3600000}} adds to the delay. Anything
+// else is kNoDestination naming the response and member.
+[[nodiscard]] Result<Routing> parse_component_actions(const std::vector<Bytes>& payloads);
+
 // This aggregator's rank for `event_id` among `set`: the aggregators sorted by
 // keccak256(event_id ‖ address), so every aggregator computes the same order without
 // talking to the others, and the primary (rank 0) differs from event to event, spreading

@@ -54,5 +54,42 @@ TEST(SubmissionRank, OutsideTheSetOrWithoutOneEverythingIsPrimary) {
   EXPECT_EQ(submission_rank(event(1), address(9), {}), 0u);
 }
 
+Bytes text(std::string_view s) { return Bytes(s.begin(), s.end()); }
+
+TEST(ComponentActions, SubmitsAndTimersAddUp) {
+  auto r = parse_component_actions({text(R"({"timer":{"delay_ms":250}})"),
+                                    text(R"({"submit":{"chain":"evm:31337","address":"0x5fbdb2315678afecb367f032d93f642f64180aa3"}})"),
+                                    text(R"({"timer":{"delay_ms":50}})")});
+  ASSERT_TRUE(r) << r.error().message();
+  ASSERT_EQ(r->destinations.size(), 1u);
+  EXPECT_EQ(r->destinations[0].chain.str(), "evm:31337");
+  EXPECT_EQ(r->delay.count(), 300);
+  auto none = parse_component_actions({});
+  ASSERT_TRUE(none);
+  EXPECT_TRUE(none->destinations.empty());
+}
+
+TEST(ComponentActions, ErrorsNameTheResponseAndMember) {
+  struct Case {
+    const char* json;
+    const char* needle;
+  } cases[] = {
+      {"not json", "response 0: expected"},
+      {R"({"submit":{"chain":"evm:1"}})", "response 0.submit"},
+      {R"({"submit":{"chain":"nope","address":"0x5fbdb2315678afecb367f032d93f642f64180aa3"}})", "submit.chain"},
+      {R"({"submit":{"chain":"evm:1","address":"0x12"}})", "submit.address"},
+      {R"({"timer":{"delay_ms":-1}})", "timer.delay_ms"},
+      {R"({"timer":{"delay_ms":3600001}})", "timer.delay_ms"},
+      {R"({"launch":{}})", "unknown action launch"},
+      {R"({"submit":{},"timer":{}})", "response 0: expected"},
+  };
+  for (const auto& c : cases) {
+    auto r = parse_component_actions({text(c.json)});
+    ASSERT_FALSE(r) << c.json;
+    EXPECT_TRUE(r.error().is(AggregatorErrc::kNoDestination));
+    EXPECT_NE(r.error().message().find(c.needle), std::string::npos) << c.json << ": " << r.error().message();
+  }
+}
+
 }  // namespace
 }  // namespace wavs::aggregator
