@@ -33,6 +33,7 @@
 #include "contracts/service_handler.hpp"
 #include "contracts/service_manager.hpp"
 #include "contracts/simple_trigger.hpp"
+#include "artifacts_test.hpp"
 #include "forge_artifacts.hpp"
 #include "node/signer.hpp"
 
@@ -127,19 +128,11 @@ Process run_process(const std::vector<std::string>& argv, const std::map<std::st
   return p;
 }
 
-class DeployAnvil : public ::testing::Test {
+class DeployAnvil : public contracts::testing::ArtifactsTest {
  protected:
-  static void SetUpTestSuite() {
-    artifacts_ = new contracts::testing::ArtifactState(contracts::testing::ensure_artifacts());
-  }
-  static void TearDownTestSuite() {
-    delete artifacts_;
-    artifacts_ = nullptr;
-  }
-
   void SetUp() override {
-    if (!artifacts_->skip_reason.empty()) GTEST_SKIP() << artifacts_->skip_reason;
-    ASSERT_TRUE(artifacts_->ready) << artifacts_->failure;
+    contracts::testing::ArtifactsTest::SetUp();
+    if (artifacts_unusable()) return;
     auto a = Anvil::start();
     ASSERT_TRUE(a) << a.error().message();
     anvil_ = std::move(*a);
@@ -177,7 +170,6 @@ class DeployAnvil : public ::testing::Test {
     EXPECT_EQ(*bound, op) << signing.to_checksum();
   }
 
-  inline static contracts::testing::ArtifactState* artifacts_ = nullptr;
   wavs::test::TempDir dir_;
   std::unique_ptr<Anvil> anvil_;
   std::unique_ptr<chain::RpcClient> rpc_;

@@ -23,6 +23,7 @@
 
 #include "cli/child_process.hpp"
 #include "common/test_support.hpp"
+#include "artifacts_test.hpp"
 #include "forge_artifacts.hpp"
 
 namespace wavs::devnet_test {
@@ -71,21 +72,13 @@ int wait_exit(ChildProcess& child, std::chrono::milliseconds bound) {
   return child.exit_code().value_or(-1);
 }
 
-class DevnetE2E : public ::testing::Test {
+class DevnetE2E : public contracts::testing::ArtifactsTest {
  protected:
-  static void SetUpTestSuite() {
-    artifacts_ = new contracts::testing::ArtifactState(contracts::testing::ensure_artifacts());
-  }
-  static void TearDownTestSuite() {
-    delete artifacts_;
-    artifacts_ = nullptr;
-  }
-
   void SetUp() override {
     const fs::path bin = contracts::testing::source_root() / "node_modules" / ".bin";
     if (!fs::exists(bin / "anvil")) GTEST_SKIP() << "anvil is not installed (run scripts/setup)";
-    if (!artifacts_->skip_reason.empty()) GTEST_SKIP() << artifacts_->skip_reason;
-    ASSERT_TRUE(artifacts_->ready) << artifacts_->failure;
+    contracts::testing::ArtifactsTest::SetUp();
+    if (artifacts_unusable()) return;
     if (!fs::exists(fs::path(WAVS_EXAMPLES_DIR) / "square-c.wasm")) {
       GTEST_SKIP() << "square-c.wasm was not built (no clang-19)";
     }
@@ -119,13 +112,11 @@ class DevnetE2E : public ::testing::Test {
     return doc.is_array() ? doc : json::array();
   }
 
-  static contracts::testing::ArtifactState* artifacts_;
   test::TempDir dir_{"wavs-devnet-e2e"};
   fs::path cast_;
   std::unique_ptr<ChildProcess> devnet_;
 };
 
-contracts::testing::ArtifactState* DevnetE2E::artifacts_ = nullptr;
 
 TEST_F(DevnetE2E, OnceLandsTheSquareOfSevenAndStopsEverything) {
   const fs::path net = dir_.path() / "net";

@@ -33,6 +33,7 @@
 #include "contracts/service_manager.hpp"
 #include "contracts/simple_trigger.hpp"
 #include "crypto/hd.hpp"
+#include "artifacts_test.hpp"
 #include "forge_artifacts.hpp"
 #include "node/signer.hpp"
 #include "node_harness.hpp"
@@ -70,19 +71,11 @@ inline Bytes u256_word(std::uint64_t v) {
 
 inline std::string auth() { return std::string("Authorization: Bearer ") + kToken; }
 
-class NodeE2E : public ::testing::Test {
+class NodeE2E : public contracts::testing::ArtifactsTest {
  protected:
-  static void SetUpTestSuite() {
-    artifacts_ = new contracts::testing::ArtifactState(contracts::testing::ensure_artifacts());
-  }
-  static void TearDownTestSuite() {
-    delete artifacts_;
-    artifacts_ = nullptr;
-  }
-
   void SetUp() override {
-    if (!artifacts_->skip_reason.empty()) GTEST_SKIP() << artifacts_->skip_reason;
-    ASSERT_TRUE(artifacts_->ready) << artifacts_->failure;
+    contracts::testing::ArtifactsTest::SetUp();
+    if (artifacts_unusable()) return;
     if (!fs::exists(example("square-c"))) GTEST_SKIP() << "square-c.wasm was not built (no clang-19)";
 
     auto mnemonic = crypto::Mnemonic::parse(kAnvilMnemonic);
@@ -278,7 +271,6 @@ class NodeE2E : public ::testing::Test {
     restart();
   }
 
-  inline static contracts::testing::ArtifactState* artifacts_ = nullptr;
   wavs::test::TempDir dir_;
   std::unique_ptr<crypto::PrivateKey> owner_key_;
   std::unique_ptr<Anvil> anvil_;

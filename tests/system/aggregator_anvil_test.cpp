@@ -31,6 +31,7 @@
 #include "contracts/service_manager.hpp"
 #include "crypto/hash.hpp"
 #include "crypto/hd.hpp"
+#include "artifacts_test.hpp"
 #include "forge_artifacts.hpp"
 #include "httpd/router.hpp"
 #include "httpd/server.hpp"
@@ -119,19 +120,11 @@ class ManifestServer {
   std::unique_ptr<httpd::Server> server_;
 };
 
-class AggregatorAnvil : public ::testing::Test {
+class AggregatorAnvil : public contracts::testing::ArtifactsTest {
  protected:
-  static void SetUpTestSuite() {
-    artifacts_ = new contracts::testing::ArtifactState(contracts::testing::ensure_artifacts());
-  }
-  static void TearDownTestSuite() {
-    delete artifacts_;
-    artifacts_ = nullptr;
-  }
-
   void SetUp() override {
-    if (!artifacts_->skip_reason.empty()) GTEST_SKIP() << artifacts_->skip_reason;
-    ASSERT_TRUE(artifacts_->ready) << artifacts_->failure;
+    contracts::testing::ArtifactsTest::SetUp();
+    if (artifacts_unusable()) return;
     ASSERT_FALSE(dir_.path().empty());
     auto a = Anvil::start();
     ASSERT_TRUE(a) << a.error().message();
@@ -258,7 +251,6 @@ class AggregatorAnvil : public ::testing::Test {
     return p ? std::string(p->begin(), p->end()) : std::string();
   }
 
-  static contracts::testing::ArtifactState* artifacts_;
   test::TempDir dir_{"wavs-agg-anvil"};
   std::unique_ptr<Anvil> anvil_;
   std::unique_ptr<chain::RpcClient> rpc_;
@@ -272,7 +264,6 @@ class AggregatorAnvil : public ::testing::Test {
   std::unique_ptr<Aggregator> aggregator_;
 };
 
-contracts::testing::ArtifactState* AggregatorAnvil::artifacts_ = nullptr;
 
 TEST_F(AggregatorAnvil, LandsOnceAtQuorumAndAnswersLatePacketsWithTheTransaction) {
   add_service();

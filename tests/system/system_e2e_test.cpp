@@ -34,6 +34,7 @@
 #include "contracts/service_manager.hpp"
 #include "contracts/simple_trigger.hpp"
 #include "crypto/hd.hpp"
+#include "artifacts_test.hpp"
 #include "forge_artifacts.hpp"
 #include "node/signer.hpp"
 #include "node_harness.hpp"
@@ -97,19 +98,11 @@ std::string run_command(const std::string& cmd) {
   return out;
 }
 
-class SystemE2E : public ::testing::Test {
+class SystemE2E : public contracts::testing::ArtifactsTest {
  protected:
-  static void SetUpTestSuite() {
-    artifacts_ = new contracts::testing::ArtifactState(contracts::testing::ensure_artifacts());
-  }
-  static void TearDownTestSuite() {
-    delete artifacts_;
-    artifacts_ = nullptr;
-  }
-
   void SetUp() override {
-    if (!artifacts_->skip_reason.empty()) GTEST_SKIP() << artifacts_->skip_reason;
-    ASSERT_TRUE(artifacts_->ready) << artifacts_->failure;
+    contracts::testing::ArtifactsTest::SetUp();
+    if (artifacts_unusable()) return;
     if (!fs::exists(example("square-c"))) GTEST_SKIP() << "square-c.wasm was not built (no clang-19)";
     cast_ = contracts::testing::source_root() / "node_modules" / ".bin" / "cast";
     if (!fs::exists(cast_)) GTEST_SKIP() << "cast is not installed (run scripts/setup)";
@@ -353,7 +346,6 @@ class SystemE2E : public ::testing::Test {
     return r ? json::parse(r->body, nullptr, false) : json();
   }
 
-  static contracts::testing::ArtifactState* artifacts_;
   test::TempDir dir_{"wavs-system"};
   fs::path cast_;
   std::unique_ptr<Anvil> anvil_;
@@ -370,7 +362,6 @@ class SystemE2E : public ::testing::Test {
   std::vector<std::uint16_t> ports_;
 };
 
-contracts::testing::ArtifactState* SystemE2E::artifacts_ = nullptr;
 
 TEST_F(SystemE2E, AnEventLandsOnceWithTheOperatorsResult) {
   fire(7);
