@@ -25,6 +25,7 @@
 #include "contracts/service_manager.hpp"
 #include "crypto/hash.hpp"
 #include "crypto/hd.hpp"
+#include "node/uri_watch.hpp"
 
 #ifndef WAVS_VERSION
 #define WAVS_VERSION "dev"
@@ -431,6 +432,14 @@ struct Aggregator::Impl {
   Result<PacketOutcome> on_packet(const node::Packet& p);
   void retry_submitting();
   void maintenance_loop();
+  Result<ServiceView> load_view(const service::Manager& manager);
+  void reload(const service::Manager& manager);
+  void watch_managers();
+
+  // ServiceURIUpdated of the registered managers: the watcher's thread queues the manager,
+  // the maintenance thread reloads it (a fetch must not block the stream).
+  std::unique_ptr<node::UriWatcher> watcher;
+  std::vector<service::Manager> reloads;  // under maintenance_mutex
 };
 
 Aggregator::Aggregator(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -495,9 +504,23 @@ Result<std::unique_ptr<Aggregator>> Aggregator::open(AggregatorConfig config) {
 }
 
 void Aggregator::start() {
-  std::lock_guard g(impl_->maintenance_mutex);
-  if (impl_->maintenance.joinable() || impl_->stopping) return;
-  impl_->maintenance = std::thread([this] { impl_->maintenance_loop(); });
+  {
+    std::lock_guard g(impl_->maintenance_mutex);
+    if (impl_->maintenance.joinable() || impl_->stopping) return;
+    impl_->maintenance = std::thread([this] { impl_->maintenance_loop(); });
+  }
+  Impl* impl = impl_.get();
+  impl_->watcher = std::make_unique<node::UriWatcher>(
+      impl_->config.chains,
+      [impl](const service::Manager& m) {
+        {
+          std::lock_guard g(impl->maintenance_mutex);
+          impl->reloads.push_back(m);
+        }
+        impl->maintenance_cv.notify_all();
+      },
+      impl_->stop.get_token());
+  impl_->watch_managers();
 }
 
 void Aggregator::stop() {
@@ -507,6 +530,7 @@ void Aggregator::stop() {
   }
   impl_->stop.request_stop();
   impl_->maintenance_cv.notify_all();
+  if (impl_->watcher) impl_->watcher->stop();
   if (impl_->maintenance.joinable()) impl_->maintenance.join();
 }
 
@@ -516,12 +540,25 @@ void Aggregator::Impl::maintenance_loop() {
   constexpr auto kTick = std::chrono::milliseconds(250);
   constexpr auto kPurgeEvery = std::chrono::minutes(1);
   auto last_purge = Clock::now();
+  // An update made while the aggregator was down has no event to replay: every service's
+  // URI is read again once at start, as the node does.
+  std::vector<service::Manager> todo;
+  {
+    std::lock_guard g(services_mutex);
+    for (const auto& [id, v] : services) todo.push_back(v.record.manager);
+  }
   while (true) {
+    for (const auto& m : todo) {
+      if (stop.stop_requested()) return;
+      reload(m);
+    }
+    todo.clear();
     {
       std::unique_lock lk(maintenance_mutex);
       maintenance_cv.wait_for(lk, std::min<std::chrono::milliseconds>(kTick, config.retry_interval),
-                              [this] { return stopping; });
+                              [this] { return stopping || !reloads.empty(); });
       if (stopping) return;
+      todo.swap(reloads);
     }
     retry_submitting();
     if (Clock::now() - last_purge >= kPurgeEvery) {
@@ -738,13 +775,11 @@ Result<PacketOutcome> Aggregator::submit_packet(const node::Packet& packet) {
   return out;
 }
 
-Result<ServiceView> Aggregator::add_service(const service::Manager& manager) {
+// What the manager's URI holds now, checked: the manifest names `manager`, every
+// handler's chain is configured, every aggregator component fetched and compiling.
+Result<ServiceView> Aggregator::Impl::load_view(const service::Manager& manager) {
   const Hash256 id = service::service_id(manager);
-  if (impl_->service(id)) {
-    return Error(AggregatorErrc::kServiceExists, "service " + id.hex(HexPrefix::kNone) + " (manager " +
-                                                     evm(manager.address).to_checksum() + ") is registered already");
-  }
-  auto* c = impl_->chain_of(manager.chain);
+  auto* c = chain_of(manager.chain);
   if (c == nullptr) return Error(AggregatorErrc::kNoChain, "no endpoints configured for " + manager.chain.str());
   contracts::ServiceManager m(*c->rpc, evm(manager.address));
   auto uri = m.get_service_uri();
@@ -753,11 +788,11 @@ Result<ServiceView> Aggregator::add_service(const service::Manager& manager) {
     return Error(AggregatorErrc::kUnknownService,
                  "manager " + evm(manager.address).to_checksum() + " publishes no service URI (getServiceURI is empty)");
   }
-  auto fetched = impl_->fetcher->fetch_manifest(*uri, manager, impl_->stop.get_token());
+  auto fetched = fetcher->fetch_manifest(*uri, manager, stop.get_token());
   if (!fetched) return fetched.error();
   for (const auto& [wid, wf] : fetched->manifest.workflows) {
     for (const auto& dest : wf.submit.evm_contracts) {
-      if (impl_->chain_of(dest.chain) == nullptr) {
+      if (chain_of(dest.chain) == nullptr) {
         return Error(AggregatorErrc::kNoChain, "workflows." + wid + ".submit.aggregator.evm_contracts: no endpoints "
                                                    "configured for " + dest.chain.str());
       }
@@ -767,29 +802,83 @@ Result<ServiceView> Aggregator::add_service(const service::Manager& manager) {
   // packet, so a bad source is reported to whoever registers the service.
   for (const auto& [wid, wf] : fetched->manifest.workflows) {
     if (!wf.submit.component || !wf.submit.evm_contracts.empty()) continue;
-    auto got = impl_->fetcher->fetch_component(wf.submit.component->source, *impl_->store, impl_->stop.get_token());
+    auto got = fetcher->fetch_component(wf.submit.component->source, *store, stop.get_token());
     if (!got) return got.error().with_context("workflows." + wid + ".submit.aggregator.component.source");
-    auto program = impl_->programs->get(*got, [&] { return impl_->store->get(*got); });
+    auto program = programs->get(*got, [&] { return store->get(*got); });
     if (!program) return program.error().with_context("workflows." + wid + ".submit.aggregator.component");
   }
-  ServiceRecord rec{id, manager, fetched->json, fetched->hash, now_ms()};
-  if (auto st = impl_->state->add_service(rec); !st) return st.error();
-  ServiceView view{rec, std::move(fetched->manifest)};
+  return ServiceView{ServiceRecord{id, manager, fetched->json, fetched->hash, now_ms()},
+                     std::move(fetched->manifest)};
+}
+
+// A ServiceURIUpdated (or the start-up refresh): the new manifest replaces the old one
+// only when it loads; otherwise the old one keeps working and the failure is logged.
+void Aggregator::Impl::reload(const service::Manager& manager) {
+  const Hash256 id = service::service_id(manager);
+  auto old = service(id);
+  if (!old) return;
+  auto view = load_view(manager);
+  if (!view) {
+    spdlog::error("aggregator: the new manifest of service {} does not load, the old one stays: {}", short_id(id),
+                  view.error().message());
+    return;
+  }
+  if (view->record.manifest_hash == old->record.manifest_hash) return;
+  view->record.added_ms = old->record.added_ms;
+  if (auto st = state->update_service(view->record); !st) {
+    spdlog::error("aggregator: storing the new manifest of service {}: {}", short_id(id), st.error().message());
+    return;
+  }
+  {
+    std::lock_guard g(services_mutex);
+    services[id] = *view;
+  }
+  {
+    std::lock_guard g(routing_mutex);
+    routing_cache.clear();
+  }
+  spdlog::info("aggregator: service {} updated to manifest {}", short_id(id),
+               view->record.manifest_hash.hex(HexPrefix::kNone).substr(0, 12));
+}
+
+void Aggregator::Impl::watch_managers() {
+  if (!watcher) return;
+  std::vector<service::Manager> managers;
+  {
+    std::lock_guard g(services_mutex);
+    for (const auto& [id, v] : services) managers.push_back(v.record.manager);
+  }
+  watcher->set_managers(managers);
+}
+
+Result<ServiceView> Aggregator::add_service(const service::Manager& manager) {
+  const Hash256 id = service::service_id(manager);
+  if (impl_->service(id)) {
+    return Error(AggregatorErrc::kServiceExists, "service " + id.hex(HexPrefix::kNone) + " (manager " +
+                                                     evm(manager.address).to_checksum() + ") is registered already");
+  }
+  auto view = impl_->load_view(manager);
+  if (!view) return view.error();
+  if (auto st = impl_->state->add_service(view->record); !st) return st.error();
   {
     std::lock_guard g(impl_->services_mutex);
-    impl_->services[id] = view;
+    impl_->services[id] = *view;
   }
-  spdlog::info("aggregator: added service {} ({}, manager {} on {})", short_id(id), view.manifest.name,
+  impl_->watch_managers();
+  spdlog::info("aggregator: added service {} ({}, manager {} on {})", short_id(id), view->manifest.name,
                evm(manager.address).to_checksum(), manager.chain.str());
-  return view;
+  return *view;
 }
 
 Result<bool> Aggregator::remove_service(const service::Manager& manager) {
   const Hash256 id = service::service_id(manager);
   auto removed = impl_->state->remove_service(id);
   if (!removed) return removed.error();
-  std::lock_guard g(impl_->services_mutex);
-  impl_->services.erase(id);
+  {
+    std::lock_guard g(impl_->services_mutex);
+    impl_->services.erase(id);
+  }
+  impl_->watch_managers();
   return *removed;
 }
 

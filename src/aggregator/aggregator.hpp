@@ -35,7 +35,8 @@
 //
 // Contract:
 //   owns      the state database, one RpcClient and TxSender per configured chain, the
-//             service table and a maintenance thread (start() to stop()).
+//             service table, a maintenance thread and a node::UriWatcher (start() to
+//             stop()).
 //   threads   every public call is thread-safe. Packets of one queue are judged one at a
 //             time (a lock per queue); packets of different events proceed in parallel.
 //   blocking  submit_packet, add_service and remove_service block on RPC and SQLite
@@ -142,7 +143,10 @@ class Aggregator {
   Aggregator(const Aggregator&) = delete;
   Aggregator& operator=(const Aggregator&) = delete;
 
-  // Starts the maintenance thread (retries, purges).
+  // Starts the maintenance thread (retries, purges, manifest reloads) and the watch of
+  // the registered managers' ServiceURIUpdated events: an updated manifest replaces the
+  // old one once it loads (a broken one is logged and the old one keeps working). At
+  // start every service's URI is read again, for updates made while it was down.
   void start();
   void stop();
 

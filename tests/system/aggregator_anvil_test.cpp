@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <functional>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -59,6 +60,16 @@ crypto::PrivateKey derive(const char* phrase, std::uint32_t index) {
 }
 
 // A loopback HTTP server answering GET /service.json with a manifest.
+// Polls `done` every 20 ms until it holds or `bound` passes.
+bool eventually(const std::function<bool()>& done, std::chrono::milliseconds bound) {
+  const auto until = std::chrono::steady_clock::now() + bound;
+  while (std::chrono::steady_clock::now() < until) {
+    if (done()) return true;
+    std::this_thread::sleep_for(20ms);
+  }
+  return done();
+}
+
 class ManifestServer {
  public:
   explicit ManifestServer(std::string body) : body_(std::move(body)), daemon_(daemon_config()) {
@@ -466,6 +477,40 @@ TEST_F(AggregatorAnvil, ASubmissionCountsOnlyOnceItIsConfirmationsDeep) {
   ASSERT_TRUE(receipt && *receipt);
   EXPECT_GE(*after, (*receipt)->block_number + 3) << "answered before the receipt was 3 blocks deep";
   EXPECT_EQ(payload_on_chain(id), "deep");
+}
+
+TEST_F(AggregatorAnvil, SetServiceUriSwapsTheManifestAndABrokenOneIsKeptOut) {
+  add_service();
+  aggregator_->start();
+  // A second handler, and a manifest that lands there.
+  auto art = contracts::load_artifact(contracts::testing::out_dir(), "SimpleSubmit");
+  ASSERT_TRUE(art);
+  auto other = contracts::deploy(*owner_, *art, contracts::simple_submit::encode_constructor(manager_->address()));
+  ASSERT_TRUE(other) << other.error().message();
+  contracts::SimpleSubmit second(*rpc_, *other);
+  json m = manifest_;
+  m["workflows"]["default"]["submit"]["aggregator"]["evm_contracts"][0]["address"] = other->hex();
+  const auto old_hash = aggregator_->services().at(0).record.manifest_hash;
+  manifest_server_->set(m.dump(), "");
+  ASSERT_TRUE(manager_->set_service_uri(*owner_, manifest_server_->url() + "?v=2"));
+  ASSERT_TRUE(eventually([&] { return aggregator_->services().at(0).record.manifest_hash != old_hash; }, 20'000ms))
+      << "the aggregator did not pick up the new manifest";
+  const auto id = event(9);
+  ASSERT_TRUE(aggregator_->submit_packet(packet(0, id, "moved")));
+  auto sent = aggregator_->submit_packet(packet(1, id, "moved"));
+  ASSERT_TRUE(sent) << sent.error().message();
+  EXPECT_EQ(sent->kind, PacketOutcome::Kind::kSent);
+  EXPECT_TRUE(*second.is_handled(id));
+  EXPECT_FALSE(*submit_->is_handled(id));
+
+  // A manifest for another manager is refused; the working one stays.
+  json broken = m;
+  broken["manager"]["evm"]["address"] = other->hex();
+  const auto good_hash = aggregator_->services().at(0).record.manifest_hash;
+  manifest_server_->set(broken.dump(), "");
+  ASSERT_TRUE(manager_->set_service_uri(*owner_, manifest_server_->url() + "?v=3"));
+  std::this_thread::sleep_for(1500ms);
+  EXPECT_EQ(aggregator_->services().at(0).record.manifest_hash, good_hash);
 }
 
 TEST_F(AggregatorAnvil, AnEventLandedElsewhereIsBurnedNotResent) {
