@@ -53,6 +53,25 @@ function(wavs_add_test name)
     ENVIRONMENT "WAVS_SOURCE_DIR=${PROJECT_SOURCE_DIR};WAVS_BINARY_DIR=${PROJECT_BINARY_DIR}")
 endfunction()
 
+# wavs_add_process_test(<name> ...): a wavs_add_test that runs the `wavs` binary and the
+# example components against the forge-built contracts: WAVS_EXE and WAVS_EXAMPLES_DIR
+# defined, both built first, and the contracts_out lock shared with every test that may
+# build contracts/out.
+function(wavs_add_process_test name)
+  wavs_add_test(${name} ${ARGN})
+  if(NOT TARGET ${name})
+    return()
+  endif()
+  target_compile_definitions(${name} PRIVATE
+    WAVS_EXE="$<TARGET_FILE:wavs>"
+    WAVS_EXAMPLES_DIR="${CMAKE_BINARY_DIR}/examples")
+  add_dependencies(${name} wavs)
+  set_tests_properties(${name} PROPERTIES RESOURCE_LOCK contracts_out)
+  if(EXISTS ${PROJECT_SOURCE_DIR}/examples/CMakeLists.txt)  # defined later in the tree
+    add_dependencies(${name} example_components)
+  endif()
+endfunction()
+
 # wavs_add_bench(<name> SOURCES ... [DEPS ...]) — Google Benchmark binaries, never run by ctest.
 function(wavs_add_bench name)
   if(NOT WAVS_BUILD_BENCH)
