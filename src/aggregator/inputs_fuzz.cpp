@@ -5,7 +5,7 @@
 //   1+ an HTTP request to the aggregator's real routes (aggregator::add_routes on an
 //      Aggregator opened once on a temporary directory, no chain configured, no
 //      credential): never a 500 or a status outside 200..599, every error is the JSON
-//      error shape, and no answer carries the bearer token.
+//      error shape, and no answer carries the bearer token unless the request did.
 #include <stdlib.h>
 
 #include <cstddef>
@@ -72,7 +72,9 @@ void request(std::string_view raw) {
   auto& a = api();
   const httpd::Response r = httpd::handle_raw_request(raw, a.router, a.config);
   if (r.status < 200 || r.status > 599 || r.status == 500) std::abort();
-  if (r.body.find(kToken) != std::string::npos) std::abort();
+  // An answer may quote the request (a 404 names the path); the token must not come from
+  // anywhere else.
+  if (r.body.find(kToken) != std::string::npos && raw.find(kToken) == std::string_view::npos) std::abort();
   if (r.status >= 400) {
     const auto j = nlohmann::json::parse(r.body, nullptr, false);
     if (j.is_discarded() || !j["error"]["code"].is_string() || !j["error"]["message"].is_string()) std::abort();
