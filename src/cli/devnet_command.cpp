@@ -23,6 +23,7 @@
 #include "cli/child_process.hpp"
 #include "cli/deploy_command.hpp"
 #include "cli/devnet_template.hpp"
+#include "common/json_text.hpp"
 #include "contracts/artifact.hpp"
 #include "contracts/contract_error.hpp"
 #include "contracts/events.hpp"
@@ -61,35 +62,9 @@ crypto::PrivateKey anvil_account(std::uint32_t index) {
   return *key;
 }
 
-// A TOML basic string.
-std::string toml_quote(std::string_view s) {
-  std::string out = "\"";
-  for (char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof(buf), "\\u%04x", static_cast<unsigned>(c));
-          out += buf;
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out + "\"";
-}
+// A TOML basic string: its escapes are JSON's (and both want UTF-8), so the one JSON
+// escaper serves, as it does for `wavs config`'s TOML output.
+std::string toml_quote(std::string_view s) { return json_quote(s); }
 
 std::string toml_list(const std::vector<std::string>& items) {
   std::string out = "[";
