@@ -319,9 +319,7 @@ struct Aggregator::Impl {
 
   // Sends `q` to every destination that has not handled it yet. Called with the queue
   // marked kSubmitting and registered in in_flight, without its lock.
-  Result<std::optional<Hash256>> send(const service::Manager& manager, const std::vector<service::EvmContract>& dests,
-                                      const QueueView& q) {
-    (void)manager;
+  Result<std::optional<Hash256>> send(const std::vector<service::EvmContract>& dests, const QueueView& q) {
     std::optional<Hash256> first_tx;
     for (const auto& dest : dests) {
       auto* c = chain_of(dest.chain);
@@ -401,9 +399,8 @@ struct Aggregator::Impl {
   }
 
   // Sends a claimed kSubmitting queue and records the outcome.
-  Result<std::optional<Hash256>> submit_claimed(const ServiceView& s, const std::vector<service::EvmContract>& dests,
-                                                const QueueView& q) {
-    auto tx = send(s.record.manager, dests, q);
+  Result<std::optional<Hash256>> submit_claimed(const std::vector<service::EvmContract>& dests, const QueueView& q) {
+    auto tx = send(dests, q);
     if (!tx && tx.error().is(AggregatorErrc::kRejected)) {
       // The signatures no longer make it (weights or quorum changed since): back to
       // collecting, judged again by the next packet.
@@ -600,7 +597,7 @@ void Aggregator::Impl::retry_submitting() {
       release(id);
       continue;
     }
-    (void)submit_claimed(*s, routed->destinations, **q);
+    (void)submit_claimed(routed->destinations, **q);
   }
 }
 
@@ -754,7 +751,7 @@ Result<PacketOutcome> Aggregator::Impl::on_packet(const node::Packet& p) {
     return o;
   }
   guard.unlock();  // later packets of this queue see kSubmitting and do not wait for the send
-  auto tx = submit_claimed(*s, dests, q);
+  auto tx = submit_claimed(dests, q);
   if (!tx) return tx.error();
   o.kind = PacketOutcome::Kind::kSent;
   o.tx_hash = *tx;
