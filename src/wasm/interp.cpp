@@ -13,6 +13,9 @@
 #include <limits>
 #include <memory>
 
+#include <sys/mman.h>
+#include <ucontext.h>
+
 #include "wasm/runtime.hpp"
 
 #if defined(__GNUC__) && !defined(WAVS_WASM_NO_COMPUTED_GOTO)
@@ -1040,7 +1043,10 @@ const char* to_string(TrapKind k) {
   return "trap";
 }
 
+std::optional<Trap> invoke_native(const FuncInst& f, std::uint64_t* slots);
+
 std::optional<Trap> invoke(const FuncInst& f, std::uint64_t* slots) {
+  if (f.native_index >= 0) return invoke_native(f, slots);
   const FuncType& ft = f.type;
   if (!f.code) {
     std::vector<Value> args(ft.params.size()), results(ft.results.size());
@@ -1085,6 +1091,152 @@ std::optional<Trap> invoke(const FuncInst& f, std::uint64_t* slots) {
   }
   for (std::size_t i = 0; i < ft.results.size(); ++i) slots[i] = fp[i];
   return std::nullopt;
+}
+
+}  // namespace wavs::wasm
+
+// ---- native code (wasm/native.hpp) -----------------------------------------------------
+
+namespace wavs::wasm {
+namespace {
+
+// Native code runs on a stack of its own, one per thread, reserved once: large enough for
+// the deepest recursion the limits allow (call depth and frame slots bound it), whatever
+// stack the embedder's thread has. Pages are committed only when touched. Host functions
+// called from native code run on it too, within the margin below the floor.
+constexpr std::size_t kNativeStackBytes = std::size_t{512} << 20;
+constexpr std::size_t kNativeStackMargin = std::size_t{16} << 20;
+
+struct NativeStack {
+  std::uint8_t* base = nullptr;
+  bool active = false;  // the thread is running on it now
+  ~NativeStack() {
+    if (base) munmap(base, kNativeStackBytes);
+  }
+  bool ensure() {
+    if (base) return true;
+    void* p = mmap(nullptr, kNativeStackBytes, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
+    if (p == MAP_FAILED) return false;
+    base = static_cast<std::uint8_t*>(p);
+    (void)mprotect(base, 4096, PROT_NONE);  // a guard page below everything
+    return true;
+  }
+};
+thread_local NativeStack t_native_stack;
+
+struct NativeEntry {
+  const wavs_native_module* module;
+  wavs_native_ctx* ctx;
+  std::uint32_t func;
+  std::uint64_t frame;
+  std::uint64_t* slots;
+  std::int32_t rc;
+};
+thread_local NativeEntry* t_native_entry = nullptr;
+
+void native_trampoline() {
+  NativeEntry* e = t_native_entry;
+  e->rc = e->module->enter(e->ctx, e->func, e->frame, e->slots);
+}
+
+std::int32_t enter_native(NativeEntry& e) {
+  NativeStack& ns = t_native_stack;
+  if (ns.active) return e.module->enter(e.ctx, e.func, e.frame, e.slots);
+  if (!ns.ensure()) return static_cast<std::int32_t>(TrapKind::kCallStackExhausted) + 1;
+  ucontext_t here{}, there{};
+  if (getcontext(&there) != 0) return static_cast<std::int32_t>(TrapKind::kCallStackExhausted) + 1;
+  there.uc_stack.ss_sp = ns.base;
+  there.uc_stack.ss_size = kNativeStackBytes;
+  there.uc_link = &here;
+  makecontext(&there, native_trampoline, 0);
+  NativeEntry* saved = t_native_entry;
+  t_native_entry = &e;
+  ns.active = true;
+  e.rc = static_cast<std::int32_t>(TrapKind::kCallStackExhausted) + 1;
+  (void)swapcontext(&here, &there);
+  ns.active = false;
+  t_native_entry = saved;
+  return e.rc;
+}
+
+constexpr std::int32_t native_status(TrapKind k) { return static_cast<std::int32_t>(k) + 1; }
+
+}  // namespace
+
+std::optional<Trap> invoke_native(const FuncInst& f, std::uint64_t* slots) {
+  ExecStack& st = t_stack;
+  InstanceData* inst = f.instance;
+  // As invoke() below: the same stacks, the same checks before the first instruction.
+  st.ensure(std::clamp<std::size_t>(inst->limits.max_stack_slots, 1024, std::size_t{1} << 26),
+            std::clamp<std::uint32_t>(inst->limits.max_call_depth, 16, 1u << 20) + 16);
+  std::uint64_t* fp = st.top;
+  std::uint64_t* end = st.slots.get() + st.capacity;
+  const std::uint32_t max_depth = std::min(inst->limits.max_call_depth, st.frame_capacity);
+  if (fp + f.code->frame_slots > end || st.depth >= max_depth) {
+    return Trap{TrapKind::kCallStackExhausted, to_string(TrapKind::kCallStackExhausted), 0};
+  }
+  constexpr std::uint32_t kMaxNesting = 100;
+  if (st.nesting >= kMaxNesting)
+    return Trap{TrapKind::kCallStackExhausted, to_string(TrapKind::kCallStackExhausted), 0};
+
+  wavs_native_ctx& c = inst->native->ctx;
+  // Re-entry (host → native → host → native) reuses the context: keep the outer values.
+  const wavs_native_ctx saved = c;
+  c.depth = st.depth;
+  c.max_depth = max_depth;
+  c.slot_limit = std::min<std::size_t>(st.capacity, inst->limits.max_stack_slots);
+  if (!t_native_stack.ensure()) return Trap{TrapKind::kCallStackExhausted, "no memory for the native stack", 0};
+  c.stack_floor = reinterpret_cast<std::uintptr_t>(t_native_stack.base) + kNativeStackMargin;
+  NativeEntry e{inst->native->code->module, &c, static_cast<std::uint32_t>(f.native_index),
+                static_cast<std::uint64_t>(fp - st.slots.get()), slots, 0};
+  std::uint64_t* saved_top = st.top;
+  ++st.nesting;
+  std::int32_t rc = enter_native(e);
+  --st.nesting;
+  st.top = saved_top;
+  c.depth = saved.depth;
+  c.max_depth = saved.max_depth;
+  c.slot_limit = saved.slot_limit;
+  if (rc == 0) return std::nullopt;
+  auto kind = static_cast<TrapKind>(rc - 1);
+  if (kind == TrapKind::kHost && st.pending) {
+    Trap t = std::move(*st.pending);
+    st.pending.reset();
+    return t;
+  }
+  return Trap{kind, to_string(kind), 0};
+}
+
+std::int32_t native_call(wavs_native_ctx* c, const void* func, std::uint64_t frame, std::uint64_t caller_top,
+                         std::uint64_t* slots) {
+  ExecStack& st = t_stack;
+  const auto& target = *static_cast<const FuncInst*>(func);
+  auto* inst = static_cast<InstanceData*>(c->instance);
+  // interp.cpp call_target: the depth first; a wasm callee's frame must fit.
+  if (c->depth >= c->max_depth) return native_status(TrapKind::kCallStackExhausted);
+  if (target.code && frame + target.code->frame_slots > c->slot_limit) {
+    return native_status(TrapKind::kCallStackExhausted);
+  }
+  std::uint64_t* saved_top = st.top;
+  const std::uint32_t saved_depth = st.depth;
+  st.depth = c->depth + 1;
+  bool ok = true;
+  if (!target.code) {
+    std::size_t n = std::max(target.type.params.size(), target.type.results.size());
+    st.top = st.slots.get() + std::max<std::uint64_t>(caller_top, frame + n);
+    ok = call_host(&st, target, slots, inst);
+  } else {
+    st.top = st.slots.get() + frame;
+    std::optional<Trap> t = invoke(target, slots);
+    if (t) {
+      st.pending = std::move(*t);
+      ok = false;
+    }
+  }
+  st.top = saved_top;
+  st.depth = saved_depth;
+  return ok ? 0 : native_status(TrapKind::kHost);
 }
 
 }  // namespace wavs::wasm

@@ -419,6 +419,7 @@ Result<std::shared_ptr<Instance>> Linker::instantiate(const Module& module, Inst
     for (const auto& item : m.elems[i].items) out.push_back(eval_const(item, *inst));
   }
   inst->data_dropped.assign(m.datas.size(), 0);
+  if (module.native_) bind_native(*inst, module.native_);
 
   // Segments, in order; a failure leaves earlier writes in place, as the spec requires.
   for (std::size_t i = 0; i < m.elems.size(); ++i) {

@@ -36,6 +36,7 @@ namespace wavs::wasm {
 struct FuncInst;
 struct InstanceData;
 struct CompiledModule;
+struct NativeCode;
 
 // ---- values ----------------------------------------------------------------------
 
@@ -138,6 +139,9 @@ class Memory {
   [[nodiscard]] std::uint32_t pages() const { return static_cast<std::uint32_t>(size_ / kPageSize); }
   [[nodiscard]] MemoryType type() const { return type_; }
   [[nodiscard]] std::span<std::uint8_t> bytes() { return {data_, static_cast<std::size_t>(size_)}; }
+  // Where the current size lives: native code (wasm/native.hpp) reads it after each call
+  // that may have grown the memory.
+  [[nodiscard]] const std::uint64_t* size_address() const { return &size_; }
   // Returns the old size in pages, or -1 when the declared maximum or the cap forbids it.
   std::int32_t grow(std::uint32_t delta_pages);
   // How many grow requests the cap (Memory::create's max_pages_cap, from
@@ -210,8 +214,11 @@ class Module {
   [[nodiscard]] std::optional<FuncType> export_func_type(std::string_view name) const;
   // False when compiled with EngineConfig::interruptible off: nothing can interrupt it.
   [[nodiscard]] bool interruptible() const;
+  // True when its instances run native code (wasm/native.hpp, attach_native).
+  [[nodiscard]] bool native() const { return native_ != nullptr; }
 
   std::shared_ptr<const CompiledModule> impl_;
+  std::shared_ptr<const NativeCode> native_;
 };
 
 struct EngineConfig {
