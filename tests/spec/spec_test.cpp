@@ -6,10 +6,14 @@
 // nothing. Commands listed in skips.txt are not counted as failures; text-format
 // modules in assert_malformed / assert_invalid are skipped as "text format".
 //
-// The suite runs three times: as compiled by default, with the translator's fusion off,
-// and without interruption checks (EngineConfig::interruptible = false, the other
-// interpreter variant). Each pass prints its own summary line, and the two extra passes
-// must pass exactly the commands the default pass does, file by file.
+// The suite runs four times: as compiled by default, with the translator's fusion off,
+// without interruption checks (EngineConfig::interruptible = false, the other
+// interpreter variant), and on the native tier (every module emitted as C, compiled by
+// the system C compiler and run as native code: wasm/native.hpp). Each pass prints its
+// own summary line, and the extra passes must pass exactly the commands the default pass
+// does, file by file. The native pass is its own ctest entry (it runs the C compiler
+// for every module) and is skipped under the sanitizers (the generated code is not
+// instrumented).
 
 #include <gtest/gtest.h>
 
@@ -24,6 +28,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "wasm/native_test_support.hpp"
 #include "wasm/wasm.hpp"
 
 namespace fs = std::filesystem;
@@ -38,8 +43,8 @@ struct Totals {
 };
 
 // The passes over the suite, in the order their tests run.
-enum Pass { kDefault, kUnfused, kUninterruptible, kPassCount };
-constexpr const char* kPassNames[kPassCount] = {"", " (fusion off)", " (no interruption checks)"};
+enum Pass { kDefault, kUnfused, kUninterruptible, kNative, kPassCount };
+constexpr const char* kPassNames[kPassCount] = {"", " (fusion off)", " (no interruption checks)", " (native tier)"};
 Totals g_totals[kPassCount];
 std::map<std::string, Totals> g_default_by_file;  // the default pass's counts, per file
 
@@ -141,8 +146,8 @@ bool match(const json& want, const Value& got, std::string& why) {
 class SpecFile {
  public:
   SpecFile(std::string name, fs::path dir, const std::map<std::string, std::string>& skips,
-           EngineConfig config = {})
-      : name_(std::move(name)), dir_(std::move(dir)), skips_(skips), engine_(config) {}
+           EngineConfig config = {}, bool native = false)
+      : name_(std::move(name)), dir_(std::move(dir)), skips_(skips), engine_(config), native_(native) {}
 
   void run(const json& script, Totals& totals);
 
@@ -172,6 +177,11 @@ class SpecFile {
     if (!bytes) return wavs::Error(WasmErrc::kNotFound, "cannot read " + file);
     auto module = engine_.compile(*bytes);
     if (!module) return module.error();
+    if (native_) {
+      auto fast = test::build_native(**module);
+      if (!fast) return fast.error();
+      return linker_.instantiate(**fast);
+    }
     return linker_.instantiate(**module);
   }
   void define_spectest();
@@ -180,6 +190,7 @@ class SpecFile {
   fs::path dir_;
   const std::map<std::string, std::string>& skips_;
   Engine engine_;
+  bool native_;
   Linker linker_;
   std::shared_ptr<Instance> current_;
   std::map<std::string, std::shared_ptr<Instance>> named_;
@@ -345,7 +356,7 @@ void run_pass(Pass pass, const std::string& name) {
   fs::path out;
   const json& script = script_for(name, out);
   static const auto skips = load_skips();
-  SpecFile file(name, out, skips, config_of(pass));
+  SpecFile file(name, out, skips, config_of(pass), pass == kNative);
   Totals here;
   file.run(script, here);
   Totals& t = g_totals[pass];
@@ -377,6 +388,14 @@ TEST_P(SpecTest, WastUnfused) { run_pass(kUnfused, GetParam()); }
 
 // The interpreter variant without interruption checks at loop back-edges and calls.
 TEST_P(SpecTest, WastUninterruptible) { run_pass(kUninterruptible, GetParam()); }
+
+// Every module as native code: the same commands must pass as in the default pass.
+TEST_P(SpecTest, WastNative) {
+#if defined(__SANITIZE_ADDRESS__)
+  GTEST_SKIP() << "native code is not instrumented for the sanitizers";
+#endif
+  run_pass(kNative, GetParam());
+}
 
 std::vector<std::string> params() {
   auto files = wast_files();
