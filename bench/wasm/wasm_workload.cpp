@@ -1,17 +1,21 @@
 // Runs one benchmark workload (a freestanding module exporting `run`) in-process and
 // prints "<result> <milliseconds of run> <milliseconds of compile+instantiate>", the
-// same format as the native build of the workload prints.
+// same format as the native build of the workload prints. With `--native` the module
+// runs on the engine's native tier (wasm/native.hpp; the C compile is not timed).
 
 #include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <iterator>
 
+#include <cstring>
+
+#include "wasm/native_test_support.hpp"
 #include "wasm/wasm.hpp"
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::fprintf(stderr, "usage: %s module.wasm\n", argv[0]);
+    std::fprintf(stderr, "usage: %s module.wasm [--native]\n", argv[0]);
     return 2;
   }
   std::ifstream in(argv[1], std::ios::binary);
@@ -23,6 +27,15 @@ int main(int argc, char** argv) {
   if (!module) {
     std::fprintf(stderr, "%s\n", module.error().message().c_str());
     return 1;
+  }
+  if (argc > 2 && std::strcmp(argv[2], "--native") == 0) {
+    auto native = wavs::wasm::test::build_native(**module, {}, "-O2");
+    if (!native) {
+      std::fprintf(stderr, "%s\n", native.error().message().c_str());
+      return 1;
+    }
+    *module = *native;
+    t0 = Clock::now();
   }
   wavs::wasm::Linker linker;
   auto instance = linker.instantiate(**module);

@@ -137,9 +137,20 @@ static inline u64 wv_f64_bits(f64 v) { u64 b; memcpy(&b, &v, 8); return b; }
 static inline f32 wv_bits_f32(u32 b) { f32 v; memcpy(&v, &b, 4); return v; }
 static inline f64 wv_bits_f64(u64 b) { f64 v; memcpy(&v, &b, 8); return v; }
 
-#define WV_LOAD(T, N) static inline T wv_ld_##N(const u8* p) { T v; memcpy(&v, p, sizeof v); return v; }
-WV_LOAD(u8, u8) WV_LOAD(s8, s8) WV_LOAD(u16, u16) WV_LOAD(s16, s16) WV_LOAD(u32, u32) WV_LOAD(s32, s32)
-WV_LOAD(u64, u64) WV_LOAD(f32, f32) WV_LOAD(f64, f64)
+/* A load must happen even when its value is never used: in a guarded memory the access
+ * itself is the bounds check. The empty volatile asm consumes the value in a register, so
+ * the compiler can neither drop the load nor fold it into nothing. */
+#if defined(__x86_64__)
+#define WV_FREG "x"
+#elif defined(__aarch64__)
+#define WV_FREG "w"
+#else
+#define WV_FREG "r"
+#endif
+#define WV_LOAD(T, N, R) \
+  static inline T wv_ld_##N(const u8* p) { T v; memcpy(&v, p, sizeof v); __asm__ volatile("" :: R(v)); return v; }
+WV_LOAD(u8, u8, "r") WV_LOAD(s8, s8, "r") WV_LOAD(u16, u16, "r") WV_LOAD(s16, s16, "r") WV_LOAD(u32, u32, "r")
+WV_LOAD(s32, s32, "r") WV_LOAD(u64, u64, "r") WV_LOAD(f32, f32, WV_FREG) WV_LOAD(f64, f64, WV_FREG)
 #define WV_STORE(T, N) static inline void wv_st_##N(u8* p, T v) { memcpy(p, &v, sizeof v); }
 WV_STORE(u8, u8) WV_STORE(u16, u16) WV_STORE(u32, u32) WV_STORE(u64, u64) WV_STORE(f32, f32) WV_STORE(f64, f64)
 
@@ -246,8 +257,9 @@ struct Instr {
 class FuncEmitter {
  public:
   FuncEmitter(const CompiledModule& cm, std::uint32_t func_index, std::int64_t fuel_global, bool interruptible,
-              std::string& out)
-      : cm_(cm),
+              bool guarded, std::string& out)
+      : guarded_(guarded),
+        cm_(cm),
         m_(cm.data),
         idx_(func_index),
         fuel_(fuel_global),
@@ -309,6 +321,7 @@ class FuncEmitter {
   void emit_call(std::uint32_t type_index, const std::string& target_kind, std::uint32_t func, std::uint32_t table);
   Ctl& cur() { return ctl_.back(); }
 
+  bool guarded_;  // the memory is guarded: loads and stores need no check (NativeOptions)
   const CompiledModule& cm_;
   const ModuleData& m_;
   std::uint32_t idx_;
@@ -556,7 +569,7 @@ void FuncEmitter::emit_call(std::uint32_t type_index, const std::string& target_
     call_slots_ = std::max(call_slots_, std::max(np, nr));
     for (std::size_t k = 0; k < np; ++k) line("CS[" + num(k) + "] = " + to_bits(ft.params[k], var(base + k, ft.params[k])) + ";");
     line("{ " + flush() + "int32_t st_ = c->host->call(c, " + fexpr + ", " + frame + ", vfp + " + num(frame_slots_) +
-         "u, CS); if (UNLIKELY(st_)) wv_trap(c, st_ - 1); MS = c->mem_size ? *c->mem_size : 0;" + reload() + " }");
+         "u, CS); if (UNLIKELY(st_)) wv_trap(c, st_ - 1); MS = *c->mem_size;" + reload() + " }");
     pop(np);
     for (std::size_t k = 0; k < nr; ++k) line(push(ft.results[k]) + " = " + from_bits(ft.results[k], "CS[" + num(k) + "]") + ";");
   };
@@ -567,7 +580,7 @@ void FuncEmitter::emit_call(std::uint32_t type_index, const std::string& target_
          "u > c->slot_limit)) " + trap(TrapKind::kCallStackExhausted));
     line(flush() + "c->depth++;");
     assign_results("fn" + std::to_string(func) + "(c, " + frame + args + ")");
-    line("c->depth--; MS = c->mem_size ? *c->mem_size : 0;" + reload());
+    line("c->depth--; MS = *c->mem_size;" + reload());
   } else if (target_kind == "import") {
     generic_call("c->funcs[" + num(func) + "]");
   } else {
@@ -588,7 +601,7 @@ void FuncEmitter::emit_call(std::uint32_t type_index, const std::string& target_
     std::string saved_stack_note;  // results land in the same variables on both paths
     std::vector<ValType> before = stack_;
     assign_results("((" + typedef_name + ")wv_typed[k_])(c, " + frame + args + ")");
-    line("c->depth--; MS = c->mem_size ? *c->mem_size : 0;" + reload());
+    line("c->depth--; MS = *c->mem_size;" + reload());
     line("} else {");
     stack_ = before;
     generic_call("fi_");
@@ -636,17 +649,21 @@ Status FuncEmitter::emit(const Instr& in) {
     for (std::size_t p; (p = e.find("$b")) != std::string::npos;) e.replace(p, 2, b);
     line(push(r) + " = " + e + ";");
   };
+  // Unguarded: the interpreter's check (ea + size > memory size, in 64 bits). Guarded:
+  // the access itself faults past the size, and the whole access faults, never part of it.
+  auto check = [&](std::uint32_t n) {
+    if (guarded_) return std::string();
+    return "if (UNLIKELY(ea_ + " + num(n) + " > MS)) " + trap(TrapKind::kMemoryOutOfBounds) + " ";
+  };
   auto load = [&](const char* fn, const char* conv, std::uint32_t n, ValType r) {
     std::string ea = address(in);
-    line("{ u64 ea_ = " + ea + "; if (UNLIKELY(ea_ + " + num(n) + " > MS)) " + trap(TrapKind::kMemoryOutOfBounds) +
-         " " + push(r) + " = " + conv + "wv_ld_" + fn + "(M + ea_); }");
+    line("{ u64 ea_ = " + ea + "; " + check(n) + push(r) + " = " + conv + "wv_ld_" + fn + "(M + ea_); }");
   };
   auto store = [&](const char* fn, const char* conv, std::uint32_t n) {
     std::string v = top();
     pop();
     std::string ea = address(in);
-    line("{ u64 ea_ = " + ea + "; if (UNLIKELY(ea_ + " + num(n) + " > MS)) " + trap(TrapKind::kMemoryOutOfBounds) +
-         " wv_st_" + fn + "(M + ea_, " + conv + v + "); }");
+    line("{ u64 ea_ = " + ea + "; " + check(n) + "wv_st_" + fn + "(M + ea_, " + conv + v + "); }");
   };
   auto trunc = [&](const char* fn, const char* itype, ValType r) {
     std::string a = top();
@@ -804,7 +821,9 @@ Status FuncEmitter::emit(const Instr& in) {
     case Opcode::kGlobalSet: {
       ValType t = m_.globals[in.a].type;
       if (static_cast<std::int64_t>(in.a) == fuel_) {
-        line("FUEL = " + top() + ";");
+        // Reads come from the register; every write also goes to the global, so a trap
+        // raised by a fault (a guarded access) still leaves the exact count behind.
+        line("FUEL = " + top() + "; *G" + std::to_string(fuel_) + " = FUEL;");
       } else {
         line("*" + global_ptr(in.a) + " = " + to_bits(t, top()) + ";");
       }
@@ -1131,7 +1150,7 @@ Status FuncEmitter::run() {
   for (std::size_t i = 0; i < ft.params.size(); ++i) head += std::string(", ") + ctype(ft.params[i]) + " L" + num(i);
   head += ")";
   out_ += head + " {\n";
-  out_ += "  u8* const M = c->mem; u64 MS = c->mem_size ? *c->mem_size : 0; (void)M; (void)MS;\n";
+  out_ += "  u8* const M = c->mem; u64 MS = *c->mem_size; (void)M; (void)MS;\n";
   if (interruptible_) out_ += "  const volatile u8* const INTR = c->interrupt;\n";
   for (std::uint32_t g : used_globals_) out_ += "  u64* const G" + num(g) + " = c->globals[" + num(g) + "];\n";
   if (fuel_ >= 0) out_ += "  u64* const G" + num(fuel_) + " = c->globals[" + num(fuel_) + "]; u64 FUEL = *G" + num(fuel_) + ";\n";
@@ -1184,7 +1203,7 @@ std::string native_fingerprint(const Module& module, const NativeOptions& option
   for (std::uint64_t* h : {&a, &b}) {
     *h = fnv1a(*h, m.bytes.data(), m.bytes.size());
     *h = fnv1a(*h, options.fuel_global_export.data(), options.fuel_global_export.size());
-    std::uint8_t flag = options.interruptible ? 1 : 0;
+    std::uint8_t flag = (options.interruptible ? 1 : 0) | (options.guard_pages ? 2 : 0);
     *h = fnv1a(*h, &flag, 1);
     *h = fnv1a(*h, &abi, sizeof abi);
     b = fnv1a(b, "wavs", 4);
@@ -1199,6 +1218,11 @@ Result<std::string> emit_c(const Module& module, const NativeOptions& options) {
   const CompiledModule& cm = *module.impl_;
   const ModuleData& m = cm.data;
   std::int64_t fuel = fuel_global_index(m, options.fuel_global_export);
+#if defined(__linux__) && (defined(__x86_64__) || defined(__aarch64__))
+  const bool guarded = options.guard_pages && m.memories.size() > m.num_imported_memories;
+#else
+  const bool guarded = false;
+#endif
   std::string out = kPrelude;
 
   // Result structs of multi-value signatures, and function pointer types per type index.
@@ -1230,7 +1254,7 @@ Result<std::string> emit_c(const Module& module, const NativeOptions& options) {
   out += "static void* const wv_typed[" + num(std::max<std::uint32_t>(own, 1)) + "];\n\n";
 
   for (std::uint32_t f = m.num_imported_funcs; f < m.funcs.size(); ++f) {
-    FuncEmitter fe(cm, f, fuel, options.interruptible, out);
+    FuncEmitter fe(cm, f, fuel, options.interruptible, guarded, out);
     if (auto st = fe.run(); !st) return Error(WasmErrc::kLimit, "native tier: " + m.func_label(f) + ": " + st.error().message());
   }
 
@@ -1277,7 +1301,8 @@ static int32_t wv_enter(C* c, uint32_t fn, u64 vfp, u64* sl) {
 
 )C";
   out += "__attribute__((visibility(\"default\"))) const wavs_native_module " WAVS_NATIVE_SYMBOL " = {" +
-         num(WAVS_NATIVE_ABI_VERSION) + "u, " + num(own) + "u, \"" + native_fingerprint(module, options) +
+         num(WAVS_NATIVE_ABI_VERSION) + "u, " + num(own) + "u, " + (guarded ? "WAVS_NATIVE_GUARDED_MEMORY" : "0u") +
+         ", \"" + native_fingerprint(module, options) +
          "\", wv_generic, wv_enter};\n";
   return out;
 }

@@ -13,8 +13,12 @@
 #include <limits>
 #include <memory>
 
+#include <setjmp.h>
+#include <signal.h>
 #include <sys/mman.h>
 #include <ucontext.h>
+
+#include <mutex>
 
 #include "wasm/runtime.hpp"
 
@@ -1162,6 +1166,50 @@ std::int32_t enter_native(NativeEntry& e) {
 
 constexpr std::int32_t native_status(TrapKind k) { return static_cast<std::int32_t>(k) + 1; }
 
+// The context whose native code this thread is running right now (not a host function
+// it called): a fault in its guarded memory is that code's out-of-bounds access.
+thread_local wavs_native_ctx* t_fault_ctx = nullptr;
+
+struct sigaction g_old_segv;
+struct sigaction g_old_bus;
+
+void on_fault(int sig, siginfo_t* info, void* uc) {
+  wavs_native_ctx* c = t_fault_ctx;
+  const auto addr = reinterpret_cast<std::uintptr_t>(info->si_addr);
+  if (c && c->jump && c->mem) {
+    const auto base = reinterpret_cast<std::uintptr_t>(c->mem);
+    const auto* inst = static_cast<const InstanceData*>(c->instance);
+    if (addr >= base && addr - base < Memory::kGuardedBytes && inst->memory && inst->memory->guarded()) {
+      // The access did not happen (a faulting instruction commits nothing); leave the
+      // native code through its entry's trap target, as wv_trap does. SA_NODEFER keeps
+      // the signal unblocked, so no mask needs restoring.
+      c->trap = static_cast<std::int32_t>(TrapKind::kMemoryOutOfBounds);
+      longjmp(*static_cast<jmp_buf*>(c->jump), 1);
+    }
+  }
+  // Not ours: whatever was installed before, or the default action on the retry.
+  const struct sigaction& old = sig == SIGSEGV ? g_old_segv : g_old_bus;
+  if (old.sa_flags & SA_SIGINFO) {
+    old.sa_sigaction(sig, info, uc);
+  } else if (old.sa_handler == SIG_DFL || old.sa_handler == SIG_IGN) {
+    sigaction(sig, &old, nullptr);  // returning re-runs the access: it now ends the process
+  } else {
+    old.sa_handler(sig);
+  }
+}
+
+void install_fault_handler() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    struct sigaction sa {};
+    sa.sa_sigaction = on_fault;
+    sa.sa_flags = SA_SIGINFO | SA_NODEFER | SA_ONSTACK;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGSEGV, &sa, &g_old_segv);
+    sigaction(SIGBUS, &sa, &g_old_bus);
+  });
+}
+
 }  // namespace
 
 std::optional<Trap> invoke_native(const FuncInst& f, std::uint64_t* slots) {
@@ -1191,9 +1239,13 @@ std::optional<Trap> invoke_native(const FuncInst& f, std::uint64_t* slots) {
   NativeEntry e{inst->native->code->module, &c, static_cast<std::uint32_t>(f.native_index),
                 static_cast<std::uint64_t>(fp - st.slots.get()), slots, 0};
   std::uint64_t* saved_top = st.top;
+  install_fault_handler();
+  wavs_native_ctx* const outer_fault_ctx = t_fault_ctx;
+  t_fault_ctx = &c;
   ++st.nesting;
   std::int32_t rc = enter_native(e);
   --st.nesting;
+  t_fault_ctx = outer_fault_ctx;
   st.top = saved_top;
   c.depth = saved.depth;
   c.max_depth = saved.max_depth;
@@ -1221,6 +1273,9 @@ std::int32_t native_call(wavs_native_ctx* c, const void* func, std::uint64_t fra
   std::uint64_t* saved_top = st.top;
   const std::uint32_t saved_depth = st.depth;
   st.depth = c->depth + 1;
+  // Host code runs now: its faults are its own, never turned into guest traps.
+  wavs_native_ctx* const fault_ctx = t_fault_ctx;
+  t_fault_ctx = nullptr;
   bool ok = true;
   if (!target.code) {
     std::size_t n = std::max(target.type.params.size(), target.type.results.size());
@@ -1234,6 +1289,7 @@ std::int32_t native_call(wavs_native_ctx* c, const void* func, std::uint64_t fra
       ok = false;
     }
   }
+  t_fault_ctx = fault_ctx;
   st.top = saved_top;
   st.depth = saved_depth;
   return ok ? 0 : native_status(TrapKind::kHost);

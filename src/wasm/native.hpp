@@ -33,6 +33,11 @@ struct NativeOptions {
   std::string fuel_global_export;
   // As EngineConfig::interruptible. Off only for measuring.
   bool interruptible = true;
+  // Loads and stores of a memory the module defines go unchecked into a guarded
+  // reservation (Memory::create's `guarded`): an access beyond the size faults and the
+  // engine turns the fault into kMemoryOutOfBounds. Off: explicit checks, as an imported
+  // memory always gets. Only on 64-bit Linux.
+  bool guard_pages = true;
 };
 
 // C source (C11 with GNU builtins) for the module's functions. It includes

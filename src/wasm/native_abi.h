@@ -15,7 +15,7 @@
 
 #include <stdint.h>
 
-#define WAVS_NATIVE_ABI_VERSION 1u
+#define WAVS_NATIVE_ABI_VERSION 2u
 #define WAVS_NATIVE_SYMBOL "wavs_native_module_v1"
 
 #ifdef __cplusplus
@@ -67,12 +67,18 @@ typedef struct wavs_native_host {
   void (*elem_drop)(wavs_native_ctx* c, uint32_t seg);
 } wavs_native_host;
 
+/* The code accesses the memory it defines without bounds checks: the engine must give
+ * it a guarded memory (8 GiB reserved, inaccessible beyond the current size), whose
+ * faults it turns into out-of-bounds traps. */
+#define WAVS_NATIVE_GUARDED_MEMORY 1u
+
 typedef void (*wavs_native_generic_fn)(wavs_native_ctx* c, uint64_t frame, uint64_t* slots);
 
 /* What a library exports under WAVS_NATIVE_SYMBOL. */
 typedef struct wavs_native_module {
   uint32_t abi_version;
   uint32_t num_funcs;                     /* the module's own functions */
+  uint32_t flags;                         /* WAVS_NATIVE_GUARDED_MEMORY, ... */
   const char* fingerprint;                /* hex digest of the wasm the code was made from */
   const wavs_native_generic_fn* generic;  /* args and results through `slots` */
   /* Runs generic[func] under a fresh trap target: 0, or the trap kind + 1. */

@@ -47,6 +47,7 @@ const char kModule[] = R"(
     (local.get $s))
   (func (export "store") (param i32 i32) (i32.store (local.get 0) (local.get 1)))
   (func (export "load") (param i32) (result i32) (i32.load offset=2 (local.get 0)))
+  (func (export "drop_load") (param i32) (drop (i64.load offset=4294967295 (local.get 0))))
   (func (export "div") (param i32 i32) (result i32) (i32.div_s (local.get 0) (local.get 1)))
   (func (export "spin") (loop $l (br $l)))
   (global $depth (export "depth") (mut i32) (i32.const 0))
@@ -142,6 +143,18 @@ TEST_F(NativeTier, TrapsMatchTheInterpreter) {
   same("ind", {Value::i32(7), Value::i32(1)});  // past the end
   same("ind_bad", {Value::i32(0)});             // type mismatch
   same("host", {Value::i32(13)});               // the host function's own trap
+}
+
+// Regression: in a guarded memory the access is the check, so a load whose value is
+// never used must still happen (the C compiler had dropped it).
+TEST_F(NativeTier, ADroppedLoadStillTraps) {
+  same("drop_load", {Value::i32(0)});
+  same("drop_load", {Value::i32(-1)});
+  Pair p = instances();
+  auto r = p.native->call("drop_load", {Value::i32(0)});
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().kind, TrapKind::kMemoryOutOfBounds);
+  EXPECT_TRUE(p.native->memory()->guarded());
 }
 
 TEST_F(NativeTier, MemoryGrowsAndStoresSeeTheNewSize) {

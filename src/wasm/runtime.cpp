@@ -61,9 +61,10 @@ class ReservationPool {
     }
     return nullptr;
   }
-  // Takes back a reservation whose first `used` bytes may be dirty.
-  void give(std::uint8_t* p, std::uint64_t bytes, std::uint64_t used) {
-    if (used && madvise(p, used, MADV_DONTNEED) != 0) {
+  // Takes back a reservation whose first `used` bytes may be dirty (and, when guarded,
+  // accessible: they become inaccessible again).
+  void give(std::uint8_t* p, std::uint64_t bytes, std::uint64_t used, bool guarded) {
+    if (used && (madvise(p, used, MADV_DONTNEED) != 0 || (guarded && mprotect(p, used, PROT_NONE) != 0))) {
       munmap(p, bytes);
       return;
     }
@@ -83,7 +84,7 @@ class ReservationPool {
 
 }  // namespace
 
-Result<std::shared_ptr<Memory>> Memory::create(MemoryType type, std::uint32_t max_pages_cap) {
+Result<std::shared_ptr<Memory>> Memory::create(MemoryType type, std::uint32_t max_pages_cap, bool guarded) {
   const std::uint64_t own_max = std::min<std::uint64_t>(type.limits.max.value_or(kMaxPages), kMaxPages);
   const std::uint64_t max_pages = std::min<std::uint64_t>(own_max, max_pages_cap);
   if (type.limits.min > own_max) {
@@ -103,20 +104,25 @@ Result<std::shared_ptr<Memory>> Memory::create(MemoryType type, std::uint32_t ma
   // Reserve the largest size up front: the base never moves, growth never copies, and
   // untouched pages cost nothing. Pages beyond the current size are never written, so
   // a reused reservation only needs its used part zeroed (done when it was returned).
-  m->reserved_ = std::max<std::uint64_t>(max_pages * kPageSize, kPageSize);
+  // A guarded reservation (its own size class in the pool) starts inaccessible.
+  m->guarded_ = guarded && sizeof(void*) == 8;
+  m->reserved_ = m->guarded_ ? kGuardedBytes : std::max<std::uint64_t>(max_pages * kPageSize, kPageSize);
   m->data_ = ReservationPool::get().take(m->reserved_);
   if (!m->data_) {
-    void* p = mmap(nullptr, m->reserved_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-                   -1, 0);
+    void* p = mmap(nullptr, m->reserved_, m->guarded_ ? PROT_NONE : PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (p == MAP_FAILED) return Error(WasmErrc::kLimit, "cannot reserve linear memory");
     m->data_ = static_cast<std::uint8_t*>(p);
   }
   m->size_ = type.limits.min * kPageSize;
+  if (m->guarded_ && m->size_ && mprotect(m->data_, m->size_, PROT_READ | PROT_WRITE) != 0) {
+    return Error(WasmErrc::kLimit, "cannot commit linear memory");
+  }
   return m;
 }
 
 Memory::~Memory() {
-  if (data_) ReservationPool::get().give(data_, reserved_, size_);
+  if (data_) ReservationPool::get().give(data_, reserved_, size_, guarded_);
 }
 
 std::int32_t Memory::grow(std::uint32_t delta) {
@@ -125,7 +131,9 @@ std::int32_t Memory::grow(std::uint32_t delta) {
     if (old + delta <= own_max_pages_) ++cap_refusals_;
     return -1;
   }
-  size_ = (old + delta) * kPageSize;
+  const std::uint64_t new_size = (old + delta) * kPageSize;
+  if (guarded_ && delta && mprotect(data_ + size_, new_size - size_, PROT_READ | PROT_WRITE) != 0) return -1;
+  size_ = new_size;
   return static_cast<std::int32_t>(old);
 }
 
@@ -407,7 +415,8 @@ Result<std::shared_ptr<Instance>> Linker::instantiate(const Module& module, Inst
     inst->table_owners.push_back(std::move(t));
   }
   if (m.memories.size() > m.num_imported_memories) {
-    auto mem = Memory::create(m.memories.back(), limits.max_memory_pages);
+    const bool guarded = module.native_ && (module.native_->module->flags & WAVS_NATIVE_GUARDED_MEMORY);
+    auto mem = Memory::create(m.memories.back(), limits.max_memory_pages, guarded);
     if (!mem) return mem.error();
     inst->memory = mem->get();
     inst->memory_owner = std::move(*mem);

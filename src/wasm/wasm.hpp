@@ -129,7 +129,12 @@ using Outcome = tl::expected<T, Trap>;
 // checked against `size()`.
 class Memory {
  public:
-  static Result<std::shared_ptr<Memory>> create(MemoryType type, std::uint32_t max_pages_cap = kMaxPages);
+  // `guarded`: reserve the whole range a 32-bit address plus offset can reach (8 GiB) and
+  // keep everything beyond the current size inaccessible, for native code that does not
+  // check bounds (wasm/native.hpp). Either way every access is checked: by the engine,
+  // or by the hardware.
+  static Result<std::shared_ptr<Memory>> create(MemoryType type, std::uint32_t max_pages_cap = kMaxPages,
+                                                bool guarded = false);
   ~Memory();
   Memory(const Memory&) = delete;
   Memory& operator=(const Memory&) = delete;
@@ -142,6 +147,9 @@ class Memory {
   // Where the current size lives: native code (wasm/native.hpp) reads it after each call
   // that may have grown the memory.
   [[nodiscard]] const std::uint64_t* size_address() const { return &size_; }
+  [[nodiscard]] bool guarded() const { return guarded_; }
+  // Bytes reserved for a guarded memory: any u32 address + u32 offset + 8 stays inside.
+  static constexpr std::uint64_t kGuardedBytes = (std::uint64_t{8} << 30) + 65536;
   // Returns the old size in pages, or -1 when the declared maximum or the cap forbids it.
   std::int32_t grow(std::uint32_t delta_pages);
   // How many grow requests the cap (Memory::create's max_pages_cap, from
@@ -158,6 +166,7 @@ class Memory {
   std::uint32_t max_pages_ = 0;      // the lower of the memory's own maximum and the cap
   std::uint32_t own_max_pages_ = 0;  // the memory's own maximum (or 65536)
   std::uint64_t cap_refusals_ = 0;
+  bool guarded_ = false;
   MemoryType type_;
 };
 
