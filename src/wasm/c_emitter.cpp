@@ -568,7 +568,7 @@ void FuncEmitter::emit_call(std::uint32_t type_index, const std::string& target_
   auto generic_call = [&](const std::string& fexpr) {
     call_slots_ = std::max(call_slots_, std::max(np, nr));
     for (std::size_t k = 0; k < np; ++k) line("CS[" + num(k) + "] = " + to_bits(ft.params[k], var(base + k, ft.params[k])) + ";");
-    line("{ " + flush() + "int32_t st_ = c->host->call(c, " + fexpr + ", " + frame + ", vfp + " + num(frame_slots_) +
+    line("{ " + flush() + "int32_t st_ = c->host->call(c, " + fexpr + ", dp, " + frame + ", vfp + " + num(frame_slots_) +
          "u, CS); if (UNLIKELY(st_)) wv_trap(c, st_ - 1); MS = *c->mem_size;" + reload() + " }");
     pop(np);
     for (std::size_t k = 0; k < nr; ++k) line(push(ft.results[k]) + " = " + from_bits(ft.results[k], "CS[" + num(k) + "]") + ";");
@@ -576,11 +576,11 @@ void FuncEmitter::emit_call(std::uint32_t type_index, const std::string& target_
   if (target_kind == "direct") {
     const CompiledFunc& callee = cm_.funcs[func - m_.num_imported_funcs];
     // interp.cpp OP(Call): depth and frame checked before entering, in this order.
-    line("if (UNLIKELY(c->depth >= c->max_depth || vfp + " + num(off + callee.frame_slots) +
+    line("if (UNLIKELY(dp >= c->max_depth || vfp + " + num(off + callee.frame_slots) +
          "u > c->slot_limit)) " + trap(TrapKind::kCallStackExhausted));
-    line(flush() + "c->depth++;");
-    assign_results("fn" + std::to_string(func) + "(c, " + frame + args + ")");
-    line("c->depth--; MS = *c->mem_size;" + reload());
+    if (fuel_ >= 0) line(flush());
+    assign_results("fn" + std::to_string(func) + "(c, dp + 1, " + frame + args + ")");
+    line("MS = *c->mem_size;" + reload());
   } else if (target_kind == "import") {
     generic_call("c->funcs[" + num(func) + "]");
   } else {
@@ -594,14 +594,13 @@ void FuncEmitter::emit_call(std::uint32_t type_index, const std::string& target_
     for (std::size_t k = 0; k < np; ++k) args += ", " + var(base + k, ft.params[k]);
     std::string typedef_name = "ft" + std::to_string(type_index);
     line("{ const void* fi_ = 0; int32_t k_ = c->host->resolve(c, " + num(table) + ", " + index + ", " +
-         num(type_index) + ", " + frame + ", &fi_);");
+         num(type_index) + ", dp, " + frame + ", &fi_);");
     line("if (UNLIKELY(k_ < -1)) " + trap_expr("-k_ - 2"));
     line("if (k_ >= 0) {");
-    line(flush() + "c->depth++;");
-    std::string saved_stack_note;  // results land in the same variables on both paths
-    std::vector<ValType> before = stack_;
-    assign_results("((" + typedef_name + ")wv_typed[k_])(c, " + frame + args + ")");
-    line("c->depth--; MS = *c->mem_size;" + reload());
+    if (fuel_ >= 0) line(flush());
+    std::vector<ValType> before = stack_;  // results land in the same variables on both paths
+    assign_results("((" + typedef_name + ")wv_typed[k_])(c, dp + 1, " + frame + args + ")");
+    line("MS = *c->mem_size;" + reload());
     line("} else {");
     stack_ = before;
     generic_call("fi_");
@@ -1146,7 +1145,7 @@ Status FuncEmitter::run() {
 
   // Signature, declarations, body.
   std::string sig = ft.results.empty() ? "void" : ft.results.size() == 1 ? ctype(ft.results[0]) : results_sig(ft.results);
-  std::string head = "static " + sig + " fn" + std::to_string(idx_) + "(C* c, u64 vfp";
+  std::string head = "static " + sig + " fn" + std::to_string(idx_) + "(C* c, u32 dp, u64 vfp";
   for (std::size_t i = 0; i < ft.params.size(); ++i) head += std::string(", ") + ctype(ft.params[i]) + " L" + num(i);
   head += ")";
   out_ += head + " {\n";
@@ -1159,10 +1158,6 @@ Status FuncEmitter::run() {
     out_ += std::string("  ") + ctype(locals_[i]) + " L" + num(i) + " = 0;\n";
   }
   for (const auto& d : decls_) out_ += "  " + d + ";\n";
-  // A safety net, not a limit the guest can reach: native code runs on a stack sized for
-  // the deepest recursion the frame-slot limit allows (interp.cpp, NativeStack).
-  out_ += "  if (UNLIKELY((uintptr_t)__builtin_frame_address(0) < c->stack_floor)) " +
-          trap(TrapKind::kCallStackExhausted) + "\n";
   // interp.cpp: CHECK_INTERRUPT on entering a function.
   if (interruptible_) out_ += "  if (UNLIKELY(*INTR)) " + trap(TrapKind::kInterrupted) + "\n";
   out_ += body_;
@@ -1238,7 +1233,7 @@ Result<std::string> emit_c(const Module& module, const NativeOptions& options) {
   for (std::size_t i = 0; i < m.types.size(); ++i) {
     const FuncType& t = m.types[i];
     std::string r = t.results.empty() ? "void" : t.results.size() == 1 ? ctype(t.results[0]) : results_sig(t.results);
-    out += "typedef " + r + " (*ft" + num(i) + ")(C*, u64";
+    out += "typedef " + r + " (*ft" + num(i) + ")(C*, u32, u64";
     for (ValType p : t.params) out += std::string(", ") + ctype(p);
     out += ");\n";
   }
@@ -1246,7 +1241,7 @@ Result<std::string> emit_c(const Module& module, const NativeOptions& options) {
   for (std::uint32_t f = m.num_imported_funcs; f < m.funcs.size(); ++f) {
     const FuncType& t = m.func_type(f);
     std::string r = t.results.empty() ? "void" : t.results.size() == 1 ? ctype(t.results[0]) : results_sig(t.results);
-    out += "static " + r + " fn" + num(f) + "(C*, u64";
+    out += "static " + r + " fn" + num(f) + "(C*, u32, u64";
     for (ValType p : t.params) out += std::string(", ") + ctype(p);
     out += ");\n";
   }
@@ -1262,7 +1257,7 @@ Result<std::string> emit_c(const Module& module, const NativeOptions& options) {
   for (std::uint32_t f = m.num_imported_funcs; f < m.funcs.size(); ++f) {
     const FuncType& t = m.func_type(f);
     out += "static void g" + num(f) + "(C* c, u64 vfp, u64* sl) {\n  ";
-    std::string call = "fn" + num(f) + "(c, vfp";
+    std::string call = "fn" + num(f) + "(c, c->depth, vfp";
     for (std::size_t k = 0; k < t.params.size(); ++k) call += ", " + from_bits(t.params[k], "sl[" + num(k) + "]");
     call += ")";
     if (t.results.empty()) {
@@ -1287,11 +1282,9 @@ Result<std::string> emit_c(const Module& module, const NativeOptions& options) {
 static int32_t wv_enter(C* c, uint32_t fn, u64 vfp, u64* sl) {
   jmp_buf jb;
   void* volatile saved = c->jump;
-  volatile uint32_t depth = c->depth;
   c->jump = &jb;
   if (setjmp(jb)) {
     c->jump = saved;
-    c->depth = depth;
     return c->trap + 1;
   }
   wv_generic[fn](c, vfp, sl);

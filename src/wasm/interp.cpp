@@ -1104,17 +1104,27 @@ std::optional<Trap> invoke(const FuncInst& f, std::uint64_t* slots) {
 namespace wavs::wasm {
 namespace {
 
-// Native code runs on a stack of its own, one per thread, reserved once: large enough for
-// the deepest recursion the limits allow (call depth and frame slots bound it), whatever
-// stack the embedder's thread has. Pages are committed only when touched. Host functions
-// called from native code run on it too, within the margin below the floor.
+// Native code runs on a stack of its own, one per thread, reserved once: far larger than
+// the deepest recursion the limits allow needs (call depth and frame slots bound it),
+// whatever stack the embedder's thread has. Pages are committed only when touched. Below
+// it lies a guard region; the code is compiled with stack-clash probes, so running out
+// touches the guard, and the fault handler (running on a small alternate stack) turns
+// that into kCallStackExhausted: a safety net the guest's limits keep it from reaching.
 constexpr std::size_t kNativeStackBytes = std::size_t{512} << 20;
-constexpr std::size_t kNativeStackMargin = std::size_t{16} << 20;
+constexpr std::size_t kNativeStackGuard = std::size_t{1} << 20;
+constexpr std::size_t kAltStackBytes = std::size_t{64} << 10;
 
 struct NativeStack {
-  std::uint8_t* base = nullptr;
+  std::uint8_t* base = nullptr;  // the guard region's start; usable stack above it
+  void* alt = nullptr;
   bool active = false;  // the thread is running on it now
   ~NativeStack() {
+    if (alt) {
+      stack_t off{};
+      off.ss_flags = SS_DISABLE;
+      (void)sigaltstack(&off, nullptr);
+      munmap(alt, kAltStackBytes);
+    }
     if (base) munmap(base, kNativeStackBytes);
   }
   bool ensure() {
@@ -1122,8 +1132,26 @@ struct NativeStack {
     void* p = mmap(nullptr, kNativeStackBytes, PROT_READ | PROT_WRITE,
                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
     if (p == MAP_FAILED) return false;
+    if (mprotect(p, kNativeStackGuard, PROT_NONE) != 0) {
+      munmap(p, kNativeStackBytes);
+      return false;
+    }
+    // An alternate signal stack, unless the embedder set one for this thread already.
+    stack_t current{};
+    if (sigaltstack(nullptr, &current) == 0 && (current.ss_flags & SS_DISABLE)) {
+      void* a = mmap(nullptr, kAltStackBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+      if (a != MAP_FAILED) {
+        stack_t ss{};
+        ss.ss_sp = a;
+        ss.ss_size = kAltStackBytes;
+        if (sigaltstack(&ss, nullptr) == 0) {
+          alt = a;
+        } else {
+          munmap(a, kAltStackBytes);
+        }
+      }
+    }
     base = static_cast<std::uint8_t*>(p);
-    (void)mprotect(base, 4096, PROT_NONE);  // a guard page below everything
     return true;
   }
 };
@@ -1176,10 +1204,15 @@ struct sigaction g_old_bus;
 void on_fault(int sig, siginfo_t* info, void* uc) {
   wavs_native_ctx* c = t_fault_ctx;
   const auto addr = reinterpret_cast<std::uintptr_t>(info->si_addr);
-  if (c && c->jump && c->mem) {
+  if (c && c->jump) {
     const auto base = reinterpret_cast<std::uintptr_t>(c->mem);
     const auto* inst = static_cast<const InstanceData*>(c->instance);
-    if (addr >= base && addr - base < Memory::kGuardedBytes && inst->memory && inst->memory->guarded()) {
+    const auto guard = reinterpret_cast<std::uintptr_t>(t_native_stack.base);
+    if (guard && addr >= guard && addr - guard < kNativeStackGuard) {
+      c->trap = static_cast<std::int32_t>(TrapKind::kCallStackExhausted);
+      longjmp(*static_cast<jmp_buf*>(c->jump), 1);
+    }
+    if (base && addr >= base && addr - base < Memory::kGuardedBytes && inst->memory && inst->memory->guarded()) {
       // The access did not happen (a faulting instruction commits nothing); leave the
       // native code through its entry's trap target, as wv_trap does. SA_NODEFER keeps
       // the signal unblocked, so no mask needs restoring.
@@ -1235,7 +1268,6 @@ std::optional<Trap> invoke_native(const FuncInst& f, std::uint64_t* slots) {
   c.max_depth = max_depth;
   c.slot_limit = std::min<std::size_t>(st.capacity, inst->limits.max_stack_slots);
   if (!t_native_stack.ensure()) return Trap{TrapKind::kCallStackExhausted, "no memory for the native stack", 0};
-  c.stack_floor = reinterpret_cast<std::uintptr_t>(t_native_stack.base) + kNativeStackMargin;
   NativeEntry e{inst->native->code->module, &c, static_cast<std::uint32_t>(f.native_index),
                 static_cast<std::uint64_t>(fp - st.slots.get()), slots, 0};
   std::uint64_t* saved_top = st.top;
@@ -1260,19 +1292,19 @@ std::optional<Trap> invoke_native(const FuncInst& f, std::uint64_t* slots) {
   return Trap{kind, to_string(kind), 0};
 }
 
-std::int32_t native_call(wavs_native_ctx* c, const void* func, std::uint64_t frame, std::uint64_t caller_top,
-                         std::uint64_t* slots) {
+std::int32_t native_call(wavs_native_ctx* c, const void* func, std::uint32_t depth, std::uint64_t frame,
+                         std::uint64_t caller_top, std::uint64_t* slots) {
   ExecStack& st = t_stack;
   const auto& target = *static_cast<const FuncInst*>(func);
   auto* inst = static_cast<InstanceData*>(c->instance);
   // interp.cpp call_target: the depth first; a wasm callee's frame must fit.
-  if (c->depth >= c->max_depth) return native_status(TrapKind::kCallStackExhausted);
+  if (depth >= c->max_depth) return native_status(TrapKind::kCallStackExhausted);
   if (target.code && frame + target.code->frame_slots > c->slot_limit) {
     return native_status(TrapKind::kCallStackExhausted);
   }
   std::uint64_t* saved_top = st.top;
   const std::uint32_t saved_depth = st.depth;
-  st.depth = c->depth + 1;
+  st.depth = depth + 1;
   // Host code runs now: its faults are its own, never turned into guest traps.
   wavs_native_ctx* const fault_ctx = t_fault_ctx;
   t_fault_ctx = nullptr;

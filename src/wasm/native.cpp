@@ -17,7 +17,7 @@ constexpr std::int32_t status(TrapKind k) { return static_cast<std::int32_t>(k) 
 InstanceData& instance_of(wavs_native_ctx* c) { return *static_cast<InstanceData*>(c->instance); }
 
 std::int32_t resolve(wavs_native_ctx* c, std::uint32_t table, std::uint32_t index, std::uint32_t type,
-                     std::uint64_t frame, const void** func) {
+                     std::uint32_t depth, std::uint64_t frame, const void** func) {
   InstanceData& inst = instance_of(c);
   const Table* t = inst.tables[table];
   // interp.cpp OP(CallIndirect), then call_target: the same checks in the same order.
@@ -26,7 +26,7 @@ std::int32_t resolve(wavs_native_ctx* c, std::uint32_t table, std::uint32_t inde
   if (!target) return -(status(TrapKind::kUninitializedElement) + 1);
   if (target->type_id != c->type_ids[type]) return -(status(TrapKind::kIndirectCallTypeMismatch) + 1);
   if (target->instance == &inst && target->native_index >= 0) {
-    if (c->depth >= c->max_depth || frame + target->code->frame_slots > c->slot_limit) {
+    if (depth >= c->max_depth || frame + target->code->frame_slots > c->slot_limit) {
       return -(status(TrapKind::kCallStackExhausted) + 1);
     }
     return target->native_index;

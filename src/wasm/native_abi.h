@@ -15,7 +15,7 @@
 
 #include <stdint.h>
 
-#define WAVS_NATIVE_ABI_VERSION 2u
+#define WAVS_NATIVE_ABI_VERSION 3u
 #define WAVS_NATIVE_SYMBOL "wavs_native_module_v1"
 
 #ifdef __cplusplus
@@ -33,10 +33,9 @@ typedef struct wavs_native_ctx {
   const volatile uint8_t* interrupt; /* non-zero: stop at the next check */
   const struct wavs_native_host* host;
   void* instance;              /* the engine's instance */
-  uint32_t depth;              /* call depth, as the interpreter counts it */
+  uint32_t depth;              /* the call depth at entry, as the interpreter counts it */
   uint32_t max_depth;
   uint64_t slot_limit;         /* frames may not reach past this slot index */
-  uintptr_t stack_floor;       /* native frames below this address: call stack exhausted */
   void* jump;                  /* the jmp_buf of the innermost entry */
   int32_t trap;                /* the trap kind being raised */
 } wavs_native_ctx;
@@ -45,14 +44,16 @@ typedef struct wavs_native_ctx {
 typedef struct wavs_native_host {
   /* Calls an engine function (an import, or a call_indirect target that is not this
    * instance's native code). `frame` is the callee's frame slot index, `caller_top` the
-   * slot index above the caller's frame; arguments and results in `slots`. */
-  int32_t (*call)(wavs_native_ctx* c, const void* func, uint64_t frame, uint64_t caller_top, uint64_t* slots);
+   * slot index above the caller's frame, `depth` the caller's call depth; arguments and
+   * results in `slots`. */
+  int32_t (*call)(wavs_native_ctx* c, const void* func, uint32_t depth, uint64_t frame, uint64_t caller_top,
+                  uint64_t* slots);
   /* Resolves table[index] for call_indirect with expected type index `type`, checking
    * the call stack for a callee frame at `frame`. Returns the callee's index among this
    * instance's native functions (call it directly), -1 with *func set (use `call`), or
    * -(trap kind + 2). */
-  int32_t (*resolve)(wavs_native_ctx* c, uint32_t table, uint32_t index, uint32_t type, uint64_t frame,
-                     const void** func);
+  int32_t (*resolve)(wavs_native_ctx* c, uint32_t table, uint32_t index, uint32_t type, uint32_t depth,
+                     uint64_t frame, const void** func);
   int32_t (*memory_grow)(wavs_native_ctx* c, uint32_t delta); /* old pages or -1 */
   int32_t (*memory_init)(wavs_native_ctx* c, uint32_t seg, uint32_t dst, uint32_t src, uint32_t n);
   void (*data_drop)(wavs_native_ctx* c, uint32_t seg);

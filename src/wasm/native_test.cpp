@@ -190,6 +190,37 @@ TEST_F(NativeTier, RecursionStopsAtTheSameDepth) {
   EXPECT_GT(p.native->global("depth")->get().i32(), 100);
 }
 
+// Frames the C compiler makes much larger than the interpreter's slots, with limits
+// raised to the engine's ceilings: the native stack's guard ends the recursion as
+// kCallStackExhausted (or the limits do first), never a crash; the thread runs again.
+TEST(NativeTierStack, RunawayRecursionWithHugeFramesEndsInATrap) {
+  std::string wat = "(module (func $r (export \"r\") (param f64) (result f64)";
+  constexpr int kLocals = 1500;
+  for (int i = 0; i < kLocals; ++i) wat += " (local f64)";
+  for (int i = 1; i <= kLocals; ++i) {
+    wat += " (local.set " + std::to_string(i) + " (f64.add (local.get 0) (f64.const " + std::to_string(i) + ")))";
+  }
+  wat += " (call $r (local.get 1))";
+  for (int i = 1; i <= kLocals; ++i) wat += " (local.get " + std::to_string(i) + ") f64.add";
+  wat += "))";
+  Engine engine;
+  auto m = engine.compile(assemble(wat));
+  ASSERT_TRUE(m) << m.error().message();
+  auto n = test::build_native(**m);
+  ASSERT_TRUE(n) << n.error().message();
+  InstanceLimits limits;
+  limits.max_call_depth = 1u << 20;
+  limits.max_stack_slots = 1u << 26;
+  Linker linker;
+  for (int round = 0; round < 2; ++round) {
+    auto inst = linker.instantiate(**n, limits);
+    ASSERT_TRUE(inst);
+    auto r = (*inst)->call("r", {Value::f64(1)});
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().kind, TrapKind::kCallStackExhausted);
+  }
+}
+
 TEST_F(NativeTier, AnInfiniteLoopIsInterruptedFromAnotherThread) {
   Pair p = instances();
   std::thread stopper([&] {

@@ -26,7 +26,7 @@ inline Result<std::shared_ptr<const Module>> build_native(const Module& module, 
   std::filesystem::path d(dir);
   std::ofstream(d / "m.c") << *source;
   std::ofstream(d / std::string(kNativeAbiHeaderName)) << native_abi_header();
-  std::string cmd = "cc " + opt + " -std=c11 -fPIC -shared -ffp-contract=off -fsignaling-nans -fno-strict-aliasing -w -o '" +
+  std::string cmd = "cc " + opt + " -std=c11 -fPIC -shared -ffp-contract=off -fsignaling-nans -fstack-clash-protection -fno-strict-aliasing -w -o '" +
                     (d / "m.so").string() + "' '" + (d / "m.c").string() + "' 2>'" + (d / "err.txt").string() + "'";
   int rc = std::system(cmd.c_str());
   if (rc != 0) {

@@ -63,8 +63,8 @@ void bind_native(InstanceData& inst, std::shared_ptr<const NativeCode> code);
 
 // The host side of native_abi.h's `call`: defined with the interpreter (interp.cpp),
 // whose per-thread stacks it shares.
-std::int32_t native_call(wavs_native_ctx* c, const void* func, std::uint64_t frame, std::uint64_t caller_top,
-                         std::uint64_t* slots);
+std::int32_t native_call(wavs_native_ctx* c, const void* func, std::uint32_t depth, std::uint64_t frame,
+                         std::uint64_t caller_top, std::uint64_t* slots);
 
 // Runs `f` with its arguments in slots[0..params); on success its results are in
 // slots[0..results). `slots` must hold max(params, results) values. Returns the trap,
