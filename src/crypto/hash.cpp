@@ -26,6 +26,14 @@ Hash256 keccak256(ByteView data) { return digest<CryptoPP::Keccak_256, 32>(data)
 Hash256 sha256(ByteView data) { return digest<CryptoPP::SHA256, 32>(data); }
 Hash160 ripemd160(ByteView data) { return digest<CryptoPP::RIPEMD160, 20>(data); }
 
+Hash256 hmac_sha256(ByteView key, ByteView data) {
+  CryptoPP::HMAC<CryptoPP::SHA256> mac(key.data(), key.size());
+  mac.Update(data.data(), data.size());
+  Hash256 out;
+  mac.Final(out.data.data());
+  return out;
+}
+
 Hash512 hmac_sha512(ByteView key, ByteView data) {
   CryptoPP::HMAC<CryptoPP::SHA512> mac(key.data(), key.size());
   mac.Update(data.data(), data.size());

@@ -17,6 +17,8 @@ using Hash512 = FixedBytes<64>;
 [[nodiscard]] Hash256 sha256(ByteView data);
 [[nodiscard]] Hash160 ripemd160(ByteView data);
 
+// HMAC-SHA256, which authenticates the compiled-module cache's entries.
+[[nodiscard]] Hash256 hmac_sha256(ByteView key, ByteView data);
 // HMAC-SHA512, the PRF of BIP-32 and (through PBKDF2) BIP-39.
 [[nodiscard]] Hash512 hmac_sha512(ByteView key, ByteView data);
 

@@ -26,6 +26,19 @@ TEST(Hash, Ripemd160KnownVectors) {
   EXPECT_EQ(ripemd160(as_bytes("abc")).hex(), "0x8eb208f7e05d987a9b044a8e98c6b087f15a0bfc");
 }
 
+TEST(Hash, HmacSha256Rfc4231) {
+  // Case 1: a 20-byte key; case 2: a key shorter than the output; case 6: a key longer
+  // than SHA-256's block, which HMAC hashes first.
+  const Bytes key1(20, 0x0b);
+  EXPECT_EQ(hmac_sha256(key1, as_bytes("Hi There")).hex(),
+            "0xb0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7");
+  EXPECT_EQ(hmac_sha256(as_bytes("Jefe"), as_bytes("what do ya want for nothing?")).hex(),
+            "0x5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+  const Bytes key6(131, 0xaa);
+  EXPECT_EQ(hmac_sha256(key6, as_bytes("Test Using Larger Than Block-Size Key - Hash Key First")).hex(),
+            "0x60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+}
+
 TEST(Hash, HmacSha512Rfc4231Case2) {
   auto mac = hmac_sha512(as_bytes("Jefe"), as_bytes("what do ya want for nothing?"));
   EXPECT_EQ(mac.hex(),
