@@ -3,6 +3,8 @@
 #include <unistd.h>
 
 #include <cmath>
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -11,6 +13,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "aot/aot.hpp"
 #include "cli/options.hpp"
 #include "common/json_text.hpp"
 #include "wasi/error.hpp"
@@ -20,8 +23,17 @@
 namespace wavs::cli {
 namespace {
 
-void print_stats(std::ostream& err, int exit_code, const std::string& trap, const wasi::RunResult* r) {
-  err << "{\"exit_code\":" << exit_code << ",\"trap\":" << (trap.empty() ? std::string("null") : json_quote(trap))
+std::filesystem::path default_aot_cache() {
+  if (const char* e = std::getenv("WAVS_AOT_CACHE"); e && *e) return e;
+  if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x) return std::filesystem::path(x) / "wavs" / "aot";
+  if (const char* h = std::getenv("HOME"); h && *h) return std::filesystem::path(h) / ".cache" / "wavs" / "aot";
+  return std::filesystem::temp_directory_path() / "wavs-aot";
+}
+
+void print_stats(std::ostream& err, int exit_code, const std::string& trap, const wasi::RunResult* r,
+                 std::string_view tier) {
+  err << "{\"exit_code\":" << exit_code << ",\"tier\":\"" << tier << "\""
+      << ",\"trap\":" << (trap.empty() ? std::string("null") : json_quote(trap))
       << ",\"fuel_consumed\":" << (r ? r->fuel_consumed : 0) << ",\"elapsed_us\":" << (r ? r->elapsed.count() : 0)
       << ",\"peak_memory_bytes\":" << (r ? r->peak_memory_bytes : 0) << "}\n";
 }
@@ -38,6 +50,12 @@ void add_run_options(CLI::App& cmd, RunCommand& o) {
   cmd.add_option("--env", o.env, "set a guest environment variable: K=V (repeatable)")
       ->allow_extra_args(false);
   cmd.add_flag("--stats", o.stats, "print one JSON line of run statistics to stderr at the end");
+  cmd.add_option("--tier", o.tier,
+                 "interp: the interpreter; aot: native code (compiled now unless cached); auto: cached native "
+                 "code, else the interpreter while it compiles for the next run")
+      ->check(CLI::IsMember({"interp", "aot", "auto"}))
+      ->capture_default_str();
+  cmd.add_option("--aot-cache", o.aot_cache, "directory of compiled native code (default ~/.cache/wavs/aot)");
   // Everything from the module's path on belongs to the guest, dashes included.
   cmd.prefix_command();
   cmd.footer(
@@ -95,14 +113,46 @@ int run_wasm(const RunCommand& o, std::ostream& out, std::ostream& err) {
   auto program = wasi::prepare(engine, bytes);
   if (!program) {
     err << "wavs run: " << path << ": " << program.error().message() << "\n";
-    if (o.stats) print_stats(err, kExitRunLoad, "load error", nullptr);
+    if (o.stats) print_stats(err, kExitRunLoad, "load error", nullptr, o.tier);
     return kExitRunLoad;
   }
+
+  // The tier: native code when asked for (or cached, for auto); a compile failure falls
+  // back to the interpreter with a line saying why.
+  auto tier = aot::parse_tier(o.tier);
+  if (!tier) {
+    err << "wavs run: " << tier.error().message() << "\n";
+    return 2;
+  }
+  aot::CompileOptions aot_options;
+  aot_options.cache_dir = o.aot_cache ? std::filesystem::path(*o.aot_cache) : default_aot_cache();
+  std::string_view ran_on = "interp";
+  std::optional<aot::BackgroundCompiler> background;
+  if (*tier == aot::Tier::kNative) {
+    auto native = aot::native_program(*program, aot_options);
+    if (native) {
+      *program = std::move(*native);
+      ran_on = "aot";
+    } else {
+      err << "wavs run: native code unavailable, using the interpreter: " << native.error().message() << "\n";
+    }
+  } else if (*tier == aot::Tier::kAuto) {
+    auto cached = aot::load_cached(*program->module, aot::native_options(*program), aot_options);
+    if (cached && *cached) {
+      program->module = (*cached)->module;
+      ran_on = "aot";
+    } else {
+      // Fills the cache while the interpreter runs; waited for before exiting.
+      background.emplace(aot_options);
+      background->submit(std::make_shared<const wasi::Program>(*program), [](Result<wasi::Program>) {});
+    }
+  }
+
   auto result = wasi::run(*program, opts);
   if (!result) {
     int code = result.error().is(wasi::WasiErrc::kMemoryLimit) ? kExitRunMemoryLimit : kExitRunLoad;
     err << "wavs run: " << path << ": " << result.error().message() << "\n";
-    if (o.stats) print_stats(err, code, code == kExitRunMemoryLimit ? "memory limit" : "load error", nullptr);
+    if (o.stats) print_stats(err, code, code == kExitRunMemoryLimit ? "memory limit" : "load error", nullptr, ran_on);
     return code;
   }
   int code = result->exit_code;
@@ -116,7 +166,8 @@ int run_wasm(const RunCommand& o, std::ostream& out, std::ostream& err) {
     case wasi::StopReason::kCancelled: code = kExitRunTrap; trap = "cancelled"; break;
   }
   if (result->stop != wasi::StopReason::kExited) err << "wavs run: " << result->summary() << "\n";
-  if (o.stats) print_stats(err, code, trap, &*result);
+  if (o.stats) print_stats(err, code, trap, &*result, ran_on);
+  if (background) background->wait_idle();
   return code;
 }
 

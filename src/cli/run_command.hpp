@@ -31,6 +31,10 @@ struct RunCommand {
   std::vector<std::string> dirs;  // HOST[::GUEST]
   std::vector<std::string> env;   // K=V
   bool stats = false;
+  // interp | aot | auto (docs/operations.md): auto runs cached native code, or else the
+  // interpreter while the native code is compiled into the cache for the next run.
+  std::string tier = "auto";
+  std::optional<std::string> aot_cache;  // default: $WAVS_AOT_CACHE, else ~/.cache/wavs/aot
   std::vector<std::string> argv;  // file.wasm, then the guest's arguments
 };
 

@@ -34,7 +34,10 @@ ConfigSchema config_schema() {
       .add({"dev_endpoints_enabled", ConfigType::kBool, false, "enable /dev/* routes"})
       .add({"workers", ConfigType::kInt, std::int64_t{0}, "component-run threads (0: one per core)"})
       .add({"aggregator_urls", ConfigType::kStringList, std::vector<std::string>{},
-            "aggregators for workflows whose submit names none (2.0 manifests)"});
+            "aggregators for workflows whose submit names none (2.0 manifests)"})
+      .add({"tier", ConfigType::kString, std::string("auto"),
+            "engine tier: interp, aot (compile when a component loads) or auto (interpreter until compiled)"})
+      .add({"aot_compiler", ConfigType::kString, std::string("cc"), "C compiler of the native tier"});
   return s;
 }
 
@@ -70,6 +73,12 @@ Result<Settings> Settings::from_config(const Config& config) {
       r.fail("aggregator_urls", ConfigErrc::kBadValue, "must be http:// or https:// URLs");
     }
   }
+  s.tier = r.text("tier");
+  if (r.status() && s.tier != "interp" && s.tier != "aot" && s.tier != "auto") {
+    r.fail("tier", ConfigErrc::kBadValue, "must be interp, aot or auto");
+  }
+  s.aot_compiler = r.text("aot_compiler");
+  if (r.status() && s.aot_compiler.empty()) r.fail("aot_compiler", ConfigErrc::kBadValue, "must name a C compiler");
   if (auto ok = r.status(); !ok) return ok.error();
   return s;
 }

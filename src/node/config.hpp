@@ -33,6 +33,10 @@ struct Settings {
   bool dev_endpoints_enabled = false;
   std::uint32_t workers = 0;  // component-run threads; 0: one per core
   std::vector<std::string> aggregator_urls;  // for 2.0 manifests, whose submit names no URL
+  // The engine tier (docs/configuration.md): "interp", "aot" (native code compiled when a
+  // component loads) or "auto" (the interpreter until native code is ready).
+  std::string tier = "auto";
+  std::string aot_compiler = "cc";  // the C compiler of the native tier
 
   // From a Config loaded with config_schema(); a value out of range is an error naming
   // the key and the layer it came from (ConfigErrc::kBadValue / kWrongType).

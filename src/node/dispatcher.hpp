@@ -53,6 +53,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -73,10 +74,37 @@ namespace wavs::node {
 
 struct Settings;
 
+// The native code of a component, filled in by the background compile (node `tier`,
+// docs/configuration.md) while the interpreter serves. Thread-safe.
+class NativeSlot {
+ public:
+  [[nodiscard]] std::shared_ptr<const wasi::Program> get() const {
+    std::lock_guard lock(mu_);
+    return program_;
+  }
+  void set(std::shared_ptr<const wasi::Program> program) {
+    std::lock_guard lock(mu_);
+    program_ = std::move(program);
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::shared_ptr<const wasi::Program> program_;
+};
+
 // A workflow ready to run: its context and its compiled component, shared by its items.
 struct PreparedWorkflow {
   component::WorkflowContext context;
-  std::shared_ptr<const wasi::Program> program;
+  std::shared_ptr<const wasi::Program> program;  // the interpreter's
+  std::shared_ptr<const NativeSlot> native;      // set unless the tier is interp
+
+  // What the next run uses: native code once it is ready (same results, same fuel).
+  [[nodiscard]] std::shared_ptr<const wasi::Program> current() const {
+    if (native) {
+      if (auto p = native->get()) return p;
+    }
+    return program;
+  }
 };
 
 struct WorkItem {

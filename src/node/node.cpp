@@ -1,5 +1,7 @@
 #include "node/node.hpp"
 
+#include "aot/aot.hpp"
+
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -117,6 +119,12 @@ struct Node::Impl final : DispatchSink, TriggerSink {
   std::map<std::string, std::unique_ptr<chain::RpcClient>, std::less<>> health_rpcs;  // one short attempt
   wasm::Engine engine;
   component::ProgramCache programs{engine};
+  // The native tier: one slot per component digest, filled by the background compiler.
+  aot::Tier tier = aot::Tier::kAuto;
+  aot::CompileOptions aot_options;
+  std::mutex native_mu;
+  std::map<Hash256, std::shared_ptr<NativeSlot>> native_slots;
+  std::unique_ptr<aot::BackgroundCompiler> compiler;
   std::optional<Signer> signer;
   Fetcher fetcher;
   Metrics metrics{WAVS_VERSION};
@@ -158,11 +166,47 @@ struct Node::Impl final : DispatchSink, TriggerSink {
         options(std::move(o)),
         daemon(d),
         data_dir(s.shared.data),
-        fetcher(FetcherConfig{.ipfs_gateway = s.ipfs_gateway, .limits = {}}) {}
+        fetcher(FetcherConfig{.ipfs_gateway = s.ipfs_gateway, .limits = {}}) {
+    tier = aot::parse_tier(s.tier).value_or(aot::Tier::kAuto);
+    aot_options.cache_dir = data_dir / "aot";
+    aot_options.toolchain.cc = s.aot_compiler;
+    if (tier == aot::Tier::kAuto) compiler = std::make_unique<aot::BackgroundCompiler>(aot_options);
+  }
 
   ~Impl() override {
+    compiler.reset();  // drops queued compiles, waits for the running one
     stop_maintenance();
     stop_committer();
+  }
+
+  // The native code slot of a component: compiled now (tier aot), queued (auto), or none.
+  // A failed compile leaves the slot empty, so the interpreter keeps serving.
+  std::shared_ptr<const NativeSlot> native_slot(const Hash256& digest,
+                                                const std::shared_ptr<const wasi::Program>& program) {
+    if (tier == aot::Tier::kInterpreter) return nullptr;
+    std::shared_ptr<NativeSlot> slot;
+    {
+      std::lock_guard lock(native_mu);
+      auto& s = native_slots[digest];
+      if (s) return s;
+      s = std::make_shared<NativeSlot>();
+      slot = s;
+    }
+    const std::string name = digest.hex(HexPrefix::kNone).substr(0, 16);
+    auto done = [slot, name](Result<wasi::Program> r) {
+      if (r) {
+        slot->set(std::make_shared<const wasi::Program>(std::move(*r)));
+        spdlog::info("aot: component {} now runs as native code", name);
+      } else {
+        spdlog::warn("aot: component {} stays on the interpreter: {}", name, r.error().message());
+      }
+    };
+    if (compiler) {
+      compiler->submit(program, std::move(done));
+    } else {
+      done(aot::native_program(*program, aot_options));
+    }
+    return slot;
   }
 
   void stop_maintenance() {
@@ -185,6 +229,7 @@ struct Node::Impl final : DispatchSink, TriggerSink {
     if (!program) return program.error().with_context("workflows." + id + ".component");
     auto prepared = std::make_shared<PreparedWorkflow>();
     prepared->context = std::move(*context);
+    prepared->native = native_slot(digest, *program);
     prepared->program = std::move(*program);
     return std::shared_ptr<const PreparedWorkflow>(std::move(prepared));
   }

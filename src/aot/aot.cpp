@@ -1,0 +1,206 @@
+#include "aot/aot.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "aot/cache.hpp"
+#include "aot/error.hpp"
+#include "aot/library.hpp"
+#include "wasi/fuel_pass.hpp"
+
+namespace wavs::aot {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::chrono::milliseconds since(Clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t);
+}
+
+// Part of every cache key: entries of another native ABI are never even looked at.
+std::string engine_version() { return "wavs-native-abi-" + std::to_string(WAVS_NATIVE_ABI_VERSION); }
+
+Result<Compiled> attach(const wasm::Module& module, const wasm::NativeOptions& native, ByteView object) {
+  auto t = Clock::now();
+  auto lib = Library::load(object);
+  if (!lib) return lib.error();
+  std::shared_ptr<const Library> owner = *lib;
+  auto attached = wasm::attach_native(module, owner->symbol(WAVS_NATIVE_SYMBOL), native, owner);
+  if (!attached) return attached.error();
+  Compiled c;
+  c.module = std::move(*attached);
+  c.object_bytes = object.size();
+  c.load = since(t);
+  return c;
+}
+
+struct Prepared {
+  std::string source;
+  std::string key;  // empty without a cache
+  std::optional<Cache> cache;
+  std::chrono::milliseconds emit{0};
+};
+
+Result<Prepared> prepare(const wasm::Module& module, const wasm::NativeOptions& native,
+                         const CompileOptions& options) {
+  Prepared p;
+  auto t = Clock::now();
+  auto source = wasm::emit_c(module, native);
+  if (!source) return source.error();
+  p.source = std::move(*source);
+  p.emit = since(t);
+  if (!options.cache_dir.empty()) {
+    auto cache = Cache::open(options.cache_dir);
+    if (!cache) return cache.error();
+    p.cache.emplace(std::move(*cache));
+    auto key = Cache::key(engine_version(), options.toolchain, p.source);
+    if (!key) return key.error();
+    p.key = std::move(*key);
+  }
+  return p;
+}
+
+Result<std::optional<Compiled>> from_cache(const wasm::Module& module, const wasm::NativeOptions& native,
+                                           const Prepared& p) {
+  if (!p.cache) return std::optional<Compiled>{};
+  auto object = p.cache->load(p.key);
+  if (!object) return object.error();
+  if (!*object) return std::optional<Compiled>{};
+  auto c = attach(module, native, **object);
+  if (!c) {
+    // Authenticated but unusable (another loader, a stale ABI): build it again.
+    spdlog::warn("aot: cached object {} does not load ({}); rebuilding it", p.key, c.error().message());
+    return std::optional<Compiled>{};
+  }
+  c->from_cache = true;
+  c->emit = p.emit;
+  c->source_bytes = p.source.size();
+  return std::optional<Compiled>(std::move(*c));
+}
+
+}  // namespace
+
+Result<Tier> parse_tier(std::string_view text) {
+  if (text == "interp") return Tier::kInterpreter;
+  if (text == "aot") return Tier::kNative;
+  if (text == "auto") return Tier::kAuto;
+  return Error(AotErrc::kBadInput, "tier \"" + std::string(text) + "\": expected interp, aot or auto");
+}
+
+std::string_view to_string(Tier tier) {
+  switch (tier) {
+    case Tier::kInterpreter: return "interp";
+    case Tier::kNative: return "aot";
+    case Tier::kAuto: return "auto";
+  }
+  return "interp";
+}
+
+ToolchainConfig default_toolchain() {
+  ToolchainConfig t;
+  t.flags.push_back("-fstack-clash-protection");
+  return t;
+}
+
+Result<std::optional<Compiled>> load_cached(const wasm::Module& module, const wasm::NativeOptions& native,
+                                            const CompileOptions& options) {
+  auto p = prepare(module, native, options);
+  if (!p) return p.error();
+  return from_cache(module, native, *p);
+}
+
+Result<Compiled> compile(const wasm::Module& module, const wasm::NativeOptions& native,
+                         const CompileOptions& options) {
+  auto p = prepare(module, native, options);
+  if (!p) return p.error();
+  auto cached = from_cache(module, native, *p);
+  if (!cached) return cached.error();
+  if (*cached) return std::move(**cached);
+
+  auto t = Clock::now();
+  const std::string header(wasm::native_abi_header());
+  auto object = compile_shared_object(options.toolchain, p->source, {{std::string(wasm::kNativeAbiHeaderName), header}});
+  if (!object) return object.error();
+  const auto compile_time = since(t);
+  if (p->cache) {
+    // A full disk must not stop the service: it runs, and the next start compiles again.
+    if (auto st = p->cache->store(p->key, *object); !st) {
+      spdlog::warn("aot: cannot cache the compiled module: {}", st.error().message());
+    }
+  }
+  auto c = attach(module, native, *object);
+  if (!c) return c.error();
+  c->emit = p->emit;
+  c->compile = compile_time;
+  c->source_bytes = p->source.size();
+  return std::move(*c);
+}
+
+wasm::NativeOptions native_options(const wasi::Program& program) {
+  wasm::NativeOptions o;
+  if (program.metered) o.fuel_global_export = std::string(wasi::kFuelExport);
+  o.interruptible = program.module->interruptible();
+  return o;
+}
+
+Result<wasi::Program> native_program(const wasi::Program& program, const CompileOptions& options) {
+  auto c = compile(*program.module, native_options(program), options);
+  if (!c) return c.error();
+  wasi::Program out = program;
+  out.module = std::move(c->module);
+  return out;
+}
+
+BackgroundCompiler::BackgroundCompiler(CompileOptions options)
+    : options_(std::move(options)), worker_([this] { loop(); }) {}
+
+BackgroundCompiler::~BackgroundCompiler() {
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+    queue_.clear();
+  }
+  cv_.notify_all();
+  worker_.join();
+}
+
+void BackgroundCompiler::submit(std::shared_ptr<const wasi::Program> program, Done done) {
+  {
+    std::lock_guard lock(mu_);
+    if (stop_) return;
+    queue_.emplace_back(std::move(program), std::move(done));
+  }
+  cv_.notify_one();
+}
+
+std::size_t BackgroundCompiler::pending() const {
+  std::lock_guard lock(mu_);
+  return queue_.size() + (busy_ ? 1 : 0);
+}
+
+void BackgroundCompiler::wait_idle() {
+  std::unique_lock lock(mu_);
+  cv_.wait(lock, [&] { return stop_ || (queue_.empty() && !busy_); });
+}
+
+void BackgroundCompiler::loop() {
+  for (;;) {
+    std::pair<std::shared_ptr<const wasi::Program>, Done> job;
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [&] { return stop_ || !queue_.empty(); });
+      if (stop_) return;
+      job = std::move(queue_.front());
+      queue_.pop_front();
+      busy_ = true;
+    }
+    auto result = native_program(*job.first, options_);
+    if (job.second) job.second(std::move(result));
+    {
+      std::lock_guard lock(mu_);
+      busy_ = false;
+    }
+    cv_.notify_all();
+  }
+}
+
+}  // namespace wavs::aot
