@@ -1,6 +1,6 @@
 #pragma once
 // Tier 2 for products: a module's native code built by the system C compiler, cached on
-// disk, loaded verified (docs/wasm-engine.md, "Tier 2").
+// disk, loaded verified (docs/wasm-engine.md, "Tier 2: native code").
 //
 //   aot::CompileOptions options;                 // cc, flags, timeout, cache directory
 //   options.cache_dir = data_dir / "aot";

@@ -8,6 +8,7 @@
 #include <memory>
 #include <thread>
 
+#include "wasm/native.hpp"
 #include "wasm/wasm.hpp"
 
 namespace wavs::wasm {
@@ -44,6 +45,9 @@ inline int exercise_module(ByteView bytes, std::atomic<bool>& stop) {
   static const Engine engine;
   auto module = engine.compile(bytes);
   if (!module) return 0;
+  // Every module the engine accepts has a native form: the emitter must neither crash
+  // nor refuse it (compiling the C is the native tests' job, too slow for fuzzing).
+  if (auto c = emit_c(**module, {.fuel_global_export = "fuel"}); !c || c->empty()) __builtin_trap();
   Linker linker;
   for (const auto& im : (*module)->imports()) {
     switch (im.kind) {

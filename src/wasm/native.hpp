@@ -1,5 +1,5 @@
 #pragma once
-// Tier 2 of the engine: a module's functions as native code (docs/wasm-engine.md, "Tier 2").
+// Tier 2 of the engine: a module's functions as native code (docs/wasm-engine.md, "Tier 2: native code").
 //
 //   auto source = wasm::emit_c(*module, {.fuel_global_export = "wavs_fuel"});  // C text
 //   // ... the embedder compiles it with native_abi_header() beside it as
