@@ -1,0 +1,80 @@
+// zlib (upstream sources) compressing and decompressing a generated buffer: text-like data
+// (words from a small vocabulary, numbers, line breaks) with a stretch of poorly
+// compressible bytes, deflated at levels 1, 6 and 9 and inflated again. Each round trip must
+// give the input back; the last line hashes the compressed streams (crc32 and size per
+// level), so native and wasm agree only when both produced the same bytes.
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "zlib.h"
+
+enum { kInputBytes = 3 << 20 };
+
+static uint32_t rng_state = 2024;
+
+static uint32_t next_random(void) {
+  rng_state = rng_state * 1664525u + 1013904223u;
+  return rng_state >> 8;
+}
+
+static void generate(unsigned char* out, size_t n) {
+  static const char* const kWords[] = {"wasm",   "sandbox", "operator",  "service", "trigger", "block",
+                                       "submit", "quorum",  "envelope",  "payload", "the",     "of",
+                                       "and",    "result",  "signature", "chain",   "event",   "node"};
+  const size_t kWordCount = sizeof kWords / sizeof kWords[0];
+  size_t i = 0;
+  while (i < n) {
+    char piece[48];
+    uint32_t r = next_random();
+    int len;
+    if (i > n / 2 && i < n / 2 + n / 16) {
+      len = snprintf(piece, sizeof piece, "%08x", next_random() * 2654435761u);  // near-random
+    } else if (r % 11 == 0) {
+      len = snprintf(piece, sizeof piece, "%u\n", r % 100000);
+    } else {
+      len = snprintf(piece, sizeof piece, "%s ", kWords[r % kWordCount]);
+    }
+    for (int k = 0; k < len && i < n; ++k) out[i++] = (unsigned char)piece[k];
+  }
+}
+
+static void fail(const char* what, int rc) {
+  fprintf(stderr, "zlib_bench: %s failed (%d)\n", what, rc);
+  exit(1);
+}
+
+int main(void) {
+  unsigned char* input = malloc(kInputBytes);
+  uLong bound = compressBound(kInputBytes);
+  unsigned char* packed = malloc(bound);
+  unsigned char* unpacked = malloc(kInputBytes);
+  if (!input || !packed || !unpacked) fail("malloc", 0);
+  generate(input, kInputBytes);
+  uLong input_crc = crc32(0L, input, kInputBytes);
+  printf("zlib %s input %d bytes crc32 %08lx\n", zlibVersion(), kInputBytes, input_crc);
+
+  uint64_t checksum = input_crc;
+  static const int kLevels[] = {1, 6, 9};
+  for (size_t l = 0; l < sizeof kLevels / sizeof kLevels[0]; ++l) {
+    uLongf packed_size = bound;
+    int rc = compress2(packed, &packed_size, input, kInputBytes, kLevels[l]);
+    if (rc != Z_OK) fail("compress2", rc);
+    uLongf unpacked_size = kInputBytes;
+    rc = uncompress(unpacked, &unpacked_size, packed, packed_size);
+    if (rc != Z_OK) fail("uncompress", rc);
+    if (unpacked_size != kInputBytes || memcmp(unpacked, input, kInputBytes) != 0) fail("round trip", 0);
+    uLong packed_crc = crc32(0L, packed, (uInt)packed_size);
+    uLong adler = adler32(1L, unpacked, (uInt)unpacked_size);
+    printf("level %d: %lu bytes crc32 %08lx adler32 %08lx\n", kLevels[l], (unsigned long)packed_size,
+           packed_crc, adler);
+    checksum = checksum * 1000003u ^ packed_crc ^ ((uint64_t)packed_size << 32);
+  }
+  printf("zlib checksum %016llx\n", (unsigned long long)checksum);
+  free(input);
+  free(packed);
+  free(unpacked);
+  return 0;
+}
