@@ -30,6 +30,16 @@ static uint32_t next_random(void) {
   return rng_state >> 8;
 }
 
+// "prefix" + v in `digits` lowercase hex digits + NUL; snprintf would cost more than the
+// inserts it feeds under the interpreter (wasi-libc's printf is guest code too).
+static char* put_hex(char* out, const char* prefix, uint32_t v, int digits) {
+  size_t n = strlen(prefix);
+  memcpy(out, prefix, n);
+  for (int k = digits - 1; k >= 0; --k, v >>= 4) out[n + (size_t)k] = "0123456789abcdef"[v & 15];
+  out[n + (size_t)digits] = '\0';
+  return out + n + digits;
+}
+
 static void fail(sqlite3* db, const char* what) {
   fprintf(stderr, "sqlite_bench: %s: %s\n", what, sqlite3_errmsg(db));
   exit(1);
@@ -106,7 +116,12 @@ int main(int argc, char** argv) {
   sqlite3_stmt* ins = prepare(db, "INSERT INTO item(category, name, price, qty) VALUES(?1, ?2, ?3, ?4)");
   for (int i = 0; i < row_count; ++i) {
     char name[32];
-    snprintf(name, sizeof name, "item-%06x-%d", next_random() & 0xffffff, i % 97);
+    char* end = put_hex(name, "item-", next_random() & 0xffffff, 6);
+    int tag = i % 97;  // "-%d"
+    *end++ = '-';
+    if (tag >= 10) *end++ = (char)('0' + tag / 10);
+    *end++ = (char)('0' + tag % 10);
+    *end = '\0';
     sqlite3_bind_int(ins, 1, (int)(next_random() % kCategories));
     sqlite3_bind_text(ins, 2, name, -1, SQLITE_TRANSIENT);
     sqlite3_bind_double(ins, 3, (double)(next_random() % 100000) / 100.0);
@@ -135,8 +150,8 @@ int main(int argc, char** argv) {
     char lo[32];
     char hi[32];
     uint32_t start = next_random() & 0xffffff;
-    snprintf(lo, sizeof lo, "item-%06x", start);
-    snprintf(hi, sizeof hi, "item-%06x", (start + 0x4000) & 0xffffff);
+    put_hex(lo, "item-", start, 6);
+    put_hex(hi, "item-", (start + 0x4000) & 0xffffff, 6);
     sqlite3_bind_text(range, 1, lo, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(range, 2, hi, -1, SQLITE_TRANSIENT);
     drain(db, range);

@@ -22,6 +22,24 @@ static uint32_t next_random(void) {
   return rng_state >> 8;
 }
 
+// Formats v in `digits` lowercase hex digits; snprintf would cost more than the
+// compression it feeds under the interpreter (wasi-libc's printf is guest code too).
+static int put_hex(char* out, uint32_t v, int digits) {
+  for (int k = digits - 1; k >= 0; --k, v >>= 4) out[k] = "0123456789abcdef"[v & 15];
+  return digits;
+}
+
+static int put_decimal(char* out, uint32_t v) {
+  char tmp[10];
+  int len = 0;
+  do {
+    tmp[len++] = (char)('0' + v % 10);
+    v /= 10;
+  } while (v);
+  for (int k = 0; k < len; ++k) out[k] = tmp[len - 1 - k];
+  return len;
+}
+
 static void generate(unsigned char* out, size_t n) {
   static const char* const kWords[] = {"wasm",   "sandbox", "operator",  "service", "trigger", "block",
                                        "submit", "quorum",  "envelope",  "payload", "the",     "of",
@@ -33,11 +51,15 @@ static void generate(unsigned char* out, size_t n) {
     uint32_t r = next_random();
     int len;
     if (i > n / 2 && i < n / 2 + n / 16) {
-      len = snprintf(piece, sizeof piece, "%08x", next_random() * 2654435761u);  // near-random
+      len = put_hex(piece, next_random() * 2654435761u, 8);  // near-random
     } else if (r % 11 == 0) {
-      len = snprintf(piece, sizeof piece, "%u\n", r % 100000);
+      len = put_decimal(piece, r % 100000);
+      piece[len++] = '\n';
     } else {
-      len = snprintf(piece, sizeof piece, "%s ", kWords[r % kWordCount]);
+      const char* word = kWords[r % kWordCount];
+      len = (int)strlen(word);
+      memcpy(piece, word, (size_t)len);
+      piece[len++] = ' ';
     }
     for (int k = 0; k < len && i < n; ++k) out[i++] = (unsigned char)piece[k];
   }
