@@ -16,6 +16,7 @@
 #include <gtest/gtest.h>
 #include <sstream>
 
+#include "aot/aot.hpp"
 #include "wasi/error.hpp"
 #include "wasi/run.hpp"
 #include "wasi/test_support.hpp"
@@ -116,6 +117,33 @@ TEST_P(NodeComparison, SameOutputAndExitCode) {
   EXPECT_FALSE(ours.out.empty());
 }
 
+// The same guests on the native tier: byte for byte what the interpreter prints, the
+// same exit code, and no fallback line (a compile failure would print one).
+TEST_P(NodeComparison, SameOutputOnTheNativeTier) {
+  const Case& c = GetParam();
+  fs::path wasm = guest(c.wasm);
+  if (!fs::exists(wasm)) GTEST_SKIP() << "guest not built: " << wasm;
+  auto invoke = [&](const std::string& tier) {
+    test::TempDir sandbox;
+    std::vector<std::string> argv = {(binary_dir() / "apps/wavs/wavs").string(), "run", "--tier", tier,
+                                     "--aot-cache", (binary_dir() / "tests/wasi/aot-cache").string()};
+    argv.insert(argv.end(), c.flags.begin(), c.flags.end());
+    if (c.with_dir) {
+      make_fixture(sandbox.path() / "d");
+      argv.push_back("--dir");
+      argv.push_back((sandbox.path() / "d").string() + "::/sandbox");
+    }
+    argv.push_back(wasm.string());
+    argv.insert(argv.end(), c.args.begin(), c.args.end());
+    return run_process(argv, c.stdin_data);
+  };
+  Proc interp = invoke("interp");
+  Proc native = invoke("aot");
+  EXPECT_EQ(native.code, interp.code) << "native stderr: " << native.err;
+  EXPECT_EQ(native.out, interp.out);
+  EXPECT_EQ(native.err, interp.err);
+}
+
 INSTANTIATE_TEST_SUITE_P(
     Guests, NodeComparison,
     ::testing::Values(
@@ -139,22 +167,36 @@ INSTANTIATE_TEST_SUITE_P(
 
 // ---- the sandbox on real compiled guests, in-process ----
 
-Result<RunResult> run_guest(const std::string& name, RunOptions opts) {
+enum class Tier { kInterpreter, kNative };
+
+Result<RunResult> run_guest(const std::string& name, RunOptions opts, Tier tier = Tier::kInterpreter) {
   Bytes bytes = test::read_file(guest(name));
   if (bytes.empty()) return Error(WasiErrc::kNoEntry, "guest not built");
   auto program = prepare(wasm::Engine(), bytes);
   if (!program) return program.error();
+  if (tier == Tier::kNative) {
+    aot::CompileOptions options;
+    options.cache_dir = binary_dir() / "tests/wasi/aot-cache";
+    auto native = aot::native_program(*program, options);
+    if (!native) return native.error();
+    program = std::move(native);
+  }
   return run(*program, opts);
 }
 
-TEST(CompiledGuests, EscapesFromThePreopenAreRefused) {
+// The hostile guests on both tiers.
+class BothTiers : public ::testing::TestWithParam<Tier> {};
+INSTANTIATE_TEST_SUITE_P(Tiers, BothTiers, ::testing::Values(Tier::kInterpreter, Tier::kNative),
+                         [](const auto& i) { return i.param == Tier::kInterpreter ? "interp" : "native"; });
+
+TEST_P(BothTiers, EscapesFromThePreopenAreRefused) {
   if (!fs::exists(guest("c_files"))) GTEST_SKIP();
   test::TempDir sandbox;
   make_fixture(sandbox.path() / "d");
   RunOptions o;
   o.args = {"files", "/sandbox", "escapes"};
   o.preopens = {{(sandbox.path() / "d").string(), "/sandbox"}};
-  auto r = run_guest("c_files", o);
+  auto r = run_guest("c_files", o, GetParam());
   ASSERT_TRUE(r) << r.error().message();
   EXPECT_EQ(r->exit_code, 0) << r->stderr_data;
   for (auto line : {"dotdot escape: refused", "absolute: refused", "symlink escape: refused",
@@ -163,11 +205,11 @@ TEST(CompiledGuests, EscapesFromThePreopenAreRefused) {
   }
 }
 
-TEST(CompiledGuests, MemoryBombStopsAtTheCap) {
+TEST_P(BothTiers, MemoryBombStopsAtTheCap) {
   if (!fs::exists(guest("c_memory_bomb"))) GTEST_SKIP();
   RunOptions o;
   o.limits.max_memory_bytes = 16 << 20;
-  auto r = run_guest("c_memory_bomb", o);
+  auto r = run_guest("c_memory_bomb", o, GetParam());
   ASSERT_TRUE(r) << r.error().message();
   EXPECT_EQ(r->stop, StopReason::kExited);
   EXPECT_LE(r->peak_memory_bytes, 16u << 20);
@@ -178,9 +220,9 @@ TEST(CompiledGuests, MemoryBombStopsAtTheCap) {
   EXPECT_LT(mib, 16);
 }
 
-TEST(CompiledGuests, UnboundedRecursionTraps) {
+TEST_P(BothTiers, UnboundedRecursionTraps) {
   if (!fs::exists(guest("c_recurse"))) GTEST_SKIP();
-  auto r = run_guest("c_recurse", RunOptions{});
+  auto r = run_guest("c_recurse", RunOptions{}, GetParam());
   ASSERT_TRUE(r) << r.error().message();
   EXPECT_EQ(r->stop, StopReason::kTrap);
   // clang's shadow stack (1 MiB by default, in linear memory) or the engine's call
@@ -189,6 +231,33 @@ TEST(CompiledGuests, UnboundedRecursionTraps) {
   EXPECT_TRUE(r->trap->kind == wasm::TrapKind::kCallStackExhausted ||
               r->trap->kind == wasm::TrapKind::kMemoryOutOfBounds)
       << r->trap->message;
+}
+
+// What operators must agree on: the same output and the same fuel, to the unit, on either
+// tier, and fuel running out at the same point. (Not c_files: what it prints, and so its
+// fuel, depends on the fixture's access times.)
+TEST(CompiledGuests, FuelIsTheSameOnBothTiers) {
+  if (!fs::exists(guest("cpp_hello"))) GTEST_SKIP();
+  RunOptions o;
+  o.args = {"hello", "b", "a"};
+  o.stdin_bytes = Bytes{'x', ' ', 'y', '\n'};
+  auto a = run_guest("cpp_hello", o, Tier::kInterpreter);
+  auto b = run_guest("cpp_hello", o, Tier::kNative);
+  ASSERT_TRUE(a && b) << (a ? b.error().message() : a.error().message());
+  EXPECT_EQ(a->stdout_data, b->stdout_data);
+  EXPECT_EQ(a->exit_code, b->exit_code);
+  EXPECT_EQ(a->fuel_consumed, b->fuel_consumed);
+  EXPECT_GT(a->fuel_consumed, 1000u);
+  for (std::uint64_t part : {2u, 3u, 7u}) {
+    o.limits.fuel = a->fuel_consumed / part;
+    auto x = run_guest("cpp_hello", o, Tier::kInterpreter);
+    auto y = run_guest("cpp_hello", o, Tier::kNative);
+    ASSERT_TRUE(x && y);
+    EXPECT_EQ(x->stop, StopReason::kFuelExhausted);
+    EXPECT_EQ(y->stop, StopReason::kFuelExhausted);
+    EXPECT_EQ(x->fuel_consumed, y->fuel_consumed) << "limit " << *o.limits.fuel;
+    EXPECT_EQ(x->stdout_data, y->stdout_data);  // what it printed before running out
+  }
 }
 
 TEST(CompiledGuests, FuelIsTheSameOnEveryRun) {
