@@ -41,7 +41,8 @@ TEST(NodeConfig, SchemaListsSharedKeysFirstAndMarksSecrets) {
   EXPECT_EQ(names, (std::vector<std::string>{"log_level", "log_format", "data", "chains", "host", "port",
                                              "signing_mnemonic", "signing_mnemonic_file", "max_wasm_fuel", "max_execution_seconds",
                                              "max_memory_bytes", "ipfs_gateway", "bearer_token",
-                                             "dev_endpoints_enabled", "workers", "aggregator_urls"}));
+                                             "dev_endpoints_enabled", "workers", "aggregator_urls", "tier",
+                                             "aot_compiler"}));
   EXPECT_TRUE(schema.find("signing_mnemonic")->secret);
   EXPECT_TRUE(schema.find("bearer_token")->secret);
   EXPECT_FALSE(schema.find("host")->secret);
@@ -141,6 +142,32 @@ TEST(NodeConfig, SecretsStayOutOfErrors) {
 
 namespace wavs::node {
 namespace {
+
+TEST(NodeConfig, TierIsOneOfThreeAndDefaultsToAuto) {
+  ConfigInputs in;
+  auto config = load_config(config_schema(), in);
+  ASSERT_TRUE(config);
+  auto s = Settings::from_config(*config);
+  ASSERT_TRUE(s) << s.error().message();
+  EXPECT_EQ(s->tier, "auto");
+  EXPECT_EQ(s->aot_compiler, "cc");
+  for (const char* t : {"interp", "aot", "auto"}) {
+    in.flags = {{"tier", t}, {"aot_compiler", "gcc-12"}};
+    config = load_config(config_schema(), in);
+    ASSERT_TRUE(config);
+    s = Settings::from_config(*config);
+    ASSERT_TRUE(s) << s.error().message();
+    EXPECT_EQ(s->tier, t);
+    EXPECT_EQ(s->aot_compiler, "gcc-12");
+  }
+  in.flags = {{"tier", "jit"}};
+  config = load_config(config_schema(), in);
+  ASSERT_TRUE(config);
+  s = Settings::from_config(*config);
+  ASSERT_FALSE(s);
+  EXPECT_NE(s.error().message().find("tier"), std::string::npos) << s.error().message();
+  EXPECT_NE(s.error().message().find("interp, aot or auto"), std::string::npos) << s.error().message();
+}
 
 TEST(NodeConfig, WorkersAndAggregatorUrlsAreChecked) {
   ConfigInputs in;
