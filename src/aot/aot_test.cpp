@@ -11,23 +11,14 @@
 #include <future>
 
 #include "aot/error.hpp"
+#include "wasm/native_test_support.hpp"
 
 namespace wavs::aot {
 namespace {
 
 namespace fs = std::filesystem;
 
-Bytes assemble(const std::string& wat) {
-  char tmpl[] = "/tmp/wavs-aot-wat-XXXXXX";
-  std::string dir = mkdtemp(tmpl);
-  std::ofstream(dir + "/m.wat") << wat;
-  std::string cmd = "wat2wasm '" + dir + "/m.wat' -o '" + dir + "/m.wasm'";
-  EXPECT_EQ(std::system(cmd.c_str()), 0) << cmd;
-  std::ifstream in(dir + "/m.wasm", std::ios::binary);
-  Bytes out((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  fs::remove_all(dir);
-  return out;
-}
+Bytes assemble(const std::string& wat) { return wasm::test::assemble_wat(wat); }
 
 // Sums 0..n-1 (n from the first byte of stdin, times 1000), prints "sum=<decimal>\n",
 // exits with the sum's low byte. A loop, calls, memory, host calls in and out.

@@ -70,6 +70,16 @@ struct ExecStack {
 
 thread_local ExecStack t_stack;
 
+// Sizes the thread's stacks for `inst`'s limits and makes the checks every entry from the
+// host makes before the first instruction: false when the frame or the depth does not fit.
+bool enter_fits(ExecStack& st, const InstanceData& inst, const CompiledFunc& code) {
+  // Hard ceilings whatever the limits say: 512 MiB of slots, a million frames.
+  st.ensure(std::clamp<std::size_t>(inst.limits.max_stack_slots, 1024, std::size_t{1} << 26),
+            std::clamp<std::uint32_t>(inst.limits.max_call_depth, 16, 1u << 20) + 16);
+  return st.top + code.frame_slots <= st.slots.get() + st.capacity &&
+         st.depth < std::min(inst.limits.max_call_depth, st.frame_capacity);
+}
+
 template <class F>
 F wasm_min(F a, F b) {
   if (std::isnan(a) || std::isnan(b)) return a + b;
@@ -1064,15 +1074,10 @@ std::optional<Trap> invoke(const FuncInst& f, std::uint64_t* slots) {
   }
   ExecStack& st = t_stack;
   InstanceData* inst = f.instance;
-  // Hard ceilings whatever the limits say: 512 MiB of slots, a million frames.
-  st.ensure(std::clamp<std::size_t>(inst->limits.max_stack_slots, 1024, std::size_t{1} << 26),
-            std::clamp<std::uint32_t>(inst->limits.max_call_depth, 16, 1u << 20) + 16);
-  std::uint64_t* fp = st.top;
-  std::uint64_t* end = st.slots.get() + st.capacity;
-  if (fp + f.code->frame_slots > end ||
-      st.depth >= std::min(inst->limits.max_call_depth, st.frame_capacity)) {
+  if (!enter_fits(st, *inst, *f.code)) {
     return Trap{TrapKind::kCallStackExhausted, to_string(TrapKind::kCallStackExhausted), 0};
   }
+  std::uint64_t* fp = st.top;
   for (std::size_t i = 0; i < ft.params.size(); ++i) fp[i] = slots[i];
   // Each re-entry from a host function costs native stack: bound it well below it.
   constexpr std::uint32_t kMaxNesting = 100;
@@ -1248,15 +1253,12 @@ void install_fault_handler() {
 std::optional<Trap> invoke_native(const FuncInst& f, std::uint64_t* slots) {
   ExecStack& st = t_stack;
   InstanceData* inst = f.instance;
-  // As invoke() below: the same stacks, the same checks before the first instruction.
-  st.ensure(std::clamp<std::size_t>(inst->limits.max_stack_slots, 1024, std::size_t{1} << 26),
-            std::clamp<std::uint32_t>(inst->limits.max_call_depth, 16, 1u << 20) + 16);
-  std::uint64_t* fp = st.top;
-  std::uint64_t* end = st.slots.get() + st.capacity;
-  const std::uint32_t max_depth = std::min(inst->limits.max_call_depth, st.frame_capacity);
-  if (fp + f.code->frame_slots > end || st.depth >= max_depth) {
+  // As invoke(): the same stacks, the same checks before the first instruction.
+  if (!enter_fits(st, *inst, *f.code)) {
     return Trap{TrapKind::kCallStackExhausted, to_string(TrapKind::kCallStackExhausted), 0};
   }
+  std::uint64_t* fp = st.top;
+  const std::uint32_t max_depth = std::min(inst->limits.max_call_depth, st.frame_capacity);
   constexpr std::uint32_t kMaxNesting = 100;
   if (st.nesting >= kMaxNesting)
     return Trap{TrapKind::kCallStackExhausted, to_string(TrapKind::kCallStackExhausted), 0};

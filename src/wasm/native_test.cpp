@@ -17,17 +17,7 @@
 namespace wavs::wasm {
 namespace {
 
-Bytes assemble(const std::string& wat) {
-  char tmpl[] = "/tmp/wavs-wat-XXXXXX";
-  std::string dir = mkdtemp(tmpl);
-  std::ofstream(dir + "/m.wat") << wat;
-  std::string cmd = "wat2wasm '" + dir + "/m.wat' -o '" + dir + "/m.wasm'";
-  EXPECT_EQ(std::system(cmd.c_str()), 0) << cmd;
-  std::ifstream in(dir + "/m.wasm", std::ios::binary);
-  Bytes out((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  std::filesystem::remove_all(dir);
-  return out;
-}
+Bytes assemble(const std::string& wat) { return wasm::test::assemble_wat(wat); }
 
 const char kModule[] = R"(
 (module

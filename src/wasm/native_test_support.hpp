@@ -9,12 +9,31 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <memory>
 #include <string>
 
 #include "wasm/native.hpp"
 
 namespace wavs::wasm::test {
+
+// A module in the text format, assembled by wabt's wat2wasm (installed by scripts/setup);
+// empty when that fails (the caller's compile then fails visibly).
+inline Bytes assemble_wat(const std::string& wat) {
+  char tmpl[] = "/tmp/wavs-wat-XXXXXX";
+  const char* dir = mkdtemp(tmpl);
+  if (!dir) return {};
+  std::filesystem::path d(dir);
+  std::ofstream(d / "m.wat") << wat;
+  std::string cmd = "wat2wasm '" + (d / "m.wat").string() + "' -o '" + (d / "m.wasm").string() + "'";
+  Bytes out;
+  if (std::system(cmd.c_str()) == 0) {
+    std::ifstream in(d / "m.wasm", std::ios::binary);
+    out.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  std::filesystem::remove_all(d);
+  return out;
+}
 
 inline Result<std::shared_ptr<const Module>> build_native(const Module& module, const NativeOptions& options = {},
                                                           const std::string& opt = "-O1") {

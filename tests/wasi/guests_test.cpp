@@ -88,6 +88,21 @@ struct Case {
   bool with_dir = false;
 };
 
+// Runs the case's guest under `prefix` (a runner and its options): its flags, a fresh
+// fixture directory when it wants one, the module and its arguments.
+Proc run_case(const Case& c, std::vector<std::string> argv) {
+  test::TempDir sandbox;
+  argv.insert(argv.end(), c.flags.begin(), c.flags.end());
+  if (c.with_dir) {
+    make_fixture(sandbox.path() / "d");
+    argv.push_back("--dir");
+    argv.push_back((sandbox.path() / "d").string() + "::/sandbox");
+  }
+  argv.push_back(guest(c.wasm).string());
+  argv.insert(argv.end(), c.args.begin(), c.args.end());
+  return run_process(argv, c.stdin_data);
+}
+
 class NodeComparison : public ::testing::TestWithParam<Case> {};
 
 TEST_P(NodeComparison, SameOutputAndExitCode) {
@@ -96,21 +111,8 @@ TEST_P(NodeComparison, SameOutputAndExitCode) {
   if (!fs::exists(wasm)) GTEST_SKIP() << "guest not built: " << wasm;
   if (std::system("node --version >/dev/null 2>&1") != 0) GTEST_SKIP() << "node not installed";
 
-  auto invoke = [&](std::vector<std::string> prefix) {
-    test::TempDir sandbox;
-    std::vector<std::string> argv = std::move(prefix);
-    argv.insert(argv.end(), c.flags.begin(), c.flags.end());
-    if (c.with_dir) {
-      make_fixture(sandbox.path() / "d");
-      argv.push_back("--dir");
-      argv.push_back((sandbox.path() / "d").string() + "::/sandbox");
-    }
-    argv.push_back(wasm.string());
-    argv.insert(argv.end(), c.args.begin(), c.args.end());
-    return run_process(argv, c.stdin_data);
-  };
-  Proc ours = invoke({(binary_dir() / "apps/wavs/wavs").string(), "run"});
-  Proc node = invoke({"node", "--no-warnings", (source_dir() / "tests/wasi/node_wasi_run.mjs").string()});
+  Proc ours = run_case(c, {(binary_dir() / "apps/wavs/wavs").string(), "run"});
+  Proc node = run_case(c, {"node", "--no-warnings", (source_dir() / "tests/wasi/node_wasi_run.mjs").string()});
   EXPECT_EQ(ours.code, node.code) << "ours stderr: " << ours.err << "\nnode stderr: " << node.err;
   EXPECT_EQ(ours.out, node.out);
   EXPECT_EQ(ours.err, node.err);
@@ -124,18 +126,8 @@ TEST_P(NodeComparison, SameOutputOnTheNativeTier) {
   fs::path wasm = guest(c.wasm);
   if (!fs::exists(wasm)) GTEST_SKIP() << "guest not built: " << wasm;
   auto invoke = [&](const std::string& tier) {
-    test::TempDir sandbox;
-    std::vector<std::string> argv = {(binary_dir() / "apps/wavs/wavs").string(), "run", "--tier", tier,
-                                     "--aot-cache", (binary_dir() / "tests/wasi/aot-cache").string()};
-    argv.insert(argv.end(), c.flags.begin(), c.flags.end());
-    if (c.with_dir) {
-      make_fixture(sandbox.path() / "d");
-      argv.push_back("--dir");
-      argv.push_back((sandbox.path() / "d").string() + "::/sandbox");
-    }
-    argv.push_back(wasm.string());
-    argv.insert(argv.end(), c.args.begin(), c.args.end());
-    return run_process(argv, c.stdin_data);
+    return run_case(c, {(binary_dir() / "apps/wavs/wavs").string(), "run", "--tier", tier, "--aot-cache",
+                        (binary_dir() / "tests/wasi/aot-cache").string()});
   };
   Proc interp = invoke("interp");
   Proc native = invoke("aot");
