@@ -5,7 +5,9 @@
 #include "aot/cache.hpp"
 #include "aot/error.hpp"
 #include "aot/library.hpp"
+#include "crypto/hash.hpp"
 #include "wasi/fuel_pass.hpp"
+#include "wasm/code.hpp"
 
 namespace wavs::aot {
 namespace {
@@ -33,26 +35,27 @@ Result<Compiled> attach(const wasm::Module& module, const wasm::NativeOptions& n
   return c;
 }
 
+// What a cache entry is keyed by: the module's bytes (SHA-256), the options, the emitter
+// (its own digest), so a hit needs no emitting; the toolchain joins in Cache::key.
+std::string key_material(const wasm::Module& module, const wasm::NativeOptions& native) {
+  return "module-sha256 " + crypto::sha256(module.impl_->data.bytes).hex(HexPrefix::kNone) + "\nfingerprint " +
+         wasm::native_fingerprint(module, native) + "\nemitter " + std::string(wasm::native_emitter_version()) +
+         "\n";
+}
+
 struct Prepared {
-  std::string source;
   std::string key;  // empty without a cache
   std::optional<Cache> cache;
-  std::chrono::milliseconds emit{0};
 };
 
-Result<Prepared> prepare(const wasm::Module& module, const wasm::NativeOptions& native,
-                         const CompileOptions& options) {
+Result<Prepared> open_cache(const wasm::Module& module, const wasm::NativeOptions& native,
+                            const CompileOptions& options) {
   Prepared p;
-  auto t = Clock::now();
-  auto source = wasm::emit_c(module, native);
-  if (!source) return source.error();
-  p.source = std::move(*source);
-  p.emit = since(t);
   if (!options.cache_dir.empty()) {
     auto cache = Cache::open(options.cache_dir);
     if (!cache) return cache.error();
     p.cache.emplace(std::move(*cache));
-    auto key = Cache::key(engine_version(), options.toolchain, p.source);
+    auto key = Cache::key(engine_version(), options.toolchain, key_material(module, native));
     if (!key) return key.error();
     p.key = std::move(*key);
   }
@@ -72,8 +75,6 @@ Result<std::optional<Compiled>> from_cache(const wasm::Module& module, const was
     return std::optional<Compiled>{};
   }
   c->from_cache = true;
-  c->emit = p.emit;
-  c->source_bytes = p.source.size();
   return std::optional<Compiled>(std::move(*c));
 }
 
@@ -103,22 +104,26 @@ ToolchainConfig default_toolchain() {
 
 Result<std::optional<Compiled>> load_cached(const wasm::Module& module, const wasm::NativeOptions& native,
                                             const CompileOptions& options) {
-  auto p = prepare(module, native, options);
+  auto p = open_cache(module, native, options);
   if (!p) return p.error();
   return from_cache(module, native, *p);
 }
 
 Result<Compiled> compile(const wasm::Module& module, const wasm::NativeOptions& native,
                          const CompileOptions& options) {
-  auto p = prepare(module, native, options);
+  auto p = open_cache(module, native, options);
   if (!p) return p.error();
   auto cached = from_cache(module, native, *p);
   if (!cached) return cached.error();
   if (*cached) return std::move(**cached);
 
+  auto e = Clock::now();
+  auto source = wasm::emit_c(module, native);
+  if (!source) return source.error();
+  const auto emit_time = since(e);
   auto t = Clock::now();
   const std::string header(wasm::native_abi_header());
-  auto object = compile_shared_object(options.toolchain, p->source, {{std::string(wasm::kNativeAbiHeaderName), header}});
+  auto object = compile_shared_object(options.toolchain, *source, {{std::string(wasm::kNativeAbiHeaderName), header}});
   if (!object) return object.error();
   const auto compile_time = since(t);
   if (p->cache) {
@@ -129,9 +134,9 @@ Result<Compiled> compile(const wasm::Module& module, const wasm::NativeOptions& 
   }
   auto c = attach(module, native, *object);
   if (!c) return c.error();
-  c->emit = p->emit;
+  c->emit = emit_time;
   c->compile = compile_time;
-  c->source_bytes = p->source.size();
+  c->source_bytes = source->size();
   return std::move(*c);
 }
 

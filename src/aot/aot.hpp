@@ -11,9 +11,10 @@
 //   aot::BackgroundCompiler compiler(options);   // the node's: one compile at a time
 //   compiler.submit(program, [](Result<wasi::Program> r) { ... swap it in ... });
 //
-// The cache key covers the engine's native ABI, the emitted C (and through it the module's
-// bytes and the options) and the compiler's identity and flags; entries are authenticated
-// (aot/cache.hpp), so a corrupt or tampered entry is rebuilt, never loaded.
+// The cache key covers the module's bytes (SHA-256), the options, the emitter's own digest
+// and the compiler's identity and flags, so a hit needs neither emitting nor compiling;
+// entries are authenticated (aot/cache.hpp), so a corrupt or tampered entry is rebuilt,
+// never loaded.
 
 #include <chrono>
 #include <condition_variable>

@@ -1189,6 +1189,8 @@ std::int64_t fuel_global_index(const ModuleData& m, const std::string& name) {
 
 std::string_view native_abi_header();
 
+std::string_view native_emitter_version() { return WAVS_EMITTER_DIGEST; }
+
 std::string native_fingerprint(const Module& module, const NativeOptions& options) {
   const ModuleData& m = module.impl_->data;
   // Two differently seeded 64-bit FNV-1a hashes: a binding check, not a security

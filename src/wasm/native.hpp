@@ -50,6 +50,10 @@ struct NativeOptions {
 [[nodiscard]] std::string_view native_abi_header();
 inline constexpr std::string_view kNativeAbiHeaderName = "wavs_native_abi.h";
 
+// Identifies the emitter itself (a digest of its source and of native_abi.h, taken at
+// build time): part of every cache key, so code from another emitter is never reused.
+[[nodiscard]] std::string_view native_emitter_version();
+
 // The hex fingerprint emit_c writes into the code: binds a library to the exact module.
 [[nodiscard]] std::string native_fingerprint(const Module& module, const NativeOptions& options);
 
