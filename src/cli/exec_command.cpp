@@ -7,6 +7,7 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "aot/aot.hpp"
 #include "cli/app.hpp"
 #include "cli/options.hpp"
 #include "cli/run_command.hpp"
@@ -231,6 +232,10 @@ void add_exec_options(CLI::App& cmd, ExecCommand& o) {
   cmd.add_option("--time-limit", o.time_limit_s, "wall-clock limit in seconds (default 30)")->check(CLI::PositiveNumber);
   cmd.add_option("--max-memory", o.max_memory_bytes, "linear memory cap in bytes (default 256 MiB)");
   cmd.add_flag("--json", o.json, "print one JSON object instead of a listing");
+  cmd.add_option("--tier", o.tier, "interp: the interpreter; aot: native code (compiled unless cached)")
+      ->check(CLI::IsMember({"interp", "aot"}))
+      ->capture_default_str();
+  cmd.add_option("--aot-cache", o.aot_cache, "directory of compiled native code (default ~/.cache/wavs/aot)");
   cmd.footer(
       "Exit code: 0 success, 1 the component exited non-zero, 2 bad usage or input, 121 load error,\n"
       "122 memory limit, 123 fuel exhausted, 124 time limit, 134 trap (see docs/operations.md).\n");
@@ -288,6 +293,16 @@ int exec_component(const ExecCommand& o, std::ostream& out, std::ostream& err) {
     if (!program) {
       err << "wavs exec: " << o.component << ": " << program.error().message() << "\n";
       return exit_code_for_load(program.error());
+    }
+    if (o.tier == "aot") {
+      aot::CompileOptions aot_options;
+      aot_options.cache_dir = o.aot_cache ? std::filesystem::path(*o.aot_cache) : default_aot_cache();
+      auto native = aot::native_program(*program, aot_options);
+      if (native) {
+        *program = std::move(*native);
+      } else {
+        err << "wavs exec: native code unavailable, using the interpreter: " << native.error().message() << "\n";
+      }
     }
     auto result = component::execute(*program, action, workflow, services);
     if (!result) {

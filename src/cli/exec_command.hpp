@@ -30,6 +30,8 @@ struct ExecCommand {
   std::vector<std::string> chains;        // KEY=URL
   std::string data_dir;                   // grants file_system: service dirs under it
   std::optional<std::uint64_t> fuel_limit;
+  std::string tier = "interp";            // interp | aot (native code, docs/operations.md)
+  std::optional<std::string> aot_cache;   // as `wavs run --aot-cache`
   std::optional<double> time_limit_s;
   std::optional<std::uint64_t> max_memory_bytes;
   bool json = false;

@@ -23,13 +23,6 @@
 namespace wavs::cli {
 namespace {
 
-std::filesystem::path default_aot_cache() {
-  if (const char* e = std::getenv("WAVS_AOT_CACHE"); e && *e) return e;
-  if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x) return std::filesystem::path(x) / "wavs" / "aot";
-  if (const char* h = std::getenv("HOME"); h && *h) return std::filesystem::path(h) / ".cache" / "wavs" / "aot";
-  return std::filesystem::temp_directory_path() / "wavs-aot";
-}
-
 void print_stats(std::ostream& err, int exit_code, const std::string& trap, const wasi::RunResult* r,
                  std::string_view tier) {
   err << "{\"exit_code\":" << exit_code << ",\"tier\":\"" << tier << "\""
@@ -39,6 +32,13 @@ void print_stats(std::ostream& err, int exit_code, const std::string& trap, cons
 }
 
 }  // namespace
+
+std::filesystem::path default_aot_cache() {
+  if (const char* e = std::getenv("WAVS_AOT_CACHE"); e && *e) return e;
+  if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x) return std::filesystem::path(x) / "wavs" / "aot";
+  if (const char* h = std::getenv("HOME"); h && *h) return std::filesystem::path(h) / ".cache" / "wavs" / "aot";
+  return std::filesystem::temp_directory_path() / "wavs-aot";
+}
 
 void add_run_options(CLI::App& cmd, RunCommand& o) {
   cmd.add_option("--time-limit", o.time_limit_s, "wall-clock limit in seconds (fractions allowed)")

@@ -4,6 +4,7 @@
 // guest's exit code becomes the process's, and traps and limits get their own codes.
 
 #include <cstdint>
+#include <filesystem>
 #include <iosfwd>
 #include <optional>
 #include <string>
@@ -37,6 +38,10 @@ struct RunCommand {
   std::optional<std::string> aot_cache;  // default: $WAVS_AOT_CACHE, else ~/.cache/wavs/aot
   std::vector<std::string> argv;  // file.wasm, then the guest's arguments
 };
+
+// Where native code is cached unless --aot-cache says otherwise: $WAVS_AOT_CACHE, else
+// $XDG_CACHE_HOME/wavs/aot, else ~/.cache/wavs/aot.
+[[nodiscard]] std::filesystem::path default_aot_cache();
 
 // Adds the `run` subcommand's options to `cmd`.
 void add_run_options(CLI::App& cmd, RunCommand& options);

@@ -665,6 +665,36 @@ TEST_P(SdkTest, EveryImportBehavesAsDocumented) {
   EXPECT_TRUE(info_logged) << r.describe();
 }
 
+// The native tier runs every import the same way: the same responses, logs, host calls
+// and fuel, to the unit, as the interpreter (the C SDK, C++ and Rust components).
+TEST_P(SdkTest, TheNativeTierBehavesTheSame) {
+  const std::string& name = GetParam();
+  REQUIRE_WASM(example(name));
+  chain::testing::ScriptedServer http([](const std::string& body) {
+    return chain::testing::Reply::status_code(body == "hi" ? 201 : 400, body == "hi" ? "created" : "bad body");
+  });
+  chain::testing::ScriptedServer rpc(json_rpc);
+  TempDir dir;
+  auto patched = point_at_local_server(slurp(example(name)), http.port(), name == "all_as");
+  ASSERT_TRUE(patched);
+  fs::path wasm = dir.path() / (name + ".wasm");
+  std::ofstream(wasm, std::ios::binary) << *patched;
+  auto run = [&](const std::string& tier, const std::string& kv) {
+    return exec_wasm(wasm, {"--tier", tier, "--aot-cache", WAVS_AOT_CACHE_DIR,
+                            "--kv", (dir.path() / kv).string(), "--config", "greeting=hello", "--config",
+                            "big=" + std::string(3000, 'x'), "--chain", "evm:31337=" + rpc.url(), "--allow-http",
+                            "127.0.0.1:" + std::to_string(http.port()), "--input", trigger_file("evm_contract_event")});
+  };
+  Exec a = run("interp", "a.sqlite");
+  Exec b = run("aot", "b.sqlite");
+  EXPECT_EQ(a.code, 0) << a.describe();
+  EXPECT_EQ(b.code, 0) << b.describe();
+  EXPECT_EQ(b.err.find("native code unavailable"), std::string::npos) << b.describe();
+  for (const char* key : {"ok", "outcome", "exit_code", "responses", "logs", "stdout", "fuel_consumed", "host_calls"}) {
+    EXPECT_EQ(a.doc.value(key, json()), b.doc.value(key, json())) << key << "\n" << a.describe() << b.describe();
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Sdk, SdkTest, ::testing::Values("all_imports", "all_imports_cxx", "all_rust", "all_as"));
 
 // ---- hostile components ------------------------------------------------------------------
