@@ -123,7 +123,8 @@ Result<Compiled> compile(const wasm::Module& module, const wasm::NativeOptions& 
   const auto emit_time = since(e);
   auto t = Clock::now();
   const std::string header(wasm::native_abi_header());
-  auto object = compile_shared_object(options.toolchain, *source, {{std::string(wasm::kNativeAbiHeaderName), header}});
+  auto object = compile_shared_object(options.toolchain, *source, {{std::string(wasm::kNativeAbiHeaderName), header}},
+                                      options.cancel);
   if (!object) return object.error();
   const auto compile_time = since(t);
   if (p->cache) {
@@ -155,8 +156,10 @@ Result<wasi::Program> native_program(const wasi::Program& program, const Compile
   return out;
 }
 
-BackgroundCompiler::BackgroundCompiler(CompileOptions options)
-    : options_(std::move(options)), worker_([this] { loop(); }) {}
+BackgroundCompiler::BackgroundCompiler(CompileOptions options) : options_(std::move(options)) {
+  options_.cancel = stop_source_.get_token();
+  worker_ = std::thread([this] { loop(); });
+}
 
 BackgroundCompiler::~BackgroundCompiler() {
   {
@@ -164,6 +167,7 @@ BackgroundCompiler::~BackgroundCompiler() {
     stop_ = true;
     queue_.clear();
   }
+  stop_source_.request_stop();
   cv_.notify_all();
   worker_.join();
 }

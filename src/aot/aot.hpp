@@ -25,6 +25,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <stop_token>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -50,6 +51,7 @@ enum class Tier : std::uint8_t { kInterpreter, kNative, kAuto };
 struct CompileOptions {
   ToolchainConfig toolchain = default_toolchain();
   std::filesystem::path cache_dir;  // empty: no cache, compile every time
+  std::stop_token cancel;           // a requested stop kills the compiler (AotErrc::kCancelled)
 };
 
 struct Compiled {
@@ -86,8 +88,8 @@ struct Compiled {
 //   threads  submit() from any thread; callbacks run on the worker thread, one at a time
 //   blocking submit() never blocks; a callback must not block for long (it holds up the
 //            next compile)
-//   cancels  the destructor drops what has not started and waits for the compile that
-//            runs (bounded by the toolchain's timeout); dropped work gets no callback
+//   cancels  the destructor drops what has not started and stops the compile that runs
+//            (its compiler is killed; it gets kCancelled); dropped work gets no callback
 class BackgroundCompiler {
  public:
   using Done = std::function<void(Result<wasi::Program>)>;
@@ -107,6 +109,7 @@ class BackgroundCompiler {
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::deque<std::pair<std::shared_ptr<const wasi::Program>, Done>> queue_;
+  std::stop_source stop_source_;
   bool busy_ = false;
   bool stop_ = false;
   std::thread worker_;

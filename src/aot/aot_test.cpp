@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <future>
+#include <thread>
 
 #include "aot/error.hpp"
 #include "wasm/native_test_support.hpp"
@@ -191,6 +192,33 @@ TEST_F(NativeProgram, TheBackgroundCompilerCallsBackWithTheNativeProgram) {
   auto r = done.get_future().get();
   ASSERT_TRUE(r) << r.error().message();
   EXPECT_TRUE(r->module->native());
+}
+
+// A daemon's shutdown must not wait for a compile: the destructor kills the compiler.
+TEST_F(NativeProgram, DestroyingTheBackgroundCompilerStopsARunningCompile) {
+  // A compiler that answers --version at once and then takes far longer than the test.
+  const fs::path slow = cache_ / "slow-cc";
+  std::ofstream(slow) << "#!/bin/sh\nif [ \"$1\" = --version ]; then echo 'slow-cc 1.0'; exit 0; fi\nsleep 60\n";
+  fs::permissions(slow, fs::perms::owner_all);
+  options_.toolchain.cc = slow.string();
+  std::promise<Result<wasi::Program>> done;
+  auto future = done.get_future();
+  auto t0 = std::chrono::steady_clock::now();
+  {
+    BackgroundCompiler compiler(options_);
+    compiler.submit(std::make_shared<const wasi::Program>(interp_),
+                    [&](Result<wasi::Program> r) { done.set_value(std::move(r)); });
+    while (compiler.pending() != 0 && future.wait_for(std::chrono::milliseconds(0)) != std::future_status::ready &&
+           std::chrono::steady_clock::now() - t0 < std::chrono::milliseconds(300)) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  }
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(20));
+  if (future.wait_for(std::chrono::milliseconds(0)) == std::future_status::ready) {
+    auto r = future.get();
+    ASSERT_FALSE(r);
+    EXPECT_TRUE(r.error().is(AotErrc::kCancelled) || r.error().is(AotErrc::kCompilerMissing)) << r.error().message();
+  }
 }
 
 TEST(Tier, ParsesItsThreeNames) {

@@ -14,4 +14,5 @@ WAVS_ERROR_ENUM(wavs::aot, AotErrc,
                 kLoadFailed,       // the dynamic loader refused the object
                 kBadInput,         // a header name that is not a plain file name
                 kBadKey,           // a cache key that is not 64 lower-case hex digits
-                kInsecure)         // other users may read the key file or write the directory
+                kInsecure,         // other users may read the key file or write the directory
+                kCancelled)        // the compile was stopped (shutdown) and its compiler killed

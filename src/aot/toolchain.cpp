@@ -94,6 +94,7 @@ std::vector<std::string> child_environment() {
 
 struct RunOutcome {
   bool timed_out = false;
+  bool cancelled = false;
   std::optional<int> wait_status;  // nullopt: the status was lost (reaped elsewhere)
   std::string output;              // stdout and stderr interleaved, at most kMaxOutput
 };
@@ -150,7 +151,8 @@ class SpawnSetup {
 // Runs argv[0] (an absolute path) with no shell and waits for it, at most `timeout`.
 // The child leads its own process group, so a kill reaches what it started (cc1, as, ld).
 Result<RunOutcome> run_captured(const std::vector<std::string>& argv, const char* cwd,
-                                std::chrono::seconds timeout, const std::string& shown_name) {
+                                std::chrono::seconds timeout, const std::string& shown_name,
+                                std::stop_token cancel = {}) {
   int pipe_fds[2];
   if (::pipe2(pipe_fds, O_CLOEXEC) != 0) {
     return Error(AotErrc::kCacheIo, "cannot create a pipe for " + shown_name + ": " + errno_text(errno));
@@ -209,6 +211,10 @@ Result<RunOutcome> run_captured(const std::vector<std::string>& argv, const char
     const auto now = Clock::now();
     if (now >= deadline) {
       out.timed_out = true;
+      break;
+    }
+    if (cancel.stop_requested()) {
+      out.cancelled = true;
       break;
     }
     const auto tick = std::min<Clock::duration>(deadline - now, 20ms);
@@ -381,7 +387,8 @@ Result<std::string> compiler_identity(const ToolchainConfig& config) {
 }
 
 Result<Bytes> compile_shared_object(const ToolchainConfig& config, std::string_view c_source,
-                                    const std::vector<std::pair<std::string, std::string>>& headers) {
+                                    const std::vector<std::pair<std::string, std::string>>& headers,
+                                    std::stop_token cancel) {
   for (std::size_t i = 0; i < headers.size(); ++i) {
     if (auto st = check_header_name(headers[i].first); !st) return st.error();
     for (std::size_t j = 0; j < i; ++j) {
@@ -403,8 +410,9 @@ Result<Bytes> compile_shared_object(const ToolchainConfig& config, std::string_v
   argv.insert(argv.end(), config.flags.begin(), config.flags.end());
   argv.insert(argv.end(), {"-o", kObjectName, kSourceName});
   const std::string shown = "'" + config.cc + "'";
-  auto run = run_captured(argv, dir->path().c_str(), config.timeout, shown);
+  auto run = run_captured(argv, dir->path().c_str(), config.timeout, shown, cancel);
   if (!run) return run.error();
+  if (run->cancelled) return Error(AotErrc::kCancelled, shown + " was stopped before it finished");
   if (run->timed_out) {
     return Error(AotErrc::kTimeout, shown + " did not finish within " +
                                         std::to_string(config.timeout.count()) + " s and was killed");

@@ -13,14 +13,15 @@
 //   threads  both functions are thread-safe; several compiles may run at once
 //   blocking compile_shared_object blocks the calling thread for the whole compile;
 //            compiler_identity runs `cc --version` once per configuration and process
-//   cancels  only the timeout: when it passes, the compiler's process group gets SIGKILL
-//            and is reaped. The compiler runs without a shell, with stdin /dev/null, its
+//   cancels  the timeout, or a stop requested on the `cancel` token: then the compiler's
+//            process group gets SIGKILL and is reaped (within about 20 ms of the request). The compiler runs without a shell, with stdin /dev/null, its
 //            stdout and stderr captured (the first 64 KiB kept), in its own process
 //            group, and inherits no descriptor but 0, 1 and 2. It gets this process's
 //            environment with LC_ALL=C, so its messages and version line do not depend
 //            on the locale.
 
 #include <chrono>
+#include <stop_token>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -53,9 +54,10 @@ struct ToolchainConfig {
 // `#include "name"`; a name must be a plain file name (no '/', not "." or "..", not
 // module.c or module.so), else kBadInput. Errors: kCompilerMissing; kCompileFailed with
 // the exit status (or signal) and the first 20 lines of the compiler's output; kTimeout
-// naming the seconds; kCacheIo when the private directory cannot be made or read.
+// naming the seconds; kCancelled when `cancel` was requested; kCacheIo when the private
+// directory cannot be made or read.
 [[nodiscard]] Result<Bytes> compile_shared_object(
     const ToolchainConfig& config, std::string_view c_source,
-    const std::vector<std::pair<std::string, std::string>>& headers = {});
+    const std::vector<std::pair<std::string, std::string>>& headers = {}, std::stop_token cancel = {});
 
 }  // namespace wavs::aot
