@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include <sstream>
 
 #include "cli/app.hpp"
@@ -46,10 +48,30 @@ TEST_F(RunCommandTest, GuestExitCodeAndOutputPassThrough) {
 
 TEST_F(RunCommandTest, StatsLineIsJson) {
   auto path = module("echo.wasm", kEcho);
-  auto r = invoke({"--stats", path});
+  auto r = invoke({"--tier", "interp", "--stats", path});
   EXPECT_EQ(r.code, 1);
-  EXPECT_NE(r.err.find("{\"exit_code\":1,\"trap\":null,\"fuel_consumed\":"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("{\"exit_code\":1,\"tier\":\"interp\",\"trap\":null,\"fuel_consumed\":"), std::string::npos)
+      << r.err;
   EXPECT_NE(r.err.find("\"peak_memory_bytes\":65536}"), std::string::npos) << r.err;
+}
+
+// The native tier gives the same exit and fuel; its cache lives where --aot-cache says.
+TEST_F(RunCommandTest, TheNativeTierRunsTheSameAndSaysSo) {
+  auto path = module("echo.wasm", kEcho);
+  const auto cache = std::filesystem::path(path).parent_path() / "aot-cache";
+  auto a = invoke({"--tier", "interp", "--stats", path, "x"});
+  auto b = invoke({"--tier", "aot", "--aot-cache", cache.string(), "--stats", path, "x"});
+  EXPECT_EQ(a.code, b.code) << b.err;
+  EXPECT_EQ(a.out, b.out);
+  EXPECT_NE(b.err.find("\"tier\":\"aot\""), std::string::npos) << b.err;
+  auto fuel = [](const std::string& err) { return err.substr(err.find("\"fuel_consumed\":"), 30); };
+  EXPECT_EQ(fuel(a.err).substr(0, fuel(a.err).find(',')), fuel(b.err).substr(0, fuel(b.err).find(','))) << a.err << b.err;
+  EXPECT_TRUE(std::filesystem::exists(cache / "key"));
+  // auto then finds it in the cache.
+  auto c = invoke({"--tier", "auto", "--aot-cache", cache.string(), "--stats", path, "x"});
+  EXPECT_NE(c.err.find("\"tier\":\"aot\""), std::string::npos) << c.err;
+  auto bad = invoke({"--tier", "jit", path});
+  EXPECT_NE(bad.code, 0);
 }
 
 TEST_F(RunCommandTest, TrapAndLimitsHaveTheirOwnCodes) {
