@@ -312,13 +312,13 @@ class FuncEmitter {
     return "if (UNLIKELY(*INTR)) " + trap(TrapKind::kInterrupted) + " ";
   }
 
-  // Values a branch to `c` carries, copied into the label's slots.
-  void copy_branch_values(const Ctl& c);
-  void branch_to(std::uint32_t depth, bool conditional_cond_done);
+  // Values a branch to `c` carries, copied into the label's slots (C statements).
+  std::string branch_copies(const Ctl& c);
   std::string branch_code(std::uint32_t depth);
   std::string return_code();
   std::string address(const Instr& in);  // pops the address, returns the u64 effective address expr
-  void emit_call(std::uint32_t type_index, const std::string& target_kind, std::uint32_t func, std::uint32_t table);
+  enum class CallKind : std::uint8_t { kDirect, kImport, kIndirect };
+  void emit_call(CallKind kind, std::uint32_t type_index, std::uint32_t func, std::uint32_t table);
   Ctl& cur() { return ctl_.back(); }
 
   bool guarded_;  // the memory is guarded: loads and stores need no check (NativeOptions)
@@ -497,14 +497,16 @@ bool FuncEmitter::match_fuel_check() {
   return ok;
 }
 
-void FuncEmitter::copy_branch_values(const Ctl& c) {
+std::string FuncEmitter::branch_copies(const Ctl& c) {
   const auto& carried = c.kind == Kind::kLoop ? c.params : c.results;
   std::size_t n = carried.size();
   std::size_t from = stack_.size() - n;
-  if (from == c.height) return;
+  std::string s;
+  if (from == c.height) return s;
   for (std::size_t k = 0; k < n; ++k) {
-    line(var(c.height + k, carried[k]) + " = " + var(from + k, carried[k]) + ";");
+    s += " " + var(c.height + k, carried[k]) + " = " + var(from + k, carried[k]) + ";";
   }
+  return s;
 }
 
 std::string FuncEmitter::return_code() {
@@ -523,15 +525,7 @@ std::string FuncEmitter::return_code() {
 std::string FuncEmitter::branch_code(std::uint32_t depth) {
   Ctl& c = ctl_[ctl_.size() - 1 - depth];
   if (c.kind == Kind::kFunc) return return_code();
-  std::string saved = body_;
-  body_.clear();
-  copy_branch_values(c);
-  std::string copies = body_;
-  body_ = saved;
-  // Copies as one line each were emitted into `copies`; fold them into one block.
-  std::string s;
-  for (char ch : copies)
-    if (ch != '\n') s += ch;
+  std::string s = branch_copies(c);
   if (c.kind == Kind::kLoop) return s + " " + interrupt_check() + "goto Lp" + std::to_string(c.id) + ";";
   return s + " goto Le" + std::to_string(c.id) + ";";
 }
@@ -542,8 +536,7 @@ std::string FuncEmitter::address(const Instr& in) {
   return "(u64)" + a + " + " + num(in.b) + "u";
 }
 
-void FuncEmitter::emit_call(std::uint32_t type_index, const std::string& target_kind, std::uint32_t func,
-                            std::uint32_t table) {
+void FuncEmitter::emit_call(CallKind kind, std::uint32_t type_index, std::uint32_t func, std::uint32_t table) {
   const FuncType& ft = m_.types[type_index];
   std::size_t np = ft.params.size(), nr = ft.results.size();
   std::size_t base = stack_.size() - np;
@@ -573,7 +566,7 @@ void FuncEmitter::emit_call(std::uint32_t type_index, const std::string& target_
     pop(np);
     for (std::size_t k = 0; k < nr; ++k) line(push(ft.results[k]) + " = " + from_bits(ft.results[k], "CS[" + num(k) + "]") + ";");
   };
-  if (target_kind == "direct") {
+  if (kind == CallKind::kDirect) {
     const CompiledFunc& callee = cm_.funcs[func - m_.num_imported_funcs];
     // interp.cpp OP(Call): depth and frame checked before entering, in this order.
     line("if (UNLIKELY(dp >= c->max_depth || vfp + " + num(off + callee.frame_slots) +
@@ -581,7 +574,7 @@ void FuncEmitter::emit_call(std::uint32_t type_index, const std::string& target_
     if (fuel_ >= 0) line(flush());
     assign_results("fn" + std::to_string(func) + "(c, dp + 1, " + frame + args + ")");
     line("MS = *c->mem_size;" + reload());
-  } else if (target_kind == "import") {
+  } else if (kind == CallKind::kImport) {
     generic_call("c->funcs[" + num(func) + "]");
   } else {
     // call_indirect: the index is on top, above the arguments.
@@ -609,7 +602,6 @@ void FuncEmitter::emit_call(std::uint32_t type_index, const std::string& target_
 }
 
 Status FuncEmitter::emit(const Instr& in) {
-  const OpcodeInfo* info = opcode_info(static_cast<std::uint32_t>(in.op));
   // Dead code: skip to the end (or else) of the current arm, tracking nesting.
   if (cur().dead) {
     switch (in.op) {
@@ -767,14 +759,10 @@ Status FuncEmitter::emit(const Instr& in) {
       cur().dead = true;
       return {};
     case Opcode::kCall:
-      if (in.a < m_.num_imported_funcs) {
-        emit_call(m_.funcs[in.a], "import", in.a, 0);
-      } else {
-        emit_call(m_.funcs[in.a], "direct", in.a, 0);
-      }
+      emit_call(in.a < m_.num_imported_funcs ? CallKind::kImport : CallKind::kDirect, m_.funcs[in.a], in.a, 0);
       return {};
     case Opcode::kCallIndirect:
-      emit_call(in.a, "indirect", 0, in.b);
+      emit_call(CallKind::kIndirect, in.a, 0, in.b);
       return {};
 
     // ---- parametric
@@ -1124,7 +1112,6 @@ Status FuncEmitter::emit(const Instr& in) {
     case Opcode::kI64TruncSatF64S: un("(u64)wv_sat_i64_trunc_f64_s($a)", I64); return {};
     case Opcode::kI64TruncSatF64U: un("(u64)wv_sat_i64_trunc_f64_u($a)", I64); return {};
   }
-  (void)info;
   return r_.fail("instruction not supported by the native tier");
 }
 
