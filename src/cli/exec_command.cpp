@@ -7,7 +7,6 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
-#include "aot/aot.hpp"
 #include "cli/app.hpp"
 #include "cli/options.hpp"
 #include "cli/run_command.hpp"
@@ -294,16 +293,7 @@ int exec_component(const ExecCommand& o, std::ostream& out, std::ostream& err) {
       err << "wavs exec: " << o.component << ": " << program.error().message() << "\n";
       return exit_code_for_load(program.error());
     }
-    if (o.tier == "aot") {
-      aot::CompileOptions aot_options;
-      aot_options.cache_dir = o.aot_cache ? std::filesystem::path(*o.aot_cache) : default_aot_cache();
-      auto native = aot::native_program(*program, aot_options);
-      if (native) {
-        *program = std::move(*native);
-      } else {
-        err << "wavs exec: native code unavailable, using the interpreter: " << native.error().message() << "\n";
-      }
-    }
+    if (o.tier == "aot") (void)use_native_tier(*program, o.aot_cache, "wavs exec", err);
     auto result = component::execute(*program, action, workflow, services);
     if (!result) {
       err << "wavs exec: " << result.error().message() << "\n";

@@ -40,6 +40,19 @@ std::filesystem::path default_aot_cache() {
   return std::filesystem::temp_directory_path() / "wavs-aot";
 }
 
+bool use_native_tier(wasi::Program& program, const std::optional<std::string>& cache, std::string_view tool,
+                     std::ostream& err) {
+  aot::CompileOptions options;
+  options.cache_dir = cache ? std::filesystem::path(*cache) : default_aot_cache();
+  auto native = aot::native_program(program, options);
+  if (!native) {
+    err << tool << ": native code unavailable, using the interpreter: " << native.error().message() << "\n";
+    return false;
+  }
+  program = std::move(*native);
+  return true;
+}
+
 void add_run_options(CLI::App& cmd, RunCommand& o) {
   cmd.add_option("--time-limit", o.time_limit_s, "wall-clock limit in seconds (fractions allowed)")
       ->check(CLI::PositiveNumber);
@@ -129,13 +142,7 @@ int run_wasm(const RunCommand& o, std::ostream& out, std::ostream& err) {
   std::string_view ran_on = "interp";
   std::optional<aot::BackgroundCompiler> background;
   if (*tier == aot::Tier::kNative) {
-    auto native = aot::native_program(*program, aot_options);
-    if (native) {
-      *program = std::move(*native);
-      ran_on = "aot";
-    } else {
-      err << "wavs run: native code unavailable, using the interpreter: " << native.error().message() << "\n";
-    }
+    if (use_native_tier(*program, o.aot_cache, "wavs run", err)) ran_on = "aot";
   } else if (*tier == aot::Tier::kAuto) {
     auto cached = aot::load_cached(*program->module, aot::native_options(*program), aot_options);
     if (cached && *cached) {

@@ -8,10 +8,15 @@
 #include <iosfwd>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace CLI {
 class App;
+}
+
+namespace wavs::wasi {
+struct Program;
 }
 
 namespace wavs::cli {
@@ -42,6 +47,12 @@ struct RunCommand {
 // Where native code is cached unless --aot-cache says otherwise: $WAVS_AOT_CACHE, else
 // $XDG_CACHE_HOME/wavs/aot, else ~/.cache/wavs/aot.
 [[nodiscard]] std::filesystem::path default_aot_cache();
+
+// Moves `program` to native code (compiled now unless cached in `cache`, else
+// default_aot_cache()); when that fails, one line "<tool>: native code unavailable, using
+// the interpreter: <why>" on `err` and `program` stays as it is. True when it moved.
+bool use_native_tier(wasi::Program& program, const std::optional<std::string>& cache, std::string_view tool,
+                     std::ostream& err);
 
 // Adds the `run` subcommand's options to `cmd`.
 void add_run_options(CLI::App& cmd, RunCommand& options);
