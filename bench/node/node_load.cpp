@@ -17,7 +17,8 @@
 //
 // The node's data directory is under TMPDIR (TMPDIR=/dev/shm: tmpfs, where fsync costs
 // nothing, for the fsync-free bound). Other knobs: NODE_LATENCY_TRIGGERS (1,000), NODE_PHASES
-// ("latency,throughput,memory"), NODE_LOG_LEVEL (the node's log_level, "info"), NODE_WRAPPER (a command the
+// ("latency,throughput,memory"), NODE_LOG_LEVEL (the node's log_level, "info"), NODE_TIER (its tier, "aot":
+// compiled at registration, so the runs measured are steady-state native code), NODE_WRAPPER (a command the
 // node is run under, e.g. "valgrind --tool=callgrind --callgrind-out-file=/tmp/node.%p"; its figures are then
 // the tool's), WAVS_EXE and WAVS_EXAMPLES_DIR (defaults from the build). Prints Markdown tables and exits 0;
 // exits 2 when something it needs is missing.
@@ -337,6 +338,7 @@ std::string node_toml(const fs::path& data, const Chain& chain) {
        << "signing_mnemonic = \"" << kOperatorMnemonic << "\"\n"
        << "dev_endpoints_enabled = true\n"
        << "log_level = \"" << env_or("NODE_LOG_LEVEL", "info") << "\"\n"
+       << "tier = \"" << env_or("NODE_TIER", "aot") << "\"\n"
        << "[default.chains.evm.31337]\n"
        << "http_endpoint = \"" << chain.anvil->http_url() << "\"\n"
        << "poll_interval_ms = 1000\n";

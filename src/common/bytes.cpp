@@ -30,12 +30,16 @@ std::string printable(char c) {
 }  // namespace
 
 std::string to_hex(ByteView bytes, HexPrefix prefix) {
-  std::string out;
-  out.reserve(bytes.size() * 2 + 2);
-  if (prefix == HexPrefix::kWith) out += "0x";
+  // Sized once and written through a pointer: a push_back per digit was a tenth of the
+  // node's CPU per trigger (packets and trigger data are hex on their way to storage).
+  const std::size_t lead = prefix == HexPrefix::kWith ? 2 : 0;
+  std::string out(lead + bytes.size() * 2, '0');
+  char* p = out.data();
+  if (lead != 0) p[1] = 'x';
+  p += lead;
   for (auto b : bytes) {
-    out.push_back(kDigits[b >> 4]);
-    out.push_back(kDigits[b & 15]);
+    *p++ = kDigits[b >> 4];
+    *p++ = kDigits[b & 15];
   }
   return out;
 }

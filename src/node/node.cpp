@@ -1,7 +1,5 @@
 #include "node/node.hpp"
 
-#include "aot/aot.hpp"
-
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -16,6 +14,7 @@
 #include <thread>
 #include <utility>
 
+#include "aot/aot.hpp"
 #include "chain/rpc_client.hpp"
 #include "common/config.hpp"
 #include "component/chains.hpp"
@@ -28,6 +27,7 @@
 #include "node/dispatcher.hpp"
 #include "node/error.hpp"
 #include "node/fetch.hpp"
+#include "node/group_commit.hpp"
 #include "node/metrics.hpp"
 #include "node/outbox.hpp"
 #include "node/signer.hpp"
@@ -153,6 +153,12 @@ struct Node::Impl final : DispatchSink, TriggerSink {
   bool committing = false;  // the committer thread runs (under commit_mu)
   std::thread committer;
   std::mutex service_ops;  // add / remove / reload one at a time: each reads then writes the registry
+
+  // Manual triggers (POST /dev/triggers) arriving together are enqueued in one
+  // transaction: concurrent requests share the fsync.
+  using ManualAnswer = Result<std::vector<PendingWork>>;
+  GroupCommit<component::TriggerAction, ManualAnswer> manual{
+      [this](std::vector<component::TriggerAction>& actions) { return enqueue_manual(actions); }};
 
   std::mutex maintenance_mu;
   std::condition_variable maintenance_cv;
@@ -426,6 +432,29 @@ struct Node::Impl final : DispatchSink, TriggerSink {
         return;
       }
     }
+  }
+
+  // One enqueue for several callers' actions; each gets the items of its own action (none
+  // when it was seen before, also the second of two equal actions).
+  std::vector<ManualAnswer> enqueue_manual(const std::vector<component::TriggerAction>& actions) {
+    auto work = state->enqueue(actions);
+    if (!work) return std::vector<ManualAnswer>(actions.size(), ManualAnswer(work.error()));
+    std::vector<ManualAnswer> answers;
+    answers.reserve(actions.size());
+    std::size_t next = 0;  // the items come in the order of their actions
+    for (const auto& action : actions) {
+      std::vector<PendingWork> mine;
+      if (next < work->size()) {
+        PendingWork& item = (*work)[next];
+        auto id = component::event_id(action.service_id, action.workflow_id, action.data);
+        if (id && *id == item.event_id && item.action.service_id == action.service_id) {
+          mine.push_back(std::move(item));
+          ++next;
+        }
+      }
+      answers.emplace_back(std::move(mine));
+    }
+    return answers;
   }
 
   void finish_without_run(const PendingWork& item, RunStatus status, const std::string& why) {
@@ -1065,7 +1094,7 @@ Result<std::vector<PendingWork>> Node::fire(const service::Manager& manager, std
     }
     action = w->second->context.action(std::move(data));
   }
-  auto work = n.state->enqueue({action});
+  auto work = n.manual.run(std::move(action));
   if (!work) return work.error();
   n.metrics.trigger_received(TriggerKind::kManual);
   n.submit(*work);

@@ -254,12 +254,15 @@ struct Outbox::Impl {
         curl_multi_remove_handle(multi, easy);
         if (user != nullptr) finish(*reinterpret_cast<Destination*>(user), code);
       }
+      // Before the next scan, which would otherwise read these entries again.
+      flush_removals();
       // A finished transfer may have started the next one: drive it before waiting.
       if (!done.empty()) continue;
       if (curl_multi_poll(multi, nullptr, 0, static_cast<int>(wait_ms(unix_ms())), nullptr) != CURLM_OK) {
         pause(config.idle_poll);
       }
     }
+    flush_removals();
     // Transfers cut here were no attempt: their entries stay as they were.
     for (auto& [url, d] : dests) {
       if (d->current) curl_multi_remove_handle(multi, d->easy);
@@ -426,10 +429,7 @@ struct Outbox::Impl {
     long status = 0;
     curl_easy_getinfo(d.easy, CURLINFO_RESPONSE_CODE, &status);
     if (status >= 200 && status < 300) {
-      if (remove(d, entry)) {
-        ++delivered;
-        metrics.delivery(DeliveryResult::kDelivered);
-      }
+      remove(d, std::move(entry), DeliveryResult::kDelivered);
       start_next(d);
       return;
     }
@@ -440,10 +440,7 @@ struct Outbox::Impl {
           "dropping it",
           d.shown, entry.packet.event_id.hex(), entry.packet.service_id.hex(), entry.packet.workflow_id,
           status, message.empty() ? "(no message)" : message);
-      if (remove(d, entry)) {
-        ++dropped;
-        metrics.delivery(DeliveryResult::kDropped);
-      }
+      remove(d, std::move(entry), DeliveryResult::kDropped);
       start_next(d);
       return;
     }
@@ -451,20 +448,44 @@ struct Outbox::Impl {
           d.retry_after);
   }
 
-  // Removes a delivered or refused entry; false (and `d` held back) when the state failed.
-  bool remove(Destination& d, const OutboxEntry& entry) {
-    auto removed = state.delivered(entry);
-    if (removed || removed.error().is(StateErrc::kNotFound)) {
-      d.progress = true;
-      return true;
+  // A delivered or refused entry, removed from the outbox with the others that finished in
+  // the same round (flush_removals): one commit for all of them, made while the next
+  // requests are already on their way.
+  void remove(Destination& d, OutboxEntry entry, DeliveryResult why) {
+    d.progress = true;
+    removals.push_back({&d, std::move(entry), why});
+  }
+
+  void flush_removals() {
+    if (removals.empty()) return;
+    std::vector<OutboxEntry> entries;
+    entries.reserve(removals.size());
+    for (const auto& r : removals) entries.push_back(r.entry);
+    auto removed = state.delivered_many(entries);
+    for (std::size_t i = 0; i < removals.size(); ++i) {
+      Removal& r = removals[i];
+      const Status* st = removed ? &(*removed)[i] : nullptr;
+      if (st != nullptr && (*st || st->error().is(StateErrc::kNotFound))) {
+        if (r.why == DeliveryResult::kDelivered) {
+          ++delivered;
+        } else {
+          ++dropped;
+        }
+        metrics.delivery(r.why);
+        continue;
+      }
+      const Error& error = st != nullptr ? st->error() : removed.error();
+      Destination& d = *r.d;
+      spdlog::warn(
+          "outbox: cannot remove the packet of event {} for {} from the outbox: {}; it is sent "
+          "again in {} ms (the aggregator dedupes it)",
+          r.entry.packet.event_id.hex(), d.shown, scrub(error.message(), d.url, d.shown), config.idle_poll.count());
+      // Its batch is read again after the pause; a request already under way goes on.
+      d.queue.clear();
+      d.hold_until_ms = std::max(d.hold_until_ms, unix_ms() + static_cast<std::uint64_t>(config.idle_poll.count()));
+      d.next_due_ms = 0;
     }
-    spdlog::warn(
-        "outbox: cannot remove the packet of event {} for {} from the outbox: {}; it is sent "
-        "again in {} ms (the aggregator dedupes it)",
-        entry.packet.event_id.hex(), d.shown, scrub(removed.error().message(), d.url, d.shown),
-        config.idle_poll.count());
-    hold(d, unix_ms() + static_cast<std::uint64_t>(config.idle_poll.count()));
-    return false;
+    removals.clear();
   }
 
   void retry(Destination& d, const OutboxEntry& entry, std::string error,
@@ -505,6 +526,12 @@ struct Outbox::Impl {
   std::optional<std::stop_callback<Waker>> on_cancel;
 
   // The delivery thread's own.
+  struct Removal {
+    Destination* d;  // in `dests`: destinations are erased only by a scan, after the flush
+    OutboxEntry entry;
+    DeliveryResult why;
+  };
+  std::vector<Removal> removals;  // finished this round, not yet removed from the state
   std::map<std::string, std::unique_ptr<Destination>> dests;
   std::uint64_t next_scan_ms = 0;
   std::mt19937_64 rng;

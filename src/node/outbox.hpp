@@ -21,7 +21,9 @@
 //                                         signature, unknown service): removed with a
 //                                         warning naming destination, event id and the
 //                                         answer's error message; metric kDropped
-// Delivery is at least once: a crash (or a storage error) between a 2xx and delivered()
+// The entries answered in one round of the transfer loop are removed together
+// (NodeState::delivered_many, one commit), while the next requests are already under way.
+// Delivery is at least once: a crash (or a storage error) between a 2xx and that removal
 // sends the packet again, which is harmless because the aggregator dedupes packets (an
 // idempotent receiver). A transfer cut by stop() is not an attempt: the packet stays
 // queued as it was.

@@ -16,6 +16,7 @@
 //   for (auto& entry : *(*state)->outbox_pending(url, 16)) {
 //     ... POST it; then delivered(entry) or mark_attempt(entry, next_try, error) ...
 //   }
+//   auto removed = (*state)->delivered_many(sent);     // or several deliveries at once
 //
 // Contract.
 // - Every call that writes is one StateStore batch: it takes effect wholly or not at all,
@@ -258,6 +259,10 @@ class NodeState {
                                                  std::string_view error);
   // Removes the entry; kNotFound when it is already gone.
   [[nodiscard]] Result<void> delivered(const OutboxEntry& entry);
+  // Removes several in one batch (one commit): each gets the Status delivered() would
+  // have given it, kNotFound also for the second of an entry given twice. An outer error
+  // (kStorage, kConflict, kCorrupt) means none was removed.
+  [[nodiscard]] Result<std::vector<Status>> delivered_many(const std::vector<OutboxEntry>& entries);
 
   ~NodeState();
   NodeState(const NodeState&) = delete;

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "common/test_support.hpp"
+#include "crypto/hash.hpp"
 
 namespace wavs::node {
 namespace {
@@ -566,6 +567,133 @@ TEST_F(NodeStateTest, OutboxAttemptsAndDeliveryAreIdempotent) {
   auto other = state->outbox_depth("http://127.0.0.1:2/packets");
   ASSERT_TRUE(other);
   EXPECT_EQ(*other, 1u) << "destinations are counted apart";
+}
+
+TEST_F(NodeStateTest, DeliveredManyRemovesEachEntryOnceInOneCall) {
+  auto state = open();
+  ASSERT_TRUE(state);
+  constexpr std::string_view kOther = "http://127.0.0.1:2/packets";
+  auto items = state->record_triggers(kChain, cursor_at(1), {action(sid(1), 1), action(sid(1), 2)});
+  ASSERT_TRUE(items);
+  ASSERT_EQ(items->size(), 2u);
+  for (const auto& item : *items) {
+    ASSERT_TRUE(state->complete(item, RunResult{},
+                                {{std::string(kAggregator), sid(1), "default", item.event_id, Bytes{1}},
+                                 {std::string(kOther), sid(1), "default", item.event_id, Bytes{2}}}));
+  }
+  auto first = state->outbox_pending(kAggregator, 10);
+  auto second = state->outbox_pending(kOther, 10);
+  ASSERT_TRUE(first && second);
+  ASSERT_EQ(first->size(), 2u);
+  ASSERT_EQ(second->size(), 2u);
+  ASSERT_TRUE(state->delivered((*second)[1]));  // gone before the call
+
+  auto statuses = state->delivered_many({(*first)[0], (*second)[0], (*first)[0], (*second)[1]});
+  ASSERT_TRUE(statuses) << statuses.error().message();
+  ASSERT_EQ(statuses->size(), 4u);
+  EXPECT_TRUE((*statuses)[0]);
+  EXPECT_TRUE((*statuses)[1]);
+  ASSERT_FALSE((*statuses)[2]) << "the same entry twice: the second finds it gone";
+  EXPECT_TRUE((*statuses)[2].error().is(StateErrc::kNotFound));
+  ASSERT_FALSE((*statuses)[3]);
+  EXPECT_TRUE((*statuses)[3].error().is(StateErrc::kNotFound));
+
+  auto depth = state->outbox_depth(kAggregator);
+  auto other = state->outbox_depth(kOther);
+  ASSERT_TRUE(depth && other);
+  EXPECT_EQ(*depth, 1u);
+  EXPECT_EQ(*other, 0u);
+  auto left = state->outbox_pending(kAggregator, 10);
+  ASSERT_TRUE(left);
+  ASSERT_EQ(left->size(), 1u);
+  EXPECT_EQ(left->front().seq, (*first)[1].seq);
+  auto none = state->delivered_many({});
+  ASSERT_TRUE(none);
+  EXPECT_TRUE(none->empty());
+}
+
+// Bodies are stored as raw bytes after the entry's JSON members (version 2); entries of
+// version 1 (hex body) written by earlier builds still read, and a damaged framing is
+// kCorrupt rather than a truncated packet.
+TEST_F(NodeStateTest, OutboxBodiesKeepEveryByteAndVersionOneEntriesStillRead) {
+  const Bytes body{0x00, 0xff, '"', '\\', 0x00, '{', 0x80, '\n'};
+  const Hash256 dk = crypto::sha256(as_bytes(kAggregator));
+  const auto entry_key = [&](std::uint64_t seq) {
+    Bytes k(dk.view().begin(), dk.view().end());
+    for (int i = 7; i >= 0; --i) k.push_back(static_cast<std::uint8_t>(seq >> (8 * i)));
+    return k;
+  };
+  eth::EventId event;
+  {
+    auto state = open();
+    ASSERT_TRUE(state);
+    auto items = state->record_triggers(kChain, cursor_at(1), {action(sid(1), 1), action(sid(1), 2)});
+    ASSERT_TRUE(items);
+    ASSERT_EQ(items->size(), 2u);
+    event = (*items)[0].event_id;
+    for (const auto& item : *items) {
+      ASSERT_TRUE(
+          state->complete(item, RunResult{}, {{std::string(kAggregator), sid(1), "default", item.event_id, body}}));
+    }
+    auto pending = state->outbox_pending(kAggregator, 10);
+    ASSERT_TRUE(pending);
+    ASSERT_EQ(pending->size(), 2u);
+    EXPECT_EQ((*pending)[0].packet.body, body) << "every byte, NULs included";
+    auto marked = state->mark_attempt((*pending)[1], 5, "HTTP 503");
+    ASSERT_TRUE(marked);
+    auto reread = state->outbox_pending(kAggregator, 10);
+    ASSERT_TRUE(reread);
+    EXPECT_EQ((*reread)[1].packet.body, body) << "rewritten by mark_attempt";
+    EXPECT_EQ((*reread)[1].attempts, 1u);
+  }
+  {
+    // Entry 0 as an earlier build wrote it.
+    auto store = storage::open_sqlite_state_store(file_);
+    ASSERT_TRUE(store);
+    const std::string v1 = R"({"v":1,"seq":0,"destination":")" + std::string(kAggregator) +
+                           R"(","service_id":")" + sid(1).hex() + R"(","workflow_id":"default","event_id":")" +
+                           event.hex() + R"(","body":")" + to_hex(body) +
+                           R"(","attempts":2,"next_attempt_ms":7,"last_error":"x","enqueued_at_ms":1})";
+    storage::Batch batch;
+    batch.put("node.outbox", entry_key(0), as_bytes(v1));
+    ASSERT_TRUE((*store)->apply(batch));
+  }
+  auto state = open();
+  ASSERT_TRUE(state);
+  auto pending = state->outbox_pending(kAggregator, 10);
+  ASSERT_TRUE(pending) << pending.error().message();
+  ASSERT_EQ(pending->size(), 2u);
+  EXPECT_EQ((*pending)[0].packet.body, body);
+  EXPECT_EQ((*pending)[0].attempts, 2u);
+  EXPECT_EQ((*pending)[0].packet.event_id, event);
+  ASSERT_TRUE(state->delivered((*pending)[0]));
+
+  // Entry 1 damaged: a body shorter than its body_size, then a version from the future.
+  auto raw = [&](std::string_view members, const Bytes& tail) {
+    auto store = storage::open_sqlite_state_store(file_);
+    ASSERT_TRUE(store);
+    Bytes value(members.begin(), members.end());
+    value.push_back(0);
+    value.insert(value.end(), tail.begin(), tail.end());
+    storage::Batch batch;
+    batch.put("node.outbox", entry_key(1), value);
+    ASSERT_TRUE((*store)->apply(batch));
+  };
+  const std::string members = R"({"v":2,"seq":1,"destination":")" + std::string(kAggregator) +
+                              R"(","service_id":")" + sid(1).hex() +
+                              R"(","workflow_id":"default","event_id":")" + event.hex() +
+                              R"(","body_size":9,"attempts":0,"next_attempt_ms":0,"last_error":"","enqueued_at_ms":1})";
+  raw(members, body);
+  auto short_body = state->outbox_pending(kAggregator, 10);
+  ASSERT_FALSE(short_body);
+  EXPECT_TRUE(short_body.error().is(StateErrc::kCorrupt)) << short_body.error().message();
+  EXPECT_NE(short_body.error().message().find("body_size 9"), std::string::npos) << short_body.error().message();
+  std::string newer = members;
+  newer.replace(newer.find("\"v\":2"), 5, "\"v\":3");
+  raw(newer, body);
+  auto too_new = state->outbox_pending(kAggregator, 10);
+  ASSERT_FALSE(too_new);
+  EXPECT_TRUE(too_new.error().is(StateErrc::kTooNew)) << too_new.error().message();
 }
 
 TEST_F(NodeStateTest, CompleteManyWritesEveryCompletionAsCompleteWouldInOneBatch) {
