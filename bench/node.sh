@@ -5,6 +5,8 @@
 #   - trigger → packet latency (POST /dev/triggers until the packet arrives) against
 #     component::execute of the same program, measured in the same run;
 #   - sustained triggers/s (NODE_TRIGGERS, 10,000, over 4 services);
+#   - the same from the chain: NODE_CHAIN_TXS (2,500) SimpleTrigger events mined into
+#     full blocks, each firing the 4 services (10,000 triggers);
 #   - RSS with 0, 1 and NODE_MEMORY_SERVICES (200) registered services;
 # then latency and throughput again with the node's state on tmpfs (/dev/shm), where
 # fsync costs nothing: the bound that batching the commits (group commit) approaches.
@@ -29,7 +31,7 @@ rc=$?
 if ((rc == 0)) && [[ ${NODE_TMPFS:-1} != 0 && -d /dev/shm && -w /dev/shm ]]; then
   echo
   echo "#### The same with the node's state on tmpfs (fsync costs nothing)"
-  TMPDIR=/dev/shm NODE_PHASES="${NODE_PHASES:-latency,throughput}" "$runner"
+  TMPDIR=/dev/shm NODE_PHASES="${NODE_PHASES:-latency,throughput,chain}" "$runner"
   rc=$?
 fi
 set -e

@@ -12,13 +12,18 @@
 //               connections (8) can, round-robin over NODE_SERVICES services (4, one
 //               destination each): the rate at which they are accepted, completed and
 //               delivered, and the node's CPU time per trigger.
+//   chain       the same load from the chain: NODE_CHAIN_TXS (2,500) SimpleTrigger events
+//               queued in anvil's pool (automine off), then mined into full blocks, each
+//               event firing every one of NODE_SERVICES services: delivery rate and CPU
+//               per trigger from the first block to the last packet (a fresh node).
 //   memory      a fresh node's RSS with 0, 1 and NODE_MEMORY_SERVICES (200) registered
 //               services, each with its own Service Manager on anvil.
 //
 // The node's data directory is under TMPDIR (TMPDIR=/dev/shm: tmpfs, where fsync costs
 // nothing, for the fsync-free bound). Other knobs: NODE_LATENCY_TRIGGERS (1,000), NODE_PHASES
-// ("latency,throughput,memory"), NODE_LOG_LEVEL (the node's log_level, "info"), NODE_TIER (its tier, "aot":
-// compiled at registration, so the runs measured are steady-state native code), NODE_WRAPPER (a command the
+// ("latency,throughput,chain,memory"), NODE_LOG_LEVEL (the node's log_level, "info"), NODE_TIER (its tier, "aot":
+// compiled at registration, so the runs measured are steady-state native code; the memory
+// phase's is NODE_MEMORY_TIER, "interp"), NODE_WRAPPER (a command the
 // node is run under, e.g. "valgrind --tool=callgrind --callgrind-out-file=/tmp/node.%p"; its figures are then
 // the tool's), WAVS_EXE and WAVS_EXAMPLES_DIR (defaults from the build). Prints Markdown tables and exits 0;
 // exits 2 when something it needs is missing.
@@ -54,7 +59,9 @@
 #include "component/runner.hpp"
 #include "contracts/artifact.hpp"
 #include "contracts/contract_error.hpp"
+#include "contracts/events.hpp"
 #include "contracts/service_manager.hpp"
+#include "contracts/simple_trigger.hpp"
 #include "crypto/hd.hpp"
 #include "forge_artifacts.hpp"
 #include "httpd/router.hpp"
@@ -330,7 +337,7 @@ struct Chain {
   }
 };
 
-std::string node_toml(const fs::path& data, const Chain& chain) {
+std::string node_toml(const fs::path& data, const Chain& chain, const std::string& tier) {
   std::ostringstream toml;
   toml << "[wavs]\n"
        << "host = \"127.0.0.1\"\nport = 0\n"
@@ -338,9 +345,10 @@ std::string node_toml(const fs::path& data, const Chain& chain) {
        << "signing_mnemonic = \"" << kOperatorMnemonic << "\"\n"
        << "dev_endpoints_enabled = true\n"
        << "log_level = \"" << env_or("NODE_LOG_LEVEL", "info") << "\"\n"
-       << "tier = \"" << env_or("NODE_TIER", "aot") << "\"\n"
+       << "tier = \"" << tier << "\"\n"
        << "[default.chains.evm.31337]\n"
        << "http_endpoint = \"" << chain.anvil->http_url() << "\"\n"
+       << "ws_endpoints = [\"" << chain.anvil->ws_url() << "\"]\n"
        << "poll_interval_ms = 1000\n";
   return toml.str();
 }
@@ -367,10 +375,10 @@ std::string manager_json_of(const chain::Address& a) {
   return json{{"evm", {{"chain", "evm:31337"}, {"address", a.hex()}}}}.dump();
 }
 
-// Deploys a Service Manager, publishes a manual-trigger manifest running `digest` that
+// Deploys a Service Manager, publishes a manifest running `digest` on `trigger` that
 // submits to `destination` through the node's dev route, sets the URI, POST /services.
 Result<Service> add_service(Chain& chain, const std::string& node_url, const std::string& digest,
-                            const std::string& destination, int index) {
+                            const std::string& destination, int index, const json& trigger = "manual") {
   auto manager = chain.deploy_manager();
   if (!manager) return manager.error().with_context("deploying a service manager");
   Service s{*manager, manager_json_of(*manager)};
@@ -380,7 +388,7 @@ Result<Service> add_service(Chain& chain, const std::string& node_url, const std
                           {"time_limit_seconds", 10},
                           {"config", json::object()},
                           {"env_keys", json::array()}};
-  const json workflow = {{"trigger", "manual"},
+  const json workflow = {{"trigger", trigger},
                          {"component", component},
                          {"submit",
                           {{"aggregator",
@@ -422,9 +430,10 @@ struct NodeUnderTest {
   std::string digest;
 };
 
-Result<NodeUnderTest> start_node(const fs::path& dir, Chain& chain, const fs::path& wasm) {
+Result<NodeUnderTest> start_node(const fs::path& dir, Chain& chain, const fs::path& wasm,
+                                 const std::string& tier = env_or("NODE_TIER", "aot")) {
   NodeUnderTest n;
-  auto p = node::testing::NodeProcess::start(node_exe(dir), dir, node_toml(dir / "data", chain));
+  auto p = node::testing::NodeProcess::start(node_exe(dir), dir, node_toml(dir / "data", chain, tier));
   if (!p) return p.error();
   n.process = std::move(*p);
   auto up = node::testing::http("POST", n.process->url() + "/dev/components", slurp(wasm));
@@ -578,6 +587,81 @@ int throughput_phase(NodeUnderTest& n, Receiver& receiver, const std::vector<Ser
   return 0;
 }
 
+// Triggers from the chain, the way a deployed service gets them: NODE_CHAIN_TXS (2,500)
+// addTrigger transactions wait in anvil's pool (automine off) and are then mined into
+// full blocks (30M gas each); every service listens to the one SimpleTrigger, so each
+// event fires each of them. Timed from the first block until the last packet arrives.
+int chain_phase(NodeUnderTest& n, Chain& chain, Receiver& receiver, const chain::Address& trigger,
+                std::size_t services) {
+  const std::size_t txs = std::max<std::size_t>(1, env_count("NODE_CHAIN_TXS", 2'500));
+  const std::size_t expected = txs * services;
+  auto call = [&](const char* method, json params) {
+    return chain.rpc->request(method, std::move(params), Clock::now() + 60s);
+  };
+  if (auto r = call("evm_setAutomine", json::array({false})); !r) {
+    std::fprintf(stderr, "node_load: evm_setAutomine: %s\n", r.error().message().c_str());
+    return 1;
+  }
+  (void)receiver.take();
+  const std::string from = chain.owner_key->address().hex();
+  for (std::size_t i = 0; i < txs; ++i) {
+    const Bytes data = contracts::simple_trigger::encode_add_trigger(trigger_bytes(4, i));
+    auto sent = call("eth_sendTransaction", json::array({json{{"from", from},
+                                                              {"to", trigger.hex()},
+                                                              {"gas", "0x30000"},
+                                                              {"data", to_hex(data)}}}));
+    if (!sent) {
+      std::fprintf(stderr, "node_load: eth_sendTransaction %zu: %s\n", i, sent.error().message().c_str());
+      return 1;
+    }
+  }
+  const CpuTime node_cpu0 = cpu_of(n.process->pid());
+  const double self_cpu0 = self_cpu_seconds();
+  const auto start = Clock::now();
+  std::size_t blocks = 0;
+  for (;; ++blocks) {
+    auto pending = call("eth_getBlockByNumber", json::array({"pending", false}));
+    if (!pending) {
+      std::fprintf(stderr, "node_load: eth_getBlockByNumber: %s\n", pending.error().message().c_str());
+      return 1;
+    }
+    if (!pending->is_object() || pending->value("transactions", json::array()).empty() || blocks > txs) break;
+    if (auto mined = call("evm_mine", json::array()); !mined) {
+      std::fprintf(stderr, "node_load: evm_mine: %s\n", mined.error().message().c_str());
+      return 1;
+    }
+  }
+  const auto mined_at = Clock::now();
+  (void)call("evm_setAutomine", json::array({true}));
+  const bool all = receiver.wait_for(expected, std::chrono::milliseconds(120'000 + 20 * expected));
+  const auto arrivals = receiver.take();
+  const CpuTime cpu = cpu_of(n.process->pid()) - node_cpu0;
+  const double self_cpu = self_cpu_seconds() - self_cpu0;
+  if (arrivals.empty()) {
+    std::fprintf(stderr, "node_load: no packet arrived from the chain's events\n");
+    return 1;
+  }
+  const double done_s = us_between(start, arrivals.back().at) / 1e6;
+  const std::size_t lo = arrivals.size() / 10, hi = arrivals.size() - 1 - arrivals.size() / 10;
+  const double steady = static_cast<double>(hi - lo) / (us_between(arrivals[lo].at, arrivals[hi].at) / 1e6);
+  std::printf("\n### From the chain (%zu events in %zu blocks, %zu services on each: %zu triggers)\n\n", txs,
+              blocks, services, expected);
+  std::printf("| measured | value |\n|---|---:|\n");
+  std::printf("| packets delivered | %zu of %zu%s |\n", arrivals.size(), expected, all ? "" : " (bound passed)");
+  std::printf("| blocks mined (anvil) | %.2f s |\n", us_between(start, mined_at) / 1e6);
+  std::printf("| first packet | %.3f s |\n", us_between(start, arrivals.front().at) / 1e6);
+  std::printf("| last packet delivered | %.2f s |\n", done_s);
+  std::printf("| **completion rate** (delivered / s, first block to last packet) | **%.0f /s** |\n",
+              static_cast<double>(arrivals.size()) / done_s);
+  std::printf("| steady delivery rate (middle 80 %% of packets) | %.0f /s |\n", steady);
+  const double per_trigger = 1e6 / static_cast<double>(arrivals.size());
+  std::printf("| node CPU time per trigger (all threads) | %.0f µs: %.0f user + %.0f system |\n",
+              cpu.total() * per_trigger, cpu.user * per_trigger, cpu.system * per_trigger);
+  std::printf("| node CPU use (cores busy, first block to last packet) | %.2f |\n", cpu.total() / done_s);
+  std::printf("| this process (anvil's client, receiver) | %.2f cores |\n", self_cpu / done_s);
+  return all ? 0 : 1;
+}
+
 // The module with a custom section naming `index` appended: the same code under another
 // digest, so the node stores, compiles and caches it apart.
 std::string distinct_copy(const std::string& wasm, std::size_t index) {
@@ -601,7 +685,9 @@ struct MemoryRun {
 // service runs its own copy of the component (uploaded just before it registers).
 Result<MemoryRun> memory_run(Chain& chain, const fs::path& dir, const fs::path& wasm, Receiver& receiver,
                              std::size_t count, bool own_components) {
-  auto n = start_node(dir, chain, wasm);
+  // The interpreter by default: with a component each, the native tier would compile
+  // (and map) 200 copies of it first.
+  auto n = start_node(dir, chain, wasm, env_or("NODE_MEMORY_TIER", "interp"));
   if (!n) return n.error();
   const pid_t pid = n->process->pid();
   const std::string bytes = slurp(wasm);
@@ -687,7 +773,7 @@ int main() {
     return 2;
   }
   chain::ensure_curl();
-  const std::string phases = env_or("NODE_PHASES", "latency,throughput,memory");
+  const std::string phases = env_or("NODE_PHASES", "latency,throughput,chain,memory");
   auto has = [&](const char* p) { return phases.find(p) != std::string::npos; };
 
   Chain chain;
@@ -730,6 +816,39 @@ int main() {
       const ProcMemory m = memory_of(n->process->pid());
       std::printf("\nnode RSS after these phases: %ld KiB (peak %ld KiB)\n", m.rss_kib, m.hwm_kib);
     }
+    if (n->process->terminate() != 0) std::fprintf(stderr, "node_load: the node did not stop cleanly\n");
+    if (rc != 0) {
+      const std::string log = n->process->log();
+      std::fprintf(stderr, "--- node log (tail) ---\n%s\n",
+                   log.substr(log.size() - std::min<std::size_t>(log.size(), 4000)).c_str());
+    }
+  }
+  if (has("chain") && rc == 0) {
+    auto n = start_node(dir.path() / "chain-node", chain, wasm);
+    if (!n) {
+      std::fprintf(stderr, "node_load: %s\n", n.error().message().c_str());
+      return 1;
+    }
+    auto art = contracts::load_artifact(contracts::testing::out_dir(), "SimpleTrigger");
+    auto trigger = art ? contracts::deploy(*chain.owner, *art) : Result<chain::Address>(art.error());
+    if (!trigger) {
+      std::fprintf(stderr, "node_load: SimpleTrigger: %s\n", trigger.error().message().c_str());
+      return 1;
+    }
+    const json event = {{"evm_contract_event",
+                         {{"address", trigger->hex()},
+                          {"chain", "evm:31337"},
+                          {"event_hash", contracts::event_topic<contracts::NewTrigger>().hex()}}}};
+    const std::size_t count = std::max<std::size_t>(1, env_count("NODE_SERVICES", 4));
+    for (std::size_t i = 0; i < count && rc == 0; ++i) {
+      auto s = add_service(chain, n->process->url(), n->digest, receiver.url(200 + i), static_cast<int>(100 + i),
+                           event);
+      if (!s) {
+        std::fprintf(stderr, "node_load: %s\n", s.error().message().c_str());
+        rc = 1;
+      }
+    }
+    if (rc == 0) rc = chain_phase(*n, chain, receiver, *trigger, count);
     if (n->process->terminate() != 0) std::fprintf(stderr, "node_load: the node did not stop cleanly\n");
     if (rc != 0) {
       const std::string log = n->process->log();
