@@ -103,15 +103,33 @@ std::string scrub(std::string message, const std::string& url, const std::string
   return message;
 }
 
-// One destination: its handle, the due entries of its current batch and when to look again.
-struct Destination {
-  std::string url;    // as stored in the outbox
-  std::string shown;  // uri_for_errors(url)
+struct Destination;
+
+// One request slot of a destination: its handle (one kept-alive connection) and the
+// entry it carries.
+struct Slot {
+  Destination* dest = nullptr;
   CURL* easy = nullptr;
-  std::deque<OutboxEntry> queue;       // due, oldest first; empty whenever `current` is
   std::optional<OutboxEntry> current;  // the one in flight
   std::string answer;                  // its answer's body, at most kMaxAnswerBytes
   std::optional<std::chrono::seconds> retry_after;
+
+  Slot() = default;
+  Slot(const Slot&) = delete;
+  Slot& operator=(const Slot&) = delete;
+  ~Slot() {
+    if (easy != nullptr) curl_easy_cleanup(easy);
+  }
+};
+
+// One destination: its slots (up to OutboxConfig::window), the due entries of its
+// current batch and when to look again.
+struct Destination {
+  std::string url;     // as stored in the outbox
+  std::string shown;   // uri_for_errors(url)
+  std::string target;  // packets_url(url)
+  std::vector<std::unique_ptr<Slot>> slots;
+  std::deque<OutboxEntry> queue;    // due, oldest first, not yet sent
   std::uint64_t hold_until_ms = 0;  // no request before (a failed attempt, a storage error)
   std::uint64_t next_due_ms = 0;    // its earliest entry not yet due; kNever: none known
   bool progress = false;            // the current batch removed something
@@ -120,14 +138,14 @@ struct Destination {
   Destination() = default;
   Destination(const Destination&) = delete;
   Destination& operator=(const Destination&) = delete;
-  ~Destination() {
-    if (easy != nullptr) curl_easy_cleanup(easy);
-  }
   [[nodiscard]] std::uint64_t due_ms() const { return std::max(hold_until_ms, next_due_ms); }
+  [[nodiscard]] bool busy() const {
+    return std::any_of(slots.begin(), slots.end(), [](const auto& s) { return s->current.has_value(); });
+  }
 };
 
 std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user) {
-  auto* d = static_cast<Destination*>(user);
+  auto* d = static_cast<Slot*>(user);
   const std::size_t n = size * count;
   const std::size_t room = Outbox::kMaxAnswerBytes - std::min(d->answer.size(), Outbox::kMaxAnswerBytes);
   d->answer.append(data, std::min(n, room));
@@ -135,7 +153,7 @@ std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user)
 }
 
 std::size_t on_header(char* data, std::size_t size, std::size_t count, void* user) {
-  auto* d = static_cast<Destination*>(user);
+  auto* d = static_cast<Slot*>(user);
   const std::size_t n = size * count;
   std::string_view line(data, n);
   if (starts_with_nocase(line, "HTTP/")) {
@@ -166,6 +184,7 @@ Status check(const OutboxConfig& c) {
   if (c.retry_max < c.retry_base) return bad("retry_max: expected at least retry_base");
   if (!(c.jitter >= 0.0 && c.jitter <= 1.0)) return bad("jitter: expected 0..1");
   if (c.batch < 1 || c.batch > kMaxBatch) return bad("batch: expected 1..10000");
+  if (c.window < 1 || c.window > Outbox::kMaxWindow) return bad("window: expected 1..64");
   if (c.request_timeout < milliseconds(1)) return bad("request_timeout: expected at least 1 ms");
   if (c.connect_timeout < milliseconds(1)) return bad("connect_timeout: expected at least 1 ms");
   if (c.idle_poll < milliseconds(1)) return bad("idle_poll: expected at least 1 ms");
@@ -252,7 +271,7 @@ struct Outbox::Impl {
         char* user = nullptr;
         curl_easy_getinfo(easy, CURLINFO_PRIVATE, &user);
         curl_multi_remove_handle(multi, easy);
-        if (user != nullptr) finish(*reinterpret_cast<Destination*>(user), code);
+        if (user != nullptr) finish(*reinterpret_cast<Slot*>(user), code);
       }
       // Before the next scan, which would otherwise read these entries again.
       flush_removals();
@@ -265,7 +284,9 @@ struct Outbox::Impl {
     flush_removals();
     // Transfers cut here were no attempt: their entries stay as they were.
     for (auto& [url, d] : dests) {
-      if (d->current) curl_multi_remove_handle(multi, d->easy);
+      for (auto& slot : d->slots) {
+        if (slot->current) curl_multi_remove_handle(multi, slot->easy);
+      }
     }
     dests.clear();
   }
@@ -280,14 +301,14 @@ struct Outbox::Impl {
 
   [[nodiscard]] bool idle_due(std::uint64_t now) const {
     return std::any_of(dests.begin(), dests.end(),
-                       [now](const auto& kv) { return !kv.second->current && kv.second->due_ms() <= now; });
+                       [now](const auto& kv) { return !kv.second->busy() && kv.second->due_ms() <= now; });
   }
 
   // Until the next scan or the earliest idle destination's due time, at most idle_poll.
   [[nodiscard]] std::int64_t wait_ms(std::uint64_t now) const {
     std::uint64_t until = next_scan_ms;
     for (const auto& [url, d] : dests) {
-      if (!d->current) until = std::min(until, d->due_ms());
+      if (!d->busy()) until = std::min(until, d->due_ms());
     }
     if (until <= now) return 0;
     return std::min<std::uint64_t>(until - now, static_cast<std::uint64_t>(clamp_ms(config.idle_poll)));
@@ -303,7 +324,7 @@ struct Outbox::Impl {
                    listed.error().message(), config.idle_poll.count());
       // Destinations due now would ask for the next scan at once.
       for (auto& [url, d] : dests) {
-        if (!d->current) hold(*d, std::max(d->hold_until_ms, next_scan_ms));
+        if (!d->busy()) hold(*d, std::max(d->hold_until_ms, next_scan_ms));
       }
       return;
     }
@@ -321,7 +342,9 @@ struct Outbox::Impl {
       }
       Destination& d = *slot;
       d.listed = true;
-      if (d.current || d.hold_until_ms > now) continue;
+      // A batch is read again only when all of it is answered (and its removals made), so
+      // an entry in flight is never read, and sent, twice.
+      if (d.busy() || !d.queue.empty() || d.hold_until_ms > now) continue;
       if (dest.depth == 0) {
         d.next_due_ms = kNever;
         continue;
@@ -329,22 +352,36 @@ struct Outbox::Impl {
       refill(d, now);
     }
     metrics.set_outbox_depth(total);
-    std::erase_if(dests, [](const auto& kv) { return !kv.second->listed && !kv.second->current; });
+    std::erase_if(dests, [](const auto& kv) { return !kv.second->listed && !kv.second->busy(); });
   }
 
   std::unique_ptr<Destination> make_destination(const std::string& url) {
     auto d = std::make_unique<Destination>();
     d->url = url;
     d->shown = uri_for_errors(url);
-    d->easy = curl_easy_init();
-    if (d->easy == nullptr) {
-      spdlog::error("outbox: cannot allocate an HTTP handle for {}; trying again in {} ms", d->shown,
-                    config.idle_poll.count());
+    d->target = packets_url(url);
+    return d;
+  }
+
+  // A free slot of `d`, a new one while it has fewer than the window; null when all are
+  // busy or libcurl cannot allocate a handle.
+  Slot* free_slot(Destination& d) {
+    for (auto& slot : d.slots) {
+      if (!slot->current) return slot.get();
+    }
+    if (d.slots.size() >= config.window) return nullptr;
+    auto slot = std::make_unique<Slot>();
+    slot->dest = &d;
+    slot->easy = curl_easy_init();
+    if (slot->easy == nullptr) {
+      if (d.slots.empty()) {
+        spdlog::error("outbox: cannot allocate an HTTP handle for {}; trying again in {} ms", d.shown,
+                      config.idle_poll.count());
+      }
       return nullptr;
     }
-    CURL* h = d->easy;
-    const std::string target = packets_url(url);
-    curl_easy_setopt(h, CURLOPT_URL, target.c_str());  // copied by libcurl
+    CURL* h = slot->easy;
+    curl_easy_setopt(h, CURLOPT_URL, d.target.c_str());  // copied by libcurl
     curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
     curl_easy_setopt(h, CURLOPT_POST, 1L);
@@ -357,11 +394,12 @@ struct Outbox::Impl {
                      clamp_ms(std::min(config.connect_timeout, config.request_timeout)));
     curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, d.get());
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, slot.get());
     curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(h, CURLOPT_HEADERDATA, d.get());
-    curl_easy_setopt(h, CURLOPT_PRIVATE, d.get());
-    return d;
+    curl_easy_setopt(h, CURLOPT_HEADERDATA, slot.get());
+    curl_easy_setopt(h, CURLOPT_PRIVATE, slot.get());
+    d.slots.push_back(std::move(slot));
+    return d.slots.back().get();
   }
 
   void refill(Destination& d, std::uint64_t now) {
@@ -384,41 +422,50 @@ struct Outbox::Impl {
     start_next(d);
   }
 
-  // No request to `d` before `until`; what was left of its batch is read again then.
+  // No request to `d` before `until`; what was left of its batch is read again then
+  // (requests already in flight finish).
   static void hold(Destination& d, std::uint64_t until) {
     d.queue.clear();
     d.hold_until_ms = until;
     d.next_due_ms = 0;
   }
 
+  // Starts the oldest due entries on the free slots, up to the window.
   void start_next(Destination& d) {
-    d.current.reset();
-    if (d.queue.empty()) {
-      // More may wait behind the batch just sent: look again at once.
-      if (d.progress) d.next_due_ms = 0;
+    while (!d.queue.empty() && d.hold_until_ms <= unix_ms()) {
+      Slot* slot = free_slot(d);
+      if (slot == nullptr) break;
+      slot->current = std::move(d.queue.front());
+      d.queue.pop_front();
+      slot->answer.clear();
+      slot->retry_after.reset();
+      const Bytes& body = slot->current->packet.body;
+      // Not copied by libcurl: the body lives in slot->current until the transfer is done.
+      curl_easy_setopt(slot->easy, CURLOPT_POSTFIELDS,
+                       body.empty() ? "" : reinterpret_cast<const char*>(body.data()));
+      curl_easy_setopt(slot->easy, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+      if (curl_multi_add_handle(multi, slot->easy) != CURLM_OK) {
+        spdlog::error("outbox: cannot start a request to {}; trying again in {} ms", d.shown,
+                      config.idle_poll.count());
+        slot->current.reset();
+        hold(d, unix_ms() + static_cast<std::uint64_t>(config.idle_poll.count()));
+        return;
+      }
+    }
+    if (d.slots.empty() && !d.queue.empty() && d.hold_until_ms <= unix_ms()) {
+      // Not even one handle: try again after a pause.
+      hold(d, unix_ms() + static_cast<std::uint64_t>(config.idle_poll.count()));
       return;
     }
-    d.current = std::move(d.queue.front());
-    d.queue.pop_front();
-    d.answer.clear();
-    d.retry_after.reset();
-    const Bytes& body = d.current->packet.body;
-    // Not copied by libcurl: the body lives in d.current until the transfer is done.
-    curl_easy_setopt(d.easy, CURLOPT_POSTFIELDS,
-                     body.empty() ? "" : reinterpret_cast<const char*>(body.data()));
-    curl_easy_setopt(d.easy, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
-    if (curl_multi_add_handle(multi, d.easy) != CURLM_OK) {
-      spdlog::error("outbox: cannot start a request to {}; trying again in {} ms", d.shown,
-                    config.idle_poll.count());
-      d.current.reset();
-      hold(d, unix_ms() + static_cast<std::uint64_t>(config.idle_poll.count()));
-    }
+    // The batch is done: more may wait behind it, look again at once.
+    if (d.queue.empty() && !d.busy() && d.progress) d.next_due_ms = 0;
   }
 
-  void finish(Destination& d, CURLcode code) {
-    if (!d.current) return;
-    OutboxEntry entry = std::move(*d.current);
-    d.current.reset();
+  void finish(Slot& slot, CURLcode code) {
+    if (!slot.current) return;
+    Destination& d = *slot.dest;
+    OutboxEntry entry = std::move(*slot.current);
+    slot.current.reset();
     if (code != CURLE_OK) {
       std::string error = code == CURLE_OPERATION_TIMEDOUT
                               ? "no answer within " + std::to_string(clamp_ms(config.request_timeout)) + " ms"
@@ -427,13 +474,13 @@ struct Outbox::Impl {
       return;
     }
     long status = 0;
-    curl_easy_getinfo(d.easy, CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_getinfo(slot.easy, CURLINFO_RESPONSE_CODE, &status);
     if (status >= 200 && status < 300) {
       remove(d, std::move(entry), DeliveryResult::kDelivered);
       start_next(d);
       return;
     }
-    const std::string message = shown_text(error_message(d.answer), kMaxShownError);
+    const std::string message = shown_text(error_message(slot.answer), kMaxShownError);
     if (refused_for_good(status)) {
       spdlog::warn(
           "outbox: {} refused the packet of event {} (service {}, workflow {}) with HTTP {}: {}; "
@@ -445,7 +492,7 @@ struct Outbox::Impl {
       return;
     }
     retry(d, entry, "HTTP " + std::to_string(status) + (message.empty() ? "" : ": " + message),
-          d.retry_after);
+          slot.retry_after);
   }
 
   // A delivered or refused entry, removed from the outbox with the others that finished in

@@ -28,14 +28,18 @@
 // idempotent receiver). A transfer cut by stop() is not an attempt: the packet stays
 // queued as it was.
 //
-// Order and fairness: per destination, one request at a time, oldest first (FIFO) among
-// the entries that are due; entries whose next_attempt_ms is in the future are skipped.
-// After a retryable failure the destination gets no further request until that entry's
-// next attempt, so a failing aggregator sees one request per backoff period, not its
-// whole queue. All destinations are driven together by one thread on one libcurl multi
-// handle (one easy handle, hence one kept-alive connection, per destination): a
-// destination that hangs occupies only its own slot, for at most request_timeout per
-// request, and never delays the others.
+// Order and fairness: per destination, up to OutboxConfig::window requests at a time,
+// started oldest first (FIFO) among the entries that are due; entries whose
+// next_attempt_ms is in the future are skipped. With a window above 1 the answers (and
+// the aggregator's arrivals) may come in another order: the aggregator keys packets by
+// event and does not depend on it; window 1 keeps the order strict. A batch (up to
+// `batch` entries) is read again only when all of it is answered, so an entry in flight
+// is never sent twice. After a retryable failure the destination gets no further request
+// until that entry's next attempt (requests already in flight finish), so a failing
+// aggregator sees about one request per backoff period, not its whole queue. All
+// destinations are driven together by one thread on one libcurl multi handle (one easy
+// handle, hence one kept-alive connection, per slot): a destination that hangs occupies
+// only its own slots, for at most request_timeout per request, and never delays the others.
 //
 // Storage errors are logged and retried after idle_poll (never a crash nor a busy loop).
 // Metrics::set_outbox_depth gets the total depth after each scan of the outbox. Logs and
@@ -75,6 +79,7 @@ struct OutboxConfig {
   std::chrono::milliseconds retry_max{60'000};  // cap of the exponential backoff
   double jitter = 0.5;                          // delay is multiplied by uniform [1-jitter, 1]
   std::uint32_t batch = 32;                     // entries read per destination per round (1..10000)
+  std::uint32_t window = 8;                     // requests in flight per destination (1..kMaxWindow)
   std::chrono::milliseconds request_timeout{10'000};
   std::chrono::milliseconds connect_timeout{3'000};
   std::chrono::milliseconds idle_poll{1'000};  // re-scan even without notify()
@@ -83,6 +88,8 @@ struct OutboxConfig {
 
 class Outbox {
  public:
+  // The most requests in flight to one destination.
+  static constexpr std::uint32_t kMaxWindow = 64;
   // A Retry-After above this is taken as this.
   static constexpr std::chrono::seconds kMaxRetryAfter{3'600};
   // What is kept of an answer's body (to read its error message); the rest is discarded.

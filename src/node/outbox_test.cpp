@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <functional>
@@ -26,6 +27,7 @@
 #include "node/state.hpp"
 #include "runtime/context_pool.hpp"
 #include "runtime/daemon.hpp"
+#include "runtime/worker_pool.hpp"
 #include "storage/state_store.hpp"
 
 namespace wavs::node {
@@ -57,7 +59,10 @@ class Aggregator {
  public:
   using Answer = std::function<httpd::Response(const httpd::Request&)>;
 
-  explicit Aggregator(Answer answer) : answer_(std::move(answer)) {
+  // With `workers`, POST /packets is a blocking route run on that many threads, so
+  // requests can be answered concurrently (and the answer may block).
+  explicit Aggregator(Answer answer, std::size_t workers = 0) : answer_(std::move(answer)) {
+    if (workers > 0) pool_ = std::make_unique<runtime::WorkerPool>(runtime::WorkerPoolConfig{workers, 1024});
     auto added = router_.add({.method = httpd::Method::kPost,
                               .path = "/packets",
                               .handler =
@@ -69,10 +74,11 @@ class Aggregator {
                                     }
                                     return answer_(r);
                                   },
-                              .write = true});
+                              .write = true,
+                              .blocking = workers > 0});
     EXPECT_TRUE(added);
     io_.start();
-    server_ = std::make_unique<httpd::Server>(httpd::ServerConfig{}, router_, io_, nullptr);
+    server_ = std::make_unique<httpd::Server>(httpd::ServerConfig{}, router_, io_, pool_.get());
     auto started = server_->start();
     EXPECT_TRUE(started) << (started ? "" : started.error().message());
   }
@@ -95,7 +101,9 @@ class Aggregator {
   std::vector<std::string> bodies_;
   std::vector<std::string> content_types_;
   Answer answer_;
-  // Destroyed in reverse: the server stops (destructor) before the router and the I/O threads go.
+  // Destroyed in reverse: the server stops (destructor) before the router, the workers
+  // and the I/O threads go.
+  std::unique_ptr<runtime::WorkerPool> pool_;
   runtime::ContextPool io_{1};
   httpd::Router router_;
   std::unique_ptr<httpd::Server> server_;
@@ -265,6 +273,7 @@ class OutboxTest : public ::testing::Test {
     c.request_timeout = 5s;
     c.connect_timeout = 2s;
     c.idle_poll = 60s;
+    c.window = 1;  // strict order, so that arrivals can be compared as lists
     return c;
   }
 
@@ -294,6 +303,41 @@ TEST_F(OutboxTest, DeliversInFifoOrderPerDestinationAndRemoves) {
   EXPECT_EQ(outbox.stats().dropped, 0u);
   EXPECT_NE(metrics_.render().find("wavs_outbox_deliveries_total{result=\"delivered\"} 5"),
             std::string::npos);
+}
+
+// Up to `window` requests to one destination at a time, never more, each packet sent once.
+TEST_F(OutboxTest, KeepsUpToTheWindowInFlightPerDestination) {
+  for (std::uint32_t window : {1u, 4u}) {
+    std::atomic<int> inside{0}, most{0};
+    Aggregator agg(
+        [&](const httpd::Request& r) {
+          const int now = ++inside;
+          for (int seen = most.load(); now > seen && !most.compare_exchange_weak(seen, now);) {
+          }
+          std::this_thread::sleep_for(40ms);  // long enough for the others to arrive meanwhile
+          --inside;
+          return ok(r);
+        },
+        8);
+    auto cfg = config();
+    cfg.window = window;
+    Outbox outbox(*state_, metrics_, cfg);
+    std::vector<std::string> bodies;
+    for (int i = 0; i < 12; ++i) bodies.push_back("{\"w\":" + std::to_string(window) + ",\"n\":" + std::to_string(i) + "}");
+    put(agg.url(), bodies);
+    ASSERT_TRUE(outbox.start());
+    ASSERT_TRUE(eventually([&] { return outbox.stats().delivered == 12; })) << "window " << window;
+    outbox.stop();
+    auto got = agg.bodies();
+    std::sort(got.begin(), got.end());
+    std::sort(bodies.begin(), bodies.end());
+    EXPECT_EQ(got, bodies) << "each packet once";
+    EXPECT_LE(most.load(), static_cast<int>(window));
+    if (window > 1) {
+      EXPECT_GE(most.load(), 2) << "requests overlapped";
+    }
+    EXPECT_TRUE(pending(agg.url()).empty());
+  }
 }
 
 TEST_F(OutboxTest, RetriesA503ThenDelivers) {
