@@ -55,7 +55,7 @@ Result<Prepared> open_cache(const wasm::Module& module, const wasm::NativeOption
     auto cache = Cache::open(options.cache_dir);
     if (!cache) return cache.error();
     p.cache.emplace(std::move(*cache));
-    auto key = Cache::key(engine_version(), options.toolchain, key_material(module, native));
+    auto key = Cache::key(engine_version(), effective_toolchain(module, options), key_material(module, native));
     if (!key) return key.error();
     p.key = std::move(*key);
   }
@@ -96,6 +96,33 @@ std::string_view to_string(Tier tier) {
   return "interp";
 }
 
+namespace {
+
+bool is_optimization_level(const std::string& flag) {
+  return flag.size() >= 2 && flag[0] == '-' && flag[1] == 'O';
+}
+
+// The last -O flag decides, as for the compiler itself.
+std::string optimization_of(const ToolchainConfig& toolchain) {
+  std::string level;
+  for (const auto& flag : toolchain.flags) {
+    if (is_optimization_level(flag)) level = flag;
+  }
+  return level.empty() ? "-O0" : level;
+}
+
+}  // namespace
+
+ToolchainConfig effective_toolchain(const wasm::Module& module, const CompileOptions& options) {
+  ToolchainConfig t = options.toolchain;
+  if (options.large_module_bytes == 0 || module.impl_->data.bytes.size() <= options.large_module_bytes) return t;
+  const std::string level = optimization_of(t);
+  if (level != "-O2" && level != "-O3" && level != "-Ofast") return t;  // already cheap, or -Os: as asked
+  std::erase_if(t.flags, is_optimization_level);
+  t.flags.insert(t.flags.begin(), "-O1");
+  return t;
+}
+
 ToolchainConfig default_toolchain() {
   ToolchainConfig t;
   t.flags.push_back("-fstack-clash-protection");
@@ -106,7 +133,9 @@ Result<std::optional<Compiled>> load_cached(const wasm::Module& module, const wa
                                             const CompileOptions& options) {
   auto p = open_cache(module, native, options);
   if (!p) return p.error();
-  return from_cache(module, native, *p);
+  auto cached = from_cache(module, native, *p);
+  if (cached && *cached) (*cached)->optimization = optimization_of(effective_toolchain(module, options));
+  return cached;
 }
 
 Result<Compiled> compile(const wasm::Module& module, const wasm::NativeOptions& native,
@@ -115,7 +144,10 @@ Result<Compiled> compile(const wasm::Module& module, const wasm::NativeOptions& 
   if (!p) return p.error();
   auto cached = from_cache(module, native, *p);
   if (!cached) return cached.error();
-  if (*cached) return std::move(**cached);
+  if (*cached) {
+    (*cached)->optimization = optimization_of(effective_toolchain(module, options));
+    return std::move(**cached);
+  }
 
   auto e = Clock::now();
   auto source = wasm::emit_c(module, native);
@@ -123,7 +155,8 @@ Result<Compiled> compile(const wasm::Module& module, const wasm::NativeOptions& 
   const auto emit_time = since(e);
   auto t = Clock::now();
   const std::string header(wasm::native_abi_header());
-  auto object = compile_shared_object(options.toolchain, *source, {{std::string(wasm::kNativeAbiHeaderName), header}},
+  const ToolchainConfig toolchain = effective_toolchain(module, options);
+  auto object = compile_shared_object(toolchain, *source, {{std::string(wasm::kNativeAbiHeaderName), header}},
                                       options.cancel);
   if (!object) return object.error();
   const auto compile_time = since(t);
@@ -137,6 +170,7 @@ Result<Compiled> compile(const wasm::Module& module, const wasm::NativeOptions& 
   if (!c) return c.error();
   c->emit = emit_time;
   c->compile = compile_time;
+  c->optimization = optimization_of(toolchain);
   c->source_bytes = source->size();
   return std::move(*c);
 }

@@ -52,13 +52,22 @@ struct CompileOptions {
   ToolchainConfig toolchain = default_toolchain();
   std::filesystem::path cache_dir;  // empty: no cache, compile every time
   std::stop_token cancel;           // a requested stop kills the compiler (AotErrc::kCancelled)
+  // A module of more bytes than this is compiled at -O1 in place of the toolchain's -O2
+  // or -O3: GCC's time at -O2 grows faster than the code (SQLite's 1.3 MB module did not
+  // finish within the 300 s timeout), and native code at -O1 is still many times the
+  // interpreter's speed. 0: never. The flags used are part of the cache key.
+  std::size_t large_module_bytes = 1024 * 1024;
 };
+
+// The toolchain `compile` uses for `module` under `options` (large_module_bytes applied).
+[[nodiscard]] ToolchainConfig effective_toolchain(const wasm::Module& module, const CompileOptions& options);
 
 struct Compiled {
   std::shared_ptr<const wasm::Module> module;  // the same module, running native code
   bool from_cache = false;
   std::chrono::milliseconds emit{0}, compile{0}, load{0};
   std::size_t source_bytes = 0, object_bytes = 0;
+  std::string optimization;  // the -O flag it was compiled with ("-O2"; "-O1" for a large module)
 };
 
 // Emits, finds in the cache or compiles (and stores), loads and attaches. Blocks for the

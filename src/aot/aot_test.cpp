@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <future>
@@ -20,6 +21,14 @@ namespace {
 namespace fs = std::filesystem;
 
 Bytes assemble(const std::string& wat) { return wasm::test::assemble_wat(wat); }
+
+std::string optimization_of_flags(const ToolchainConfig& t) {
+  std::string level;
+  for (const auto& f : t.flags) {
+    if (f.rfind("-O", 0) == 0) level = f;
+  }
+  return level;
+}
 
 // Sums 0..n-1 (n from the first byte of stdin, times 1000), prints "sum=<decimal>\n",
 // exits with the sum's low byte. A loop, calls, memory, host calls in and out.
@@ -149,6 +158,49 @@ TEST_F(NativeProgram, TheSecondCompileComesFromTheCache) {
   auto miss = load_cached(*interp_.module, other, options_);
   ASSERT_TRUE(miss);
   EXPECT_FALSE(*miss);
+}
+
+// A module above large_module_bytes is compiled at -O1 (its own cache entry), runs the
+// same, and one at or below it keeps the toolchain's level.
+TEST_F(NativeProgram, ALargeModuleIsCompiledAtO1AndRunsTheSame) {
+  EXPECT_EQ(optimization_of_flags(effective_toolchain(*interp_.module, options_)), "-O2");
+  CompileOptions large = options_;
+  large.large_module_bytes = 1;  // every module is larger
+  const ToolchainConfig t = effective_toolchain(*interp_.module, large);
+  EXPECT_EQ(optimization_of_flags(t), "-O1");
+  EXPECT_EQ(std::count_if(t.flags.begin(), t.flags.end(), [](const std::string& f) { return f.rfind("-O", 0) == 0; }),
+            1);
+  large.large_module_bytes = std::size_t{1} << 30;
+  EXPECT_EQ(optimization_of_flags(effective_toolchain(*interp_.module, large)), "-O2") << "below the bound";
+  large.large_module_bytes = 0;
+  EXPECT_EQ(optimization_of_flags(effective_toolchain(*interp_.module, large)), "-O2") << "0: never";
+  CompileOptions small_level = options_;
+  small_level.large_module_bytes = 1;
+  std::replace(small_level.toolchain.flags.begin(), small_level.toolchain.flags.end(), std::string("-O2"),
+               std::string("-Os"));
+  EXPECT_EQ(optimization_of_flags(effective_toolchain(*interp_.module, small_level)), "-Os") << "as asked";
+
+  large.large_module_bytes = 1;
+  auto o1 = compile(*interp_.module, native_options(interp_), large);
+  ASSERT_TRUE(o1) << o1.error().message();
+  EXPECT_EQ(o1->optimization, "-O1");
+  EXPECT_FALSE(o1->from_cache);
+  auto o2 = compile(*interp_.module, native_options(interp_), options_);
+  ASSERT_TRUE(o2) << o2.error().message();
+  EXPECT_EQ(o2->optimization, "-O2");
+  EXPECT_FALSE(o2->from_cache) << "another level is another cache entry";
+  auto again = compile(*interp_.module, native_options(interp_), large);
+  ASSERT_TRUE(again);
+  EXPECT_TRUE(again->from_cache);
+  EXPECT_EQ(again->optimization, "-O1");
+
+  wasi::Program native = interp_;
+  native.module = o1->module;
+  auto a = run(interp_, 3, 10'000'000);
+  auto b = run(native, 3, 10'000'000);
+  ASSERT_TRUE(a && b);
+  EXPECT_EQ(a->stdout_data, b->stdout_data);
+  EXPECT_EQ(a->fuel_consumed, b->fuel_consumed);
 }
 
 TEST_F(NativeProgram, ATamperedCacheEntryIsRebuiltNotLoaded) {
