@@ -121,6 +121,7 @@ Json result_json(const ResultRecord& r) {
   o["fuel"] = r.run.fuel;
   o["duration_us"] = r.run.duration.count();
   o["error"] = r.run.error.empty() ? Json(nullptr) : Json(r.run.error);
+  o["tier"] = r.run.tier.empty() ? Json(nullptr) : Json(r.run.tier);
   o["finished_at_ms"] = r.finished_at_ms;
   return o;
 }
@@ -397,7 +398,7 @@ Status add_routes(httpd::Router& router, Node& node) {
                         },
                     .blocking = true,
                     .summary = "A service's recent runs, newest first",
-                    .doc = {.response = "results: event_id, workflow_id, status, fuel, duration_us, error"}});
+                    .doc = {.response = "results: event_id, workflow_id, status, fuel, duration_us, error, tier"}});
 
   routes.push_back(
       {.method = Method::kPost,

@@ -253,6 +253,7 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
       const PreparedWorkflow& wf = *t.item.workflow;
       const auto begin = Clock::now();
       const std::shared_ptr<const wasi::Program> program = wf.current();
+      report.native = program != wf.program;
       auto result = component::execute(*program, t.item.action, wf.context, services, cancel.get_token());
       report.duration = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - begin);
       classify(result, cancel.stop_requested(), s, report);

@@ -133,6 +133,7 @@ struct RunReport {
   std::string error;                              // empty on success
   std::uint64_t fuel_consumed = 0;
   std::chrono::microseconds duration{0};       // wall clock of the execute call
+  bool native = false;                         // the run was native code (PreparedWorkflow::current())
   std::vector<component::Response> responses;  // kSucceeded only
   std::chrono::milliseconds retry_in{0};       // kRetry only
 };

@@ -129,6 +129,33 @@ class DispatcherTest : public ::testing::Test {
   Sink sink_;
 };
 
+// Once a workflow's NativeSlot holds a program (the node's background compile fills it),
+// the next run takes that one and says so. (The slot's program here is a second copy of
+// the interpreter's: which program runs is the dispatcher's part; that native code
+// behaves the same is the aot tests' and the node test's.)
+TEST_F(DispatcherTest, ARunTakesTheNativeSlotsProgramOnceItIsSet) {
+  runtime::WorkerPool pool({.threads = 1});
+  Dispatcher d(pool, services_, sink_);
+  ASSERT_TRUE(d.add_service(service(1)));
+  d.start();
+  auto base = workflow(1, kEcho);
+  auto slot = std::make_shared<NativeSlot>();
+  auto wf = std::make_shared<PreparedWorkflow>(*base);
+  wf->native = slot;
+  ASSERT_TRUE(d.enqueue(item(wf, 1)));
+  ASSERT_TRUE(sink_.wait_count(1));
+  auto other = workflow(1, kEcho);
+  slot->set(other->program);
+  ASSERT_TRUE(d.enqueue(item(wf, 2)));
+  ASSERT_TRUE(sink_.wait_count(2));
+  const auto reports = sink_.reports();
+  EXPECT_EQ(reports[0].disposition, Disposition::kSucceeded) << reports[0].error;
+  EXPECT_FALSE(reports[0].native) << "the slot was empty";
+  EXPECT_EQ(reports[1].disposition, Disposition::kSucceeded) << reports[1].error;
+  EXPECT_TRUE(reports[1].native) << "the slot's program ran";
+  EXPECT_EQ(reports[0].fuel_consumed, reports[1].fuel_consumed);
+}
+
 TEST_F(DispatcherTest, RunsAnItemAndReportsItsResponses) {
   runtime::WorkerPool pool({.threads = 2});
   Dispatcher d(pool, services_, sink_);
@@ -148,6 +175,7 @@ TEST_F(DispatcherTest, RunsAnItemAndReportsItsResponses) {
   EXPECT_TRUE(r.error.empty());
   EXPECT_GT(r.fuel_consumed, 0u);
   EXPECT_GT(r.duration.count(), 0);
+  EXPECT_FALSE(r.native) << "no native slot: the interpreter's program ran";
   ASSERT_EQ(r.responses.size(), 1u);
   const std::string seen(r.responses[0].payload.begin(), r.responses[0].payload.end());
   EXPECT_EQ(seen, component::to_json(w.action));

@@ -509,6 +509,7 @@ struct Node::Impl final : DispatchSink, TriggerSink {
     RunResult result;
     result.fuel = report.fuel_consumed;
     result.duration = report.duration;
+    if (report.outcome) result.tier = report.native ? "aot" : "interp";
     std::vector<OutboxPacket> packets;
     switch (report.disposition) {
       case Disposition::kSucceeded:

@@ -194,6 +194,7 @@ Bytes encode_result(const ResultRecord& r) {
                      {"fuel", r.run.fuel},
                      {"duration_us", static_cast<std::uint64_t>(r.run.duration.count())},
                      {"error", r.run.error},
+                     {"tier", r.run.tier},
                      {"finished_at_ms", r.finished_at_ms}});
 }
 
@@ -218,6 +219,7 @@ Result<ResultRecord> decode_result(ByteView bytes) {
     r.run.fuel = j.at("fuel").get<std::uint64_t>();
     r.run.duration = std::chrono::microseconds(j.at("duration_us").get<std::int64_t>());
     r.run.error = j.at("error").get<std::string>();
+    r.run.tier = j.value("tier", std::string());  // absent in records of earlier builds
     r.finished_at_ms = j.at("finished_at_ms").get<std::uint64_t>();
     return r;
   });

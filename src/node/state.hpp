@@ -115,6 +115,7 @@ struct RunResult {
   std::uint64_t fuel = 0;
   std::chrono::microseconds duration{0};
   std::string error;  // empty on success; never a secret
+  std::string tier;   // what ran it: "interp" or "aot"; empty when nothing ran (or an older record)
 };
 
 // One entry of a service's results log, newest has the highest seq.

@@ -360,7 +360,7 @@ TEST_F(NodeStateTest, CompleteDequeuesRecordsTheResultAndQueuesPacketsAtOnce) {
   for (std::size_t i = 0; i < 5; ++i) {
     const auto& item = (*items)[i];
     RunResult run{i == 2 ? RunStatus::kFailed : RunStatus::kSucceeded, 1000 + i,
-                  std::chrono::microseconds(40 + i), i == 2 ? "trap: unreachable" : ""};
+                  std::chrono::microseconds(40 + i), i == 2 ? "trap: unreachable" : "", i == 4 ? "aot" : "interp"};
     std::vector<OutboxPacket> packets;
     if (run.status == RunStatus::kSucceeded) {
       packets.push_back(
@@ -387,6 +387,8 @@ TEST_F(NodeStateTest, CompleteDequeuesRecordsTheResultAndQueuesPacketsAtOnce) {
   EXPECT_EQ((*results)[2].run.error, "trap: unreachable");
   EXPECT_EQ((*results)[2].run.fuel, 1002u);
   EXPECT_EQ((*results)[2].run.duration, std::chrono::microseconds(42));
+  EXPECT_EQ((*results)[2].run.tier, "interp");
+  EXPECT_EQ((*results)[0].run.tier, "aot");
 
   auto pending = state->outbox_pending(kAggregator, 100);
   ASSERT_TRUE(pending);
@@ -713,7 +715,7 @@ TEST_F(NodeStateTest, CompleteManyWritesEveryCompletionAsCompleteWouldInOneBatch
     const auto& item = (*items)[i];
     Completion c{item,
                  {i == 2 ? RunStatus::kFailed : RunStatus::kSucceeded, 1000 + i,
-                  std::chrono::microseconds(40 + i), i == 2 ? "trap: unreachable" : ""},
+                  std::chrono::microseconds(40 + i), i == 2 ? "trap: unreachable" : "", "interp"},
                  {}};
     if (i != 2) {
       c.packets.push_back({std::string(kAggregator), item.action.service_id, "default", item.event_id,
@@ -843,7 +845,7 @@ TEST_F(NodeStateTest, CompleteManyLeavesWhatCompleteOneByOneLeaves) {
   ASSERT_EQ(a->size(), 40u);
   std::mt19937 rng(7);
   auto completion = [&](const PendingWork& item, std::size_t i) {
-    Completion c{item, {RunStatus::kSucceeded, i, std::chrono::microseconds(i), ""}, {}};
+    Completion c{item, {RunStatus::kSucceeded, i, std::chrono::microseconds(i), "", "interp"}, {}};
     for (std::size_t k = 0; k < i % 3; ++k) {
       c.packets.push_back({k == 0 ? std::string(kAggregator) : "http://127.0.0.1:2/packets",
                            item.action.service_id, "default", item.event_id, Bytes{std::uint8_t(i)}});
@@ -1097,7 +1099,7 @@ std::vector<component::TriggerAction> block_actions(std::uint64_t block) {
     for (const auto& item : *work) {
       bool ok = rng() % 4 != 0;
       RunResult run{ok ? RunStatus::kSucceeded : RunStatus::kFailed, item.id, std::chrono::microseconds(1),
-                    ok ? "" : "exit 1"};
+                    ok ? "" : "exit 1", "interp"};
       std::vector<OutboxPacket> packets;
       if (ok)
         packets.push_back(
@@ -1284,7 +1286,7 @@ std::vector<std::pair<Hash256, eth::EventId>> retracted_of(
     for (const auto& item : *work) {
       bool ok = rng() % 4 != 0;
       RunResult run{ok ? RunStatus::kSucceeded : RunStatus::kFailed, item.id, std::chrono::microseconds(1),
-                    ok ? "" : "exit 1"};
+                    ok ? "" : "exit 1", "interp"};
       std::vector<OutboxPacket> packets;
       if (ok)
         packets.push_back(

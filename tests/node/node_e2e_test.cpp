@@ -10,6 +10,7 @@
 #include <map>
 #include <random>
 #include <set>
+#include <thread>
 
 #include "node_fixture.hpp"
 
@@ -55,6 +56,8 @@ TEST_F(NodeE2E, ContractEventBecomesASignedPacketTheContractAgreesWith) {
   EXPECT_EQ(list[0].at("status"), "succeeded");
   EXPECT_EQ(list[0].at("event_id"), packet->envelope.event_id.hex());
   EXPECT_GT(list[0].at("fuel").get<std::uint64_t>(), 0u);
+  ASSERT_TRUE(list[0].at("tier").is_string()) << results->body;
+  EXPECT_TRUE(list[0].at("tier") == "interp" || list[0].at("tier") == "aot") << results->body;
 
   // Metrics count what happened.
   // (Gauges are refreshed by the node's maintenance tick: wait for the first one.)
@@ -76,6 +79,41 @@ TEST_F(NodeE2E, ContractEventBecomesASignedPacketTheContractAgreesWith) {
 
   // A clean stop: SIGTERM ends the process with status 0.
   EXPECT_EQ(node_->terminate(), 0) << node_->log();
+}
+
+
+// The node's default tier (auto): the interpreter serves while the component compiles in
+// the background, then later runs are native code, with the same answers. (Fuel is
+// compared between the tiers by the aot and guest tests on equal inputs; here every event
+// differs in its block and transaction, and so in the guest's parsing work.)
+TEST_F(NodeE2E, AServiceSwitchesToNativeCodeOnceItsCompileIsDone) {
+  auto reg = register_service();
+  ASSERT_EQ(reg.status, 200) << reg.body;
+  const std::string base = node_->url() + "/services/evm:31337/" + manager_->address().hex();
+  std::set<std::string> tiers;
+  const auto deadline = std::chrono::steady_clock::now() + 240s;  // a C compile on a busy CI machine
+  std::size_t fired = 0;
+  while (tiers.count("aot") == 0 && std::chrono::steady_clock::now() < deadline) {
+    auto added = trigger_->add_trigger(*owner_, u256_word(7));
+    ASSERT_TRUE(added) << added.error().message();
+    ++fired;
+    ASSERT_TRUE(receiver_.wait_for(fired, 60'000ms)) << "no packet for trigger " << fired;
+    auto packet = parse_packet(receiver_.bodies().back());
+    ASSERT_TRUE(packet) << packet.error().message();
+    EXPECT_TRUE(packet->verify());
+    EXPECT_EQ(packet->envelope.payload, u256_word(49)) << "the same answer on every tier";
+    auto results = http("GET", base + "/results");
+    ASSERT_TRUE(results);
+    ASSERT_EQ(results->status, 200) << results->body;
+    const json newest = json::parse(results->body).at("results").at(0);
+    ASSERT_EQ(newest.at("status"), "succeeded") << results->body;
+    const std::string tier = newest.at("tier").get<std::string>();
+    EXPECT_TRUE(tier == "interp" || tier == "aot") << tier;
+    tiers.insert(tier);
+    if (tier != "aot") std::this_thread::sleep_for(1s);
+  }
+  ASSERT_EQ(tiers.count("aot"), 1u) << "no run on native code within the bound\n" << node_->log();
+  EXPECT_NE(node_->log().find("now runs as native code"), std::string::npos);
 }
 
 TEST_F(NodeE2E, ApiAnswersBadRequestsWithJsonErrors) {
