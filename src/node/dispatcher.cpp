@@ -162,8 +162,6 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
     std::optional<Clock::time_point> next;
     for (auto& [id, s] : by_id) {
       if (s->delayed.empty()) continue;
-      std::stable_sort(s->delayed.begin(), s->delayed.end(),
-                       [](const Delayed& a, const Delayed& b) { return a.due < b.due; });
       std::size_t due = 0;
       while (due < s->delayed.size() && s->delayed[due].due <= now) ++due;
       for (std::size_t i = due; i-- > 0;) s->queue.push_front(std::move(s->delayed[i].item));
@@ -318,7 +316,12 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
     {
       std::lock_guard lock(mu);
       --s.running;
-      if (retry && !s.removed) s.delayed.push_back(std::move(*retry));
+      if (retry && !s.removed) {
+        // Kept ordered by due time at insertion (after equal ones: first failed, first retried).
+        auto at = std::upper_bound(s.delayed.begin(), s.delayed.end(), retry->due,
+                                   [](Clock::time_point due, const Delayed& d) { return due < d.due; });
+        s.delayed.insert(at, std::move(*retry));
+      }
       if (s.refused && !s.removed && s.load() < s.options.queue_capacity) {
         s.refused = false;
         room = true;
